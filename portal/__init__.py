@@ -1,0 +1,59 @@
+"""The 工业计量标杆示范 application portal."""
+import os
+
+from flask import Flask
+
+from portal.config import build_config
+from portal.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, error pages, CLI commands."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH", os.path.join(root, "instance")),
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(build_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    _register_extensions(app)
+    _register_blueprints(app)
+
+    from portal import commands, pages
+
+    pages.register_error_pages(app)
+    pages.register_template_helpers(app)
+    commands.register_commands(app)
+    return app
+
+
+def _register_extensions(app: Flask) -> None:
+    from portal.accounts.throttle import init_throttle
+    from portal.database import make_sqlite_transactions_serial
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.template_folder), "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_throttle(app)
+    import portal.auth  # noqa: F401  (registers the user loader)
+    import portal.models  # noqa: F401  (every table, for Alembic and create_all)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            make_sqlite_transactions_serial(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.applications.views import bp as applications_bp
+    from portal.applications.views import files_bp
+    from portal.pages import bp as main_bp
+
+    for blueprint in (main_bp, accounts_bp, applications_bp, files_bp):
+        app.register_blueprint(blueprint)

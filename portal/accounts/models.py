@@ -1,0 +1,105 @@
+"""People and organisations: enterprises, recommenders, ministries, and their user accounts."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.extensions import db
+from portal.models_base import LabelledEnum, enum_column
+from portal.timeutil import utcnow
+
+
+class Role(LabelledEnum):
+    ENTERPRISE = "enterprise", "申报企业"
+    RECOMMENDER = "recommender", "推荐单位"
+    REVIEWER = "reviewer", "主管部门"
+    EXPERT = "expert", "评审专家"
+    ADMIN = "admin", "系统管理员"
+
+
+class OrganisationKind(LabelledEnum):
+    MARKET_REGULATOR = "market_regulator", "省级市场监管部门"
+    INDUSTRY_AUTHORITY = "industry_authority", "省级工业和信息化主管部门"
+    ASSOCIATION = "association", "全国性行业协会/学会/联合会"
+    MINISTRY = "ministry", "主管部委"
+
+
+RECOMMENDER_KINDS = (
+    OrganisationKind.MARKET_REGULATOR,
+    OrganisationKind.INDUSTRY_AUTHORITY,
+    OrganisationKind.ASSOCIATION,
+)
+
+
+class Organisation(db.Model):
+    """A recommender (推荐组织者) or a ministry. Each recommender has its own quota."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
+    region: Mapped[str] = mapped_column(String(40))  # a province, or 全国 for national bodies
+
+    @property
+    def is_recommender(self) -> bool:
+        return self.kind in RECOMMENDER_KINDS
+
+
+class Enterprise(db.Model):
+    """An applicant company, identified by its 统一社会信用代码."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    contact_name: Mapped[str] = mapped_column(String(40))
+    mobile: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(UserMixin, db.Model):
+    """A login. Enterprises sign in with their 统一社会信用代码; staff with a user name."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "role <> 'enterprise' OR enterprise_id IS NOT NULL", name="enterprise_has_enterprise"
+        ),
+        CheckConstraint(
+            "role <> 'recommender' OR organisation_id IS NOT NULL",
+            name="recommender_has_organisation",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    display_name: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(120))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Part of the login cookie: bumping it on logout or password change revokes copied cookies.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    enterprise: Mapped[Enterprise | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles

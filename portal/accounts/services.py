@@ -1,0 +1,104 @@
+"""Accounts: registration, login, logout, passwords, staff creation."""
+from flask import request
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Enterprise, Organisation, Role, User
+from portal.accounts.throttle import login_throttle
+from portal.accounts.uscc import normalise_uscc
+from portal.audit import record_audit
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is too weak, or ``None``: 8+ characters with letters and digits."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位。"
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        return "密码须同时包含字母和数字。"
+    return None
+
+
+def uscc_taken(uscc: str) -> bool:
+    return db.session.scalar(select(func.count()).where(Enterprise.uscc == normalise_uscc(uscc))) > 0
+
+
+def register_enterprise(name: str, uscc: str, contact_name: str, mobile: str, email: str, password: str) -> User:
+    """Create an enterprise and its login (the login name is the 统一社会信用代码)."""
+    uscc = normalise_uscc(uscc)
+    enterprise = Enterprise(name=name.strip(), uscc=uscc, contact_name=contact_name.strip(), mobile=mobile.strip(), email=email.strip())
+    user = User(username=uscc, role=Role.ENTERPRISE, display_name=name.strip(), email=email.strip(), enterprise=enterprise)
+    user.set_password(password)
+    try:
+        with db.session.begin_nested():
+            db.session.add_all([enterprise, user])
+            db.session.flush()
+    except IntegrityError:
+        raise RuleViolation("该统一社会信用代码已注册，请直接登录。") from None
+    record_audit("account.register", user, user=user)
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user for these credentials; refuses while throttled, counts failures."""
+    throttle = login_throttle()
+    address = request.remote_addr
+    username = username.strip()
+    wait = throttle.seconds_locked(username, address)
+    if wait:
+        record_audit("account.login_throttled", detail={"username": username})
+        raise RuleViolation(f"登录失败次数过多，请 {max(wait // 60, 1)} 分钟后再试。")
+    user = db.session.scalar(select(User).where(func.upper(User.username) == username.upper()))
+    if user is None or not user.check_password(password) or not user.active:
+        throttle.record_failure(username, address)
+        record_audit("account.login_failed", user, {"username": username})
+        raise RuleViolation("账号或密码不正确。")
+    throttle.record_success(username, address)
+    user.last_login_at = utcnow()
+    record_audit("account.login", user, user=user)
+    db.session.flush()
+    return user
+
+
+def end_session(user: User) -> None:
+    """Log out everywhere: cookies copied before now stop working."""
+    user.session_version += 1
+    record_audit("account.logout", user, user=user)
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise RuleViolation("当前密码不正确。")
+    problem = password_problem(new)
+    if problem:
+        raise RuleViolation(problem)
+    user.set_password(new)
+    user.session_version += 1
+    record_audit("account.password_change", user, user=user)
+    db.session.flush()
+
+
+def create_staff_user(username: str, password: str, role: Role, display_name: str, organisation: Organisation | None = None, email: str | None = None) -> User:
+    """A recommender, reviewer, expert or admin account (until the admin pages exist: the CLI)."""
+    if role == Role.ENTERPRISE:
+        raise RuleViolation("企业账号请通过注册页面创建。")
+    if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
+        raise RuleViolation("推荐单位账号须属于一个推荐单位。")
+    problem = password_problem(password)
+    if problem:
+        raise RuleViolation(problem)
+    user = User(username=username, role=role, display_name=display_name, organisation=organisation, email=email)
+    user.set_password(password)
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise RuleViolation(f"用户名 {username} 已存在。") from None
+    record_audit("account.create", user, {"role": role.value, "username": username})
+    return user

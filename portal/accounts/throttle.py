@@ -1,0 +1,100 @@
+"""Login throttling: after N failures, an account or an address waits before trying again.
+
+Counts live in Redis when ``REDIS_URL`` is set (shared by every worker), else in this process.
+"""
+import threading
+import time
+
+from flask import current_app
+
+
+class MemoryCounter:
+    """Failure counts with expiry, for one process (development and tests)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[int, float]] = {}
+
+    def increment(self, key: str, ttl: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            count, expires = self._entries.get(key, (0, 0.0))
+            count = count + 1 if expires > now else 1
+            self._entries[key] = (count, now + ttl)
+            return count
+
+    def get(self, key: str) -> tuple[int, int]:
+        """``(count, seconds left)``."""
+        with self._lock:
+            count, expires = self._entries.get(key, (0, 0.0))
+        left = int(expires - time.monotonic())
+        return (count, left) if left > 0 else (0, 0)
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+
+class RedisCounter:
+    def __init__(self, url: str):
+        import redis
+
+        self._redis = redis.Redis.from_url(url)
+
+    def increment(self, key: str, ttl: int) -> int:
+        pipe = self._redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, ttl)
+        return int(pipe.execute()[0])
+
+    def get(self, key: str) -> tuple[int, int]:
+        pipe = self._redis.pipeline()
+        pipe.get(key)
+        pipe.ttl(key)
+        count, ttl = pipe.execute()
+        return (int(count or 0), max(int(ttl), 0))
+
+    def clear(self, key: str) -> None:
+        self._redis.delete(key)
+
+
+class LoginThrottle:
+    """Per-account and per-address failure counting."""
+
+    def __init__(self, counter):
+        self.counter = counter
+
+    @staticmethod
+    def _keys(username: str, address: str | None) -> list[str]:
+        return [f"login-fail:user:{username.lower()}", f"login-fail:ip:{address or '-'}"]
+
+    def seconds_locked(self, username: str, address: str | None) -> int:
+        """Seconds until another attempt is allowed, or 0."""
+        limit = current_app.config["LOGIN_MAX_FAILURES"]
+        # An address may try several accounts; give it a wider allowance than one account.
+        account_key, address_key = self._keys(username, address)
+        waits = []
+        count, left = self.counter.get(account_key)
+        if count >= limit:
+            waits.append(left)
+        count, left = self.counter.get(address_key)
+        if count >= limit * 4:
+            waits.append(left)
+        return max(waits, default=0)
+
+    def record_failure(self, username: str, address: str | None) -> None:
+        ttl = current_app.config["LOGIN_LOCK_SECONDS"]
+        for key in self._keys(username, address):
+            self.counter.increment(key, ttl)
+
+    def record_success(self, username: str, address: str | None) -> None:
+        self.counter.clear(self._keys(username, address)[0])
+
+
+def init_throttle(app) -> None:
+    url = app.config.get("REDIS_URL")
+    app.extensions["login_throttle"] = LoginThrottle(RedisCounter(url) if url else MemoryCounter())
+
+
+def login_throttle() -> LoginThrottle:
+    return current_app.extensions["login_throttle"]

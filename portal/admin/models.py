@@ -1,0 +1,56 @@
+"""The yearly campaign (年度批次): its windows, deadlines, quotas and scale thresholds."""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+
+class Campaign(db.Model):
+    """One round of applications. Quotas and thresholds are data, set per campaign."""
+
+    __table_args__ = (
+        CheckConstraint("opens_at < closes_at", name="window_in_order"),
+        CheckConstraint("closes_at <= recommend_deadline", name="recommenders_after_enterprises"),
+        CheckConstraint("quota_large >= 0 AND quota_sme >= 0", name="quota_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    year: Mapped[int]
+    # Stored as naive UTC; entered and shown in Asia/Shanghai time.
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    recommend_deadline: Mapped[datetime]
+    quota_large: Mapped[int] = mapped_column(default=5)
+    quota_sme: Mapped[int] = mapped_column(default=5)
+    large_min_employees: Mapped[int] = mapped_column(default=1000)
+    large_min_revenue: Mapped[int] = mapped_column(default=40000)  # 万元, i.e. 4 亿元
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def scale_rule_text(self) -> str:
+        """The scale rule in the notice's words, with this campaign's thresholds."""
+        revenue_yi = f"{self.large_min_revenue / 10000:g}"
+        return (f"从业人员 {self.large_min_employees} 人以下或营业收入 {revenue_yi} 亿元以下的为中小型企业，"
+                "其余为大型企业。")
+
+    def accepts_applications(self, now: datetime | None = None) -> bool:
+        """Enterprises may save and submit between ``opens_at`` and ``closes_at``."""
+        now = now or utcnow()
+        return self.opens_at <= now < self.closes_at
+
+    def accepts_recommendations(self, now: datetime | None = None) -> bool:
+        """Recommenders may review and rank until ``recommend_deadline``."""
+        now = now or utcnow()
+        return self.opens_at <= now < self.recommend_deadline
+
+
+def current_campaign() -> Campaign | None:
+    """The campaign the portal works on: the latest one not archived."""
+    return db.session.scalar(
+        select(Campaign).where(Campaign.archived.is_(False)).order_by(Campaign.opens_at.desc()).limit(1)
+    )

@@ -1,0 +1,251 @@
+"""State changes of an application. Each checks its rule, writes, flushes and audits; the view commits."""
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Organisation, User
+from portal.admin.models import Campaign
+from portal.applications.completeness import missing_fields
+from portal.applications.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    Attachment,
+    AttachmentKind,
+    Certification,
+    SelfCheckAnswer,
+    StatusEvent,
+)
+from portal.applications.rules import derive_scale
+from portal.audit import record_audit
+from portal.errors import RuleViolation, StaleEdit
+from portal.extensions import db
+from portal.files import StoredFile
+from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
+from portal.timeutil import format_local, utcnow
+
+
+class IncompleteApplication(RuleViolation):
+    """Submission refused; ``missing`` lists every problem for the page to link to."""
+
+    def __init__(self, missing):
+        super().__init__(f"申报书还有 {len(missing)} 处需要补充或修改。")
+        self.missing = missing
+
+
+def _ensure_window_open(campaign: Campaign) -> None:
+    """The application window, enforced in server time (Asia/Shanghai as entered)."""
+    now = utcnow()
+    if now < campaign.opens_at:
+        raise RuleViolation(f"{campaign.name}将于 {format_local(campaign.opens_at)} 开始接受申报。")
+    if now >= campaign.closes_at:
+        raise RuleViolation(f"{campaign.name}的申报已于 {format_local(campaign.closes_at)} 截止。")
+
+
+def _ensure_editable(application: Application, expected_version: int | None = None) -> None:
+    if not application.is_editable:
+        raise RuleViolation(f"申报书当前状态为“{application.status.label}”，不能修改。")
+    _ensure_window_open(application.campaign)
+    if expected_version is not None and expected_version != application.version:
+        raise StaleEdit("申报书已在其他窗口或由他人更新。您刚才的输入仍保留在下方，请核对后再保存。")
+
+
+def _touch(application: Application) -> None:
+    application.version += 1
+    application.updated_at = utcnow()
+
+
+def _add_event(application: Application, status: ApplicationStatus, actor: User, label: str | None = None, reason: str | None = None) -> None:
+    db.session.add(StatusEvent(
+        application=application, status=status, label=label or status.label,
+        actor_id=actor.id, reason=reason,
+    ))
+
+
+def lock_application(application_id: int) -> Application | None:
+    """Load an application with its row locked until the request commits (PostgreSQL)."""
+    return db.session.scalar(
+        select(Application).where(Application.id == application_id).with_for_update()
+    )
+
+
+def start_application(user: User, campaign: Campaign) -> Application:
+    """Open the enterprise's draft for ``campaign``; one per enterprise per campaign.
+
+    The unique constraint decides between two simultaneous starts; the loser gets the winner's.
+    """
+    _ensure_window_open(campaign)
+    existing = find_application(user.enterprise_id, campaign.id)
+    if existing is not None:
+        return existing
+    enterprise = user.enterprise
+    application = Application(
+        campaign_id=campaign.id, enterprise_id=enterprise.id, org_name=enterprise.name,
+        contact_name=enterprise.contact_name, contact_phone=enterprise.mobile,
+        contact_email=enterprise.email,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+            db.session.flush()
+    except IntegrityError:
+        existing = find_application(user.enterprise_id, campaign.id)
+        if existing is None:
+            raise
+        return existing
+    _add_event(application, ApplicationStatus.DRAFT, user, label="创建草稿")
+    record_audit("application.start", application)
+    db.session.flush()
+    return application
+
+
+def find_application(enterprise_id: int, campaign_id: int) -> Application | None:
+    return db.session.scalar(
+        select(Application).where(
+            Application.enterprise_id == enterprise_id, Application.campaign_id == campaign_id
+        )
+    )
+
+
+def save_fields(application: Application, user: User, values: dict, expected_version: int | None) -> None:
+    """Save a section's fields as typed, complete or not, and re-derive the scale."""
+    _ensure_editable(application, expected_version)
+    for field, value in values.items():
+        setattr(application, field, value)
+    campaign = application.campaign
+    application.scale = derive_scale(
+        application.employees, application.revenue,
+        campaign.large_min_employees, campaign.large_min_revenue,
+    )
+    _touch(application)
+    record_audit("application.save", application, {"fields": sorted(values)})
+    db.session.flush()
+
+
+def add_certification(application: Application, user: User, values: dict, certificate: StoredFile, audit_report: StoredFile | None) -> Certification:
+    """Add a row to 认证与认可 with its certificate scan."""
+    _ensure_editable(application)
+    certification = Certification(
+        application=application, certificate_file=certificate, audit_report_file=audit_report, **values
+    )
+    db.session.add(certification)
+    _touch(application)
+    db.session.flush()
+    record_audit("application.certification_add", application, {"certification_id": certification.id, "number": certification.number})
+    return certification
+
+
+def remove_certification(application: Application, user: User, certification: Certification) -> None:
+    _ensure_editable(application)
+    if certification.application_id != application.id:
+        raise RuleViolation("该证书不属于此申报书。")
+    record_audit("application.certification_remove", application, {"certification_id": certification.id, "number": certification.number})
+    application.certifications.remove(certification)
+    _touch(application)
+    db.session.flush()
+
+
+def save_self_check(application: Application, user: User, answers: dict[str, tuple[str | None, str | None]], evidence: dict[str, StoredFile], expected_version: int | None) -> None:
+    """Save answers ``{code: (answer, remark)}`` and new evidence files ``{code: file}``."""
+    _ensure_editable(application, expected_version)
+    existing = application.answers_by_code()
+    for code in SELF_CHECK_CODES:
+        answer_code, remark = answers.get(code, (None, None))
+        row = existing.get(code)
+        if row is None:
+            row = SelfCheckAnswer(application=application, item_code=code)
+            db.session.add(row)
+        row.answer = SelfCheckAnswerValue(answer_code) if answer_code else None
+        row.remark = (remark or "").strip() or None
+        if code in evidence:
+            row.evidence_file = evidence[code]
+    _touch(application)
+    record_audit("application.self_check_save", application, {"answered": sum(1 for a, _ in answers.values() if a)})
+    db.session.flush()
+
+
+def add_attachment(application: Application, user: User, kind: AttachmentKind, stored: StoredFile, description: str | None) -> Attachment:
+    _ensure_editable(application)
+    attachment = Attachment(application=application, kind=kind, file=stored, description=description)
+    db.session.add(attachment)
+    _touch(application)
+    db.session.flush()
+    record_audit("application.attachment_add", application, {"attachment_id": attachment.id, "kind": kind.value})
+    return attachment
+
+
+def remove_attachment(application: Application, user: User, attachment: Attachment) -> None:
+    _ensure_editable(application)
+    if attachment.application_id != application.id:
+        raise RuleViolation("该附件不属于此申报书。")
+    record_audit("application.attachment_remove", application, {"attachment_id": attachment.id})
+    application.attachments.remove(attachment)
+    _touch(application)
+    db.session.flush()
+
+
+def choose_recommender(application: Application, user: User, recommender: Organisation) -> None:
+    """Address the application to exactly one recommender."""
+    _ensure_editable(application)
+    if not recommender.is_recommender:
+        raise RuleViolation("只能选择推荐单位。")
+    application.recommender = recommender
+    _touch(application)
+    record_audit("application.choose_recommender", application, {"recommender_id": recommender.id})
+    db.session.flush()
+
+
+def _snapshot(application: Application) -> dict:
+    """The application's content as plain data, for the version history."""
+    columns = {
+        column.key: getattr(application, column.key)
+        for column in Application.__table__.columns
+        if column.key not in ("id", "version", "created_at", "updated_at", "submitted_at", "status")
+    }
+    data = {key: (str(value) if isinstance(value, Decimal) else value) for key, value in columns.items()}
+    data["scale"] = application.scale.value if application.scale else None
+    data["self_check"] = {
+        a.item_code: {"answer": a.answer.value if a.answer else None, "remark": a.remark}
+        for a in application.self_check_answers
+    }
+    data["certifications"] = [
+        {"kind": c.kind.value, "number": c.number, "issuer": c.issuer, "issued_on": c.issued_on.isoformat(),
+         "expires_on": c.expires_on.isoformat(), "status": c.status.value}
+        for c in application.certifications
+    ]
+    data["attachments"] = [{"kind": a.kind.value, "name": a.file.original_name} for a in application.attachments]
+    return data
+
+
+def submit_application(application: Application, user: User) -> None:
+    """Submit (or resubmit after a return) to the chosen recommender after full validation."""
+    _ensure_editable(application)
+    missing = missing_fields(application)
+    if missing:
+        raise IncompleteApplication(missing)
+    resubmission = application.status == ApplicationStatus.RETURNED
+    application.status = ApplicationStatus.SUBMITTED
+    application.submitted_at = utcnow()
+    _touch(application)
+    number = 1 + (db.session.scalar(
+        select(db.func.max(ApplicationVersion.number)).where(ApplicationVersion.application_id == application.id)
+    ) or 0)
+    db.session.add(ApplicationVersion(application_id=application.id, number=number, data=_snapshot(application)))
+    _add_event(application, ApplicationStatus.SUBMITTED, user,
+               label="重新提交" if resubmission else "已提交",
+               reason=f"提交至{application.recommender.name}")
+    record_audit("application.submit", application, {"version": number, "recommender_id": application.recommender_id})
+    db.session.flush()
+
+
+def withdraw_application(application: Application, user: User) -> None:
+    """Take a submitted application back to draft, while the recommender has not acted on it."""
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise RuleViolation("推荐单位已处理该申报书，不能撤回。" if application.status != ApplicationStatus.DRAFT else "申报书尚未提交。")
+    _ensure_window_open(application.campaign)
+    application.status = ApplicationStatus.DRAFT
+    _touch(application)
+    _add_event(application, ApplicationStatus.DRAFT, user, label="已撤回")
+    record_audit("application.withdraw", application)
+    db.session.flush()

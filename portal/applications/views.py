@@ -1,0 +1,383 @@
+"""The enterprise's application pages, and file downloads for everyone allowed to see a file."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from forms.applications import (
+    AttachmentForm,
+    BasicInfoForm,
+    CertificationForm,
+    MetrologyForm,
+    NarrativeForm,
+    PledgeForm,
+    RecommenderChoiceForm,
+    SectionForm,
+)
+from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
+from portal.admin.models import current_campaign
+from portal.applications import services
+from portal.applications.completeness import SECTION_TITLES, SECTIONS, missing_fields, section_states
+from portal.applications.models import Application, ApplicationStatus, Attachment, AttachmentKind, Certification
+from portal.auth import require_role
+from portal.errors import RuleViolation, StaleEdit
+from portal.extensions import db
+from portal.files import StoredFile, UploadRejected, send_stored_file, store_upload
+from portal.reference import INDUSTRIES, REGIONS
+from portal.selfcheck import SELF_CHECK_CODES, grouped_items
+
+bp = Blueprint("applications", __name__, url_prefix="/application")
+bp.before_request(require_role(Role.ENTERPRISE))
+
+files_bp = Blueprint("files", __name__, url_prefix="/files")
+
+FIELD_SECTIONS = {
+    "basic": BasicInfoForm,
+    "metrology": MetrologyForm,
+    "narrative": NarrativeForm,
+    "pledge": PledgeForm,
+}
+
+
+def section_url(key: str, field: str | None = None) -> str:
+    """The page of a section, scrolled to ``field`` when given."""
+    endpoint = "applications.edit_section" if key in FIELD_SECTIONS else f"applications.{key}"
+    url = url_for(endpoint, key=key) if key in FIELD_SECTIONS else url_for(endpoint)
+    return f"{url}#{field}" if field else url
+
+
+@bp.app_context_processor
+def _section_helpers():
+    return {"section_url": section_url, "SECTIONS": SECTIONS}
+
+
+def _own_application() -> Application | None:
+    campaign = current_campaign()
+    if campaign is None:
+        return None
+    return services.find_application(current_user.enterprise_id, campaign.id)
+
+
+def _require_application() -> Application:
+    application = _own_application()
+    if application is None:
+        flash("请先开始填写申报书。", "warning")
+        abort(redirect(url_for("applications.overview")))
+    return application
+
+
+def _render_section(template: str, application: Application, key: str, status: int = 200, **context):
+    return render_template(
+        template, application=application, section_key=key, section_title=SECTION_TITLES[key],
+        states=section_states(application), **context,
+    ), status
+
+
+def _stored_upload(upload, application, errors: list[str]):
+    """Store an uploaded file, or add the reason it was refused to ``errors``."""
+    if not upload or not upload.filename:
+        return None
+    try:
+        return store_upload(upload, current_user, application)
+    except UploadRejected as error:
+        errors.append(str(error))
+        return None
+
+
+@bp.get("/")
+def overview():
+    """The application's sections with their completeness, status, and the submit button."""
+    campaign = current_campaign()
+    application = _own_application()
+    return render_template(
+        "applications/overview.html", campaign=campaign, application=application,
+        states=section_states(application), missing=[],
+    )
+
+
+@bp.post("/start")
+def start():
+    campaign = current_campaign() or abort(404)
+    form = SectionForm()
+    if not form.validate():
+        abort(400)
+    try:
+        services.start_application(current_user, campaign)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("applications.overview"))
+    db.session.commit()
+    return redirect(url_for("applications.edit_section", key="basic"))
+
+
+def _next_section(key: str) -> str:
+    keys = [section.key for section in SECTIONS]
+    index = keys.index(key)
+    return section_url(keys[index + 1]) if index + 1 < len(keys) else url_for("applications.overview")
+
+
+@bp.route("/section/<key>", methods=["GET", "POST"])
+def edit_section(key: str):
+    """A section made of plain fields. A draft saves what is valid and keeps every typed value."""
+    form_class = FIELD_SECTIONS.get(key) or abort(404)
+    application = _require_application()
+    if request.method == "GET":
+        form = form_class(obj=application)
+        form.version.data = application.version
+        return _render_section("applications/section.html", application, key, form=form)
+
+    form = form_class()
+    valid = form.validate()
+    values = {name: value for name, value in form.field_values().items() if not form[name].errors}
+    try:
+        services.save_fields(application, current_user, values, _version(form))
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return _render_section("applications/section.html", application, key,
+                               status=409 if isinstance(error, StaleEdit) else 200, form=form)
+    db.session.commit()
+    form.version.data = application.version
+    if not valid:
+        flash("已保存其余内容；标红的字段格式有误，尚未保存，请修改后再保存。", "warning")
+        return _render_section("applications/section.html", application, key, form=form)
+    flash(f"“{SECTION_TITLES[key]}”已保存。", "success")
+    if "save_next" in request.form:
+        return redirect(_next_section(key))
+    return redirect(section_url(key))
+
+
+def _version(form) -> int | None:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/selfcheck", methods=["GET", "POST"])
+def selfcheck():
+    """三、自我检查表: 33 items, each √ / × / — with a remark and an optional evidence file."""
+    application = _require_application()
+    form = SectionForm()
+    typed = {}
+    file_errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate():
+        typed = {code: (request.form.get(f"answer-{code}") or None, request.form.get(f"remark-{code}", "")[:500])
+                 for code in SELF_CHECK_CODES}
+        typed = {code: (answer if answer in ("yes", "no", "na") else None, remark) for code, (answer, remark) in typed.items()}
+        evidence = {}
+        for code in SELF_CHECK_CODES:
+            errors: list[str] = []
+            stored = _stored_upload(request.files.get(f"evidence-{code}"), application, errors)
+            if stored:
+                evidence[code] = stored
+            if errors:
+                file_errors[code] = errors[0]
+        try:
+            services.save_self_check(application, current_user, typed, evidence, _version(form))
+        except RuleViolation as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            if not file_errors:
+                flash("自我检查表已保存。", "success")
+                return redirect(_next_section("selfcheck") if "save_next" in request.form else url_for("applications.selfcheck"))
+            flash("答案已保存；部分证明文件未通过检查，请重新选择。", "warning")
+    elif request.method == "POST":
+        abort(400)
+    form.version.data = application.version
+    return _render_section("applications/selfcheck.html", application, "selfcheck", form=form,
+                           groups=grouped_items(), answers=application.answers_by_code(),
+                           typed=typed, file_errors=file_errors)
+
+
+@bp.route("/certifications", methods=["GET", "POST"])
+def certifications():
+    """认证与认可: the rows so far, and a form to add one with its certificate scan."""
+    application = _require_application()
+    form = CertificationForm()
+    if form.validate_on_submit():
+        errors: list[str] = []
+        certificate = _stored_upload(form.certificate.data, application, errors)
+        audit_report = _stored_upload(form.audit_report.data, application, errors)
+        if errors:
+            form.certificate.errors = list(form.certificate.errors) + errors
+            db.session.rollback()
+        else:
+            try:
+                services.add_certification(application, current_user, form.row_values(), certificate, audit_report)
+            except RuleViolation as error:
+                db.session.rollback()
+                flash(str(error), "danger")
+            else:
+                db.session.commit()
+                flash("证书已添加。", "success")
+                return redirect(url_for("applications.certifications"))
+    return _render_section("applications/certifications.html", application, "certifications", form=form,
+                           delete_form=SectionForm())
+
+
+@bp.post("/certifications/<int:certification_id>/delete")
+def delete_certification(certification_id: int):
+    application = _require_application()
+    certification = db.session.get(Certification, certification_id)
+    if certification is None or certification.application_id != application.id or not SectionForm().validate():
+        abort(404)
+    _apply(lambda: services.remove_certification(application, current_user, certification), "证书已删除。")
+    return redirect(url_for("applications.certifications"))
+
+
+@bp.route("/attachments", methods=["GET", "POST"])
+def attachments():
+    """附件: 营业执照 and other supporting files."""
+    application = _require_application()
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        errors: list[str] = []
+        stored = _stored_upload(form.file.data, application, errors)
+        if errors:
+            form.file.errors = list(form.file.errors) + errors
+            db.session.rollback()
+        else:
+            _apply(lambda: services.add_attachment(application, current_user, AttachmentKind(form.kind.data), stored,
+                                                   (form.description.data or "").strip() or None), "附件已上传。")
+            return redirect(url_for("applications.attachments"))
+    return _render_section("applications/attachments.html", application, "attachments", form=form,
+                           delete_form=SectionForm())
+
+
+@bp.post("/attachments/<int:attachment_id>/delete")
+def delete_attachment(attachment_id: int):
+    application = _require_application()
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id or not SectionForm().validate():
+        abort(404)
+    _apply(lambda: services.remove_attachment(application, current_user, attachment), "附件已删除。")
+    return redirect(url_for("applications.attachments"))
+
+
+def _recommender_query(args):
+    query = select(Organisation).where(Organisation.kind.in_(RECOMMENDER_KINDS)).order_by(Organisation.kind, Organisation.id)
+    if args.get("q"):
+        query = query.where(or_(Organisation.name.contains(args["q"].strip()), Organisation.region.contains(args["q"].strip())))
+    if args.get("kind") in {kind.value for kind in RECOMMENDER_KINDS}:
+        query = query.where(Organisation.kind == OrganisationKind(args["kind"]))
+    if args.get("region"):
+        query = query.where(Organisation.region == args["region"])
+    return query
+
+
+@bp.route("/recommender", methods=["GET", "POST"])
+def recommender():
+    """推荐单位: choose exactly one, searchable by name, type and region."""
+    application = _require_application()
+    recommenders = db.session.scalars(_recommender_query(request.args)).all()
+    form = RecommenderChoiceForm()
+    form.recommender_id.choices = [(org.id, org.name) for org in recommenders]
+    if form.validate_on_submit():
+        chosen = db.session.get(Organisation, form.recommender_id.data)
+        if chosen is None:
+            form.recommender_id.errors = ["请选择一个推荐单位。"]
+        elif _apply(lambda: services.choose_recommender(application, current_user, chosen), f"已选择推荐单位：{chosen.name}。"):
+            return redirect(_next_section("recommender") if "save_next" in request.form else url_for("applications.recommender"))
+    return _render_section("applications/recommender.html", application, "recommender", form=form,
+                           recommenders=recommenders, kinds=RECOMMENDER_KINDS, regions=["全国"] + REGIONS,
+                           args=request.args)
+
+
+def _apply(action, success_message: str) -> bool:
+    """Run a service call, commit and flash success, or roll back and flash the refusal."""
+    try:
+        action()
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return False
+    db.session.commit()
+    flash(success_message, "success")
+    return True
+
+
+@bp.post("/submit")
+def submit():
+    """Submit after full validation; on refusal, list every problem with a link to it."""
+    application = _require_application()
+    if not SectionForm().validate():
+        abort(400)
+    locked = services.lock_application(application.id)
+    try:
+        services.submit_application(locked, current_user)
+    except services.IncompleteApplication as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return render_template("applications/overview.html", campaign=application.campaign, application=application,
+                               states=section_states(application), missing=error.missing), 422
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("applications.overview"))
+    db.session.commit()
+    flash(f"申报书已提交至{locked.recommender.name}。", "success")
+    return redirect(url_for("applications.status"))
+
+
+@bp.post("/withdraw")
+def withdraw():
+    application = _require_application()
+    if not SectionForm().validate():
+        abort(400)
+    locked = services.lock_application(application.id)
+    _apply(lambda: services.withdraw_application(locked, current_user), "申报书已撤回，可继续修改后重新提交。")
+    return redirect(url_for("applications.overview"))
+
+
+@bp.get("/status")
+def status():
+    """The timeline: each step with its date and, where given, the reason."""
+    application = _require_application()
+    return render_template("applications/status.html", application=application, steps=_timeline(application))
+
+
+TIMELINE = [
+    ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RECOMMENDED,
+    ApplicationStatus.UNDER_REVIEW, ApplicationStatus.SELECTED,
+]
+
+
+def _timeline(application: Application) -> list[dict]:
+    """The expected path, marking each step reached, current, or still ahead."""
+    reached = {event.status for event in application.events}
+    order = [status.value for status in ApplicationStatus]
+    current = order.index(application.status.value)
+    steps = []
+    for step in TIMELINE:
+        if step == ApplicationStatus.RECOMMENDED and application.status == ApplicationStatus.NOT_RECOMMENDED:
+            step = ApplicationStatus.NOT_RECOMMENDED
+        if step == ApplicationStatus.SELECTED and application.status == ApplicationStatus.NOT_SELECTED:
+            step = ApplicationStatus.NOT_SELECTED
+        done = step in reached and order.index(step.value) <= current
+        steps.append({"label": step.label, "done": done or order.index(step.value) < current,
+                      "current": step == application.status})
+    return steps
+
+
+@bp.get("/print")
+def print_view():
+    """The application laid out as the official 申报书 on A4, to print, sign and seal."""
+    application = _require_application()
+    return render_template("applications/print.html", application=application, groups=grouped_items(),
+                           answers=application.answers_by_code(), missing=missing_fields(application))
+
+
+@files_bp.get("/<int:file_id>")
+@login_required
+def download(file_id: int):
+    """A stored file, for whoever may view the application it belongs to; 404 for anyone else."""
+    stored = db.session.get(StoredFile, file_id)
+    if stored is None or stored.application_id is None:
+        abort(404)
+    application = db.session.get(Application, stored.application_id)
+    if application is None or not application.can_view(current_user):
+        abort(404)
+    return send_stored_file(stored, inline=request.args.get("inline") == "1")

@@ -1,0 +1,51 @@
+"""Configuration: safe defaults, then the environment, then the test overrides."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _secret_key(instance_path: str) -> str:
+    """The secret key from ``SECRET_KEY``, else one generated once and kept in ``instance/``."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'portal.sqlite'}")
+    # Heroku-style URLs name the old driver; we ship psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def build_config(instance_path: str) -> dict:
+    """Everything the portal reads from ``app.config``, with its default."""
+    upload_mb = int(os.environ.get("UPLOAD_MAX_MB", "20"))
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        "UPLOAD_MAX_BYTES": upload_mb * 1024 * 1024,
+        # A request may carry a few files at once (a certificate and its audit report).
+        "MAX_CONTENT_LENGTH": (upload_mb * 2 + 1) * 1024 * 1024,
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        # The CSRF token lives as long as the session: a long form must not fail after an hour.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_I18N_ENABLED": False,  # WTForms' own zh messages, see forms.base
+        "PORTAL_TIMEZONE": "Asia/Shanghai",
+    }

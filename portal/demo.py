@@ -1,0 +1,189 @@
+"""Demo data: a campaign, every recommender, ~60 fictional enterprises in every state.
+
+All names, codes and phone numbers are invented. Loading twice does nothing the second time.
+"""
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from io import BytesIO
+
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from portal.accounts.models import Organisation, OrganisationKind, Role, User
+from portal.accounts.services import create_staff_user, register_enterprise
+from portal.accounts.uscc import uscc_check_character
+from portal.admin.models import Campaign
+from portal.applications import services
+from portal.applications.models import (
+    ApplicationStatus,
+    AttachmentKind,
+    CertificationKind,
+    CertificationStatus,
+    StatusEvent,
+)
+from portal.extensions import db
+from portal.files import store_upload
+from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
+from portal.selfcheck import SELF_CHECK_CODES
+from portal.timeutil import utcnow
+
+DEMO_PASSWORD = "demo2026"
+DEMO_CAMPAIGN = "2026年度工业计量标杆示范单位申报"
+
+ASSOCIATIONS = [
+    "中国计量测试学会", "中国计量协会", "中国仪器仪表学会", "中国仪器仪表行业协会", "中国衡器协会",
+    "中国机械工业联合会", "中国建筑材料联合会", "中国石油和化学工业联合会", "中国轻工业联合会",
+    "中国钢铁工业协会", "中国汽车工业协会", "中国电子仪器行业协会",
+]
+NAME_PARTS = ["华研", "精测", "恒准", "中衡", "瑞量", "启航", "鼎盛", "宏远", "天工", "博创", "远景", "新锐",
+              "光大", "金桥", "长风", "海川", "云帆", "泰和", "创铭", "致远"]
+SUFFIXES = {"新一代信息技术产业": "电子科技", "高档数控机床和机器人": "智能装备", "航空航天装备": "航空部件",
+            "海洋工程装备及高技术船舶": "海工装备", "先进轨道交通装备": "轨道装备", "节能与新能源汽车": "新能源汽车",
+            "电力装备": "电气", "农机装备": "农业机械", "新材料": "新材料", "生物医药及高性能医疗器械": "医疗器械",
+            "钢铁": "钢铁", "石油和化学": "石化", "轻工": "轻工制品", "机械": "机械制造", "仪器仪表": "仪器仪表", "其他": "实业"}
+RETURN_REASONS = ["测量管理体系证书已过期，请上传有效证书后重新提交。",
+                  "自我检查表 3.2.2 项选“√”，但未附实验室认可证书，请补充或更正。"]
+# A tiny, valid PDF, so demo applications have real files to open.
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _recommender_organisations() -> list[Organisation]:
+    orgs = []
+    for province in PROVINCES:
+        municipality = province.endswith("市")
+        orgs.append(Organisation(name=f"{province}市场监督管理局", kind=OrganisationKind.MARKET_REGULATOR, region=province))
+        orgs.append(Organisation(name=f"{province}{'经济和信息化局' if municipality else '工业和信息化厅'}",
+                                 kind=OrganisationKind.INDUSTRY_AUTHORITY, region=province))
+    orgs.append(Organisation(name=f"{XINJIANG_CORPS}市场监督管理局", kind=OrganisationKind.MARKET_REGULATOR, region=XINJIANG_CORPS))
+    orgs.append(Organisation(name=f"{XINJIANG_CORPS}工业和信息化局", kind=OrganisationKind.INDUSTRY_AUTHORITY, region=XINJIANG_CORPS))
+    for city, province in SEPARATELY_PLANNED_CITIES.items():
+        orgs.append(Organisation(name=f"{city}市场监督管理局", kind=OrganisationKind.MARKET_REGULATOR, region=province))
+        orgs.append(Organisation(name=f"{city}工业和信息化局", kind=OrganisationKind.INDUSTRY_AUTHORITY, region=province))
+    orgs += [Organisation(name=name, kind=OrganisationKind.ASSOCIATION, region="全国") for name in ASSOCIATIONS]
+    orgs += [Organisation(name=name, kind=OrganisationKind.MINISTRY, region="全国") for name in ("国家市场监督管理总局", "工业和信息化部")]
+    return orgs
+
+
+def _uscc(rng: random.Random) -> str:
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    first17 = "91" + f"{rng.randint(110000, 650000):06d}" + "".join(rng.choice(alphabet) for _ in range(9))
+    return first17 + uscc_check_character(first17)
+
+
+def _pdf(name: str) -> FileStorage:
+    return FileStorage(stream=BytesIO(DEMO_PDF), filename=name, content_type="application/pdf")
+
+
+def _fill_application(application, user, rng: random.Random, industry: str, province: str, large: bool, complete: bool) -> None:
+    employees = rng.randint(1200, 9000) if large else rng.randint(80, 990)
+    revenue = Decimal(rng.randint(45000, 900000) if large else rng.randint(3000, 38000))
+    services.save_fields(application, user, {
+        "province": province, "city": province.rstrip("省市") + "市" if not province.endswith("市") else province,
+        "address": f"{province}高新技术产业开发区创新路{rng.randint(1, 300)}号", "postcode": f"{rng.randint(100000, 850000)}",
+        "legal_representative": rng.choice(["张明", "李华", "王强", "赵磊", "陈静", "刘洋", "杨帆", "周婷"]),
+        "contact_title": rng.choice(["计量室主任", "质量部部长", "计量工程师"]), "ownership": rng.choice(OWNERSHIP_TYPES[:6]),
+        "industry": industry, "employees": employees, "revenue": revenue, "total_assets": revenue * Decimal("1.6"),
+        "main_products": f"{SUFFIXES[industry]}产品及配套服务",
+    }, None)
+    if not complete:
+        return
+    services.save_fields(application, user, {
+        "metrology_department": "计量管理中心", "fulltime_metrology_staff": rng.randint(3, 40),
+        "parttime_metrology_staff": rng.randint(5, 80), "instrument_count": rng.randint(300, 20000),
+        "highest_standard_count": rng.randint(2, 30), "key_processes": rng.randint(10, 200),
+        "important_processes": rng.randint(20, 400), "general_processes": rng.randint(50, 900),
+        "is_key_energy_user": large, "energy_use_tce": Decimal(rng.randint(5000, 90000)) if large else None,
+        "work_summary": ("本单位将计量工作嵌入产品设计、研发、试验、生产和使用全过程，建立了覆盖关键测量过程的计量确认体系，"
+                         "在线测量数据实时采集并用于过程控制。" * 4),
+        "best_practices": ("通过测量数据分析驱动工艺改进，关键参数过程能力指数显著提升，产品一次合格率持续提高，"
+                           "形成了可复制推广的计量保障经验。" * 4),
+        "pledged": True, "pledge_signatory": "法定代表人",
+    }, None)
+    answers = {code: (rng.choices(["yes", "no", "na"], weights=[85, 8, 7])[0], None) for code in SELF_CHECK_CODES}
+    answers["3.2.1"] = ("yes", "证书见认证与认可")
+    services.save_self_check(application, user, answers, {}, None)
+    expires = date.today() + timedelta(days=rng.randint(-60, 900))
+    services.add_certification(application, user, {
+        "kind": CertificationKind.QMS, "kind_other": None, "number": f"0{rng.randint(10, 99)}16Q{rng.randint(10000, 99999)}R0M",
+        "issuer": "示例认证有限公司", "issued_on": expires - timedelta(days=3 * 365), "expires_on": expires,
+        "status": rng.choices([CertificationStatus.VALID, CertificationStatus.SUSPENDED], weights=[9, 1])[0],
+    }, store_upload(_pdf("质量管理体系认证证书.pdf"), user, application), None)
+    services.add_attachment(application, user, AttachmentKind.BUSINESS_LICENCE,
+                            store_upload(_pdf("营业执照.pdf"), user, application), None)
+
+
+def _advance(application, status: ApplicationStatus, actor: User, reason: str | None = None) -> None:
+    """Move a demo application along the steps the recommender and ministry pages perform."""
+    application.status = status
+    db.session.add(StatusEvent(application=application, status=status, label=status.label, actor_id=actor.id, reason=reason))
+
+
+def load_demo() -> list[tuple[str, str, str]]:
+    """Create the demo data; returns ``(role, username, note)`` for each demo login."""
+    rng = random.Random(2026)
+    if db.session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)) is None:
+        _create(rng)
+    enterprise_user = db.session.scalar(select(User).where(User.role == Role.ENTERPRISE).order_by(User.id).limit(1))
+    fresh_user = db.session.scalar(select(User).where(User.role == Role.ENTERPRISE).order_by(User.id.desc()).limit(1))
+    return [
+        ("企业", enterprise_user.username, f"{enterprise_user.display_name}（申报书已提交）"),
+        ("企业", fresh_user.username, f"{fresh_user.display_name}（尚未开始填写）"),
+        ("推荐单位", "tuijian-beijing", "北京市市场监督管理局"),
+        ("推荐单位", "tuijian-jiliang", "中国计量测试学会"),
+        ("主管部门", "reviewer", "市场监管总局计量司"),
+        ("评审专家", "expert", "评审专家"),
+        ("管理员", "admin", "系统管理员"),
+    ]
+
+
+def _create(rng: random.Random) -> None:
+    now = utcnow()
+    campaign = Campaign(name=DEMO_CAMPAIGN, year=now.year, opens_at=now - timedelta(days=30),
+                        closes_at=now + timedelta(days=27), recommend_deadline=now + timedelta(days=38))
+    db.session.add(campaign)
+    organisations = _recommender_organisations()
+    db.session.add_all(organisations)
+    db.session.flush()
+    by_name = {org.name: org for org in organisations}
+    beijing, society = by_name["北京市市场监督管理局"], by_name["中国计量测试学会"]
+    create_staff_user("tuijian-beijing", DEMO_PASSWORD, Role.RECOMMENDER, "北京市市场监督管理局 计量处", beijing)
+    create_staff_user("tuijian-jiliang", DEMO_PASSWORD, Role.RECOMMENDER, "中国计量测试学会 秘书处", society)
+    reviewer = create_staff_user("reviewer", DEMO_PASSWORD, Role.REVIEWER, "市场监管总局计量司", by_name["国家市场监督管理总局"])
+    create_staff_user("expert", DEMO_PASSWORD, Role.EXPERT, "评审专家（演示）")
+    create_staff_user("admin", DEMO_PASSWORD, Role.ADMIN, "系统管理员")
+
+    recommenders = [org for org in organisations if org.is_recommender]
+    # Beijing and the society get full inboxes; the rest spread across the country.
+    plan = ([ApplicationStatus.SUBMITTED] * 22 + [ApplicationStatus.RETURNED] * 4 + [ApplicationStatus.ACCEPTED] * 8
+            + [ApplicationStatus.RECOMMENDED] * 8 + [ApplicationStatus.NOT_RECOMMENDED] * 4
+            + [ApplicationStatus.UNDER_REVIEW] * 3 + [ApplicationStatus.SELECTED] * 2 + [ApplicationStatus.NOT_SELECTED] * 2
+            + [ApplicationStatus.DRAFT] * 6)
+    for index, target in enumerate(plan):
+        industry = INDUSTRIES[index % len(INDUSTRIES)]
+        recommender = beijing if index % 3 == 0 else society if index % 3 == 1 else rng.choice(recommenders)
+        province = recommender.region if recommender.region in PROVINCES else rng.choice(PROVINCES)
+        name = f"{province[:2]}{NAME_PARTS[index % len(NAME_PARTS)]}{SUFFIXES[industry]}{'股份' if index % 2 else ''}有限公司"
+        user = register_enterprise(name, _uscc(rng), rng.choice(["王工", "李工", "张经理", "刘主任"]),
+                                   f"139{rng.randint(10000000, 99999999)}", f"metrology{index}@example.cn", DEMO_PASSWORD)
+        application = services.start_application(user, campaign)
+        large = index % 2 == 0
+        _fill_application(application, user, rng, industry, province, large, complete=target != ApplicationStatus.DRAFT or index % 2 == 0)
+        if target == ApplicationStatus.DRAFT:
+            continue
+        services.choose_recommender(application, user, recommender)
+        services.submit_application(application, user)
+        if target == ApplicationStatus.RETURNED:
+            _advance(application, target, reviewer, RETURN_REASONS[index % 2])
+        elif target != ApplicationStatus.SUBMITTED:
+            _advance(application, ApplicationStatus.ACCEPTED, reviewer)
+            if target in (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED):
+                _advance(application, ApplicationStatus.RECOMMENDED, reviewer)
+            if target in (ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED):
+                _advance(application, ApplicationStatus.UNDER_REVIEW, reviewer)
+            if target != ApplicationStatus.ACCEPTED:
+                _advance(application, target, reviewer)
+    # One enterprise that has registered and not started, for trying the form from scratch.
+    register_enterprise("演示新注册科技有限公司", _uscc(rng), "孙工", "13900000000", "new@example.cn", DEMO_PASSWORD)
+    db.session.flush()

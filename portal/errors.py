@@ -1,0 +1,9 @@
+"""Errors that services raise when a rule refuses an action; views show the message."""
+
+
+class RuleViolation(Exception):
+    """An action the rules do not allow. ``str(error)`` is a message for the user, in Chinese."""
+
+
+class StaleEdit(RuleViolation):
+    """The record changed since the form was loaded (another tab or another person)."""

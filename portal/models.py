@@ -1,0 +1,13 @@
+"""Imports every model, so Alembic and ``create_all`` see all tables."""
+from portal.accounts.models import Enterprise, Organisation, User  # noqa: F401
+from portal.admin.models import Campaign  # noqa: F401
+from portal.applications.models import (  # noqa: F401
+    Application,
+    ApplicationVersion,
+    Attachment,
+    Certification,
+    SelfCheckAnswer,
+    StatusEvent,
+)
+from portal.audit import AuditEntry  # noqa: F401
+from portal.files import StoredFile  # noqa: F401

@@ -1,0 +1,52 @@
+"""The home page, error pages and what every template may use."""
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from portal.accounts.models import Role
+from portal.admin.models import current_campaign
+from portal.auth import role_home_endpoint
+from portal.timeutil import format_local, utcnow
+
+bp = Blueprint("main", __name__)
+
+ERROR_MESSAGES = {
+    400: ("请求无效", "提交的内容无法处理，请返回上一页重试。"),
+    403: ("无权访问", "您的账号没有访问此页面的权限。"),
+    404: ("页面不存在", "您访问的页面不存在，或您无权查看。"),
+    405: ("请求方式不正确", "请通过页面上的按钮操作。"),
+    413: ("文件过大", "上传的文件超过大小限制，请压缩后重新上传。"),
+    500: ("系统繁忙", "服务器暂时无法处理您的请求，请稍后再试。问题已记录。"),
+}
+
+
+@bp.get("/")
+def index():
+    """The landing page; logged-in enterprises go straight to their application."""
+    if current_user.is_authenticated and current_user.role == Role.ENTERPRISE:
+        return redirect(url_for(role_home_endpoint(current_user)))
+    return render_template("index.html", campaign=current_campaign(), now=utcnow())
+
+
+def _error_page(code: int, title: str | None = None, message: str | None = None):
+    default_title, default_message = ERROR_MESSAGES[code]
+    return render_template("errors/error.html", code=code, title=title or default_title,
+                           message=message or default_message), code
+
+
+def register_error_pages(app) -> None:
+    for code in ERROR_MESSAGES:
+        app.register_error_handler(code, lambda error, code=code: _error_page(code))
+    app.register_error_handler(
+        CSRFError,
+        lambda error: _error_page(400, "页面已过期", "表单安全校验失败（页面可能已过期）。请刷新页面后重新提交；已填写的内容会在本机浏览器中保留。"),
+    )
+
+
+def register_template_helpers(app) -> None:
+    app.add_template_filter(format_local, "local")
+    app.add_template_filter(lambda value: format_local(value, with_time=False), "local_date")
+
+    @app.context_processor
+    def portal_context():
+        return {"Role": Role}

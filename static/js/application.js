@@ -1,0 +1,152 @@
+// The application form's helpers: live character counts, the derived scale, confirmation
+// before destructive buttons, instant recommender filtering, and a copy of typed input kept in
+// this browser so nothing is lost if the session expires before the draft is saved.
+(function () {
+  "use strict";
+
+  function setupCharCounts() {
+    document.querySelectorAll("textarea[data-maxlength]").forEach(function (area) {
+      var limit = parseInt(area.dataset.maxlength, 10);
+      var counter = document.createElement("div");
+      counter.className = "form-text char-count";
+      counter.setAttribute("aria-live", "polite");
+      area.insertAdjacentElement("afterend", counter);
+      function update() {
+        var length = area.value.length;
+        counter.textContent = "已输入 " + length + " / " + limit + " 字";
+        counter.classList.toggle("over", length > limit);
+      }
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
+  // Mirrors portal.applications.rules.derive_scale; the server recomputes it on save.
+  function setupScale() {
+    var form = document.querySelector("form[data-large-min-employees]");
+    var output = document.querySelector("[data-scale-output]");
+    if (!form || !output) return;
+    var employees = form.querySelector("[data-scale-input=employees]");
+    var revenue = form.querySelector("[data-scale-input=revenue]");
+    var minEmployees = parseFloat(form.dataset.largeMinEmployees);
+    var minRevenue = parseFloat(form.dataset.largeMinRevenue);
+    function update() {
+      var people = parseFloat(employees.value);
+      var money = parseFloat(revenue.value);
+      if (isNaN(people) || isNaN(money)) {
+        output.textContent = "待填写从业人员数和营业收入";
+      } else {
+        output.textContent = people < minEmployees || money < minRevenue ? "中小型" : "大型";
+      }
+    }
+    employees.addEventListener("input", update);
+    revenue.addEventListener("input", update);
+  }
+
+  function setupConfirm() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    });
+  }
+
+  function setupRecommenderFilter() {
+    var filter = document.querySelector("form[data-recommender-filter]");
+    if (!filter) return;
+    var search = filter.querySelector("input[name=q]");
+    var kind = filter.querySelector("select[name=kind]");
+    var region = filter.querySelector("select[name=region]");
+    function apply() {
+      var text = search.value.trim();
+      document.querySelectorAll(".recommender-list [data-name]").forEach(function (row) {
+        var visible = (!text || row.dataset.name.indexOf(text) !== -1) &&
+          (!kind.value || row.dataset.kind === kind.value) &&
+          (!region.value || row.dataset.region === region.value);
+        row.classList.toggle("d-none", !visible);
+        row.classList.toggle("d-flex", visible);
+      });
+    }
+    [search, kind, region].forEach(function (input) { input.addEventListener("input", apply); });
+  }
+
+  function fieldsOf(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.type !== "file" && el.type !== "hidden" && el.type !== "submit";
+    });
+  }
+
+  function valuesOf(form) {
+    var data = {};
+    fieldsOf(form).forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (el.checked) data[el.name] = el.value;
+      } else {
+        data[el.name] = el.value;
+      }
+    });
+    return data;
+  }
+
+  function setupLocalBackup() {
+    var form = document.querySelector("form[data-draft-key]");
+    if (!form || !window.localStorage) return;
+    var key = "portal-draft:" + form.dataset.draftKey;
+    var note = form.querySelector("[data-autosave-note]");
+    var hasServerErrors = form.querySelector(".is-invalid") !== null;
+    var saved = null;
+    try { saved = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+
+    // After a successful save the page shows no errors: the server copy is current.
+    if (saved && !hasServerErrors) {
+      var current = valuesOf(form);
+      var differs = Object.keys(saved).some(function (name) {
+        return name !== "__pending" && saved[name] !== current[name];
+      });
+      if (differs && saved.__pending) {
+        var banner = document.createElement("div");
+        banner.className = "alert alert-info d-flex align-items-center gap-2";
+        banner.innerHTML = "<span>发现本机保存的未提交输入（可能因登录过期未能保存）。</span>";
+        var restore = document.createElement("button");
+        restore.type = "button";
+        restore.className = "btn btn-sm btn-primary ms-auto";
+        restore.textContent = "恢复这些输入";
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.className = "btn btn-sm btn-outline-secondary";
+        discard.textContent = "忽略";
+        banner.appendChild(restore);
+        banner.appendChild(discard);
+        form.insertAdjacentElement("beforebegin", banner);
+        restore.addEventListener("click", function () {
+          fieldsOf(form).forEach(function (el) {
+            if (!(el.name in saved)) return;
+            if (el.type === "radio") el.checked = saved[el.name] === el.value;
+            else if (el.type === "checkbox") el.checked = saved[el.name] === el.value;
+            else el.value = saved[el.name];
+            el.dispatchEvent(new Event("input"));
+          });
+          banner.remove();
+        });
+        discard.addEventListener("click", function () { window.localStorage.removeItem(key); banner.remove(); });
+      } else {
+        window.localStorage.removeItem(key);
+      }
+    }
+
+    function snapshot() {
+      var data = valuesOf(form);
+      data.__pending = true;
+      window.localStorage.setItem(key, JSON.stringify(data));
+      if (note) note.textContent = "输入已暂存在本机，请记得保存草稿。";
+    }
+    form.addEventListener("input", snapshot);
+    form.addEventListener("change", snapshot);
+  }
+
+  setupCharCounts();
+  setupScale();
+  setupConfirm();
+  setupRecommenderFilter();
+  setupLocalBackup();
+})();
