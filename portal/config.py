@@ -16,9 +16,8 @@ def _secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
-def _database_url(instance_path: str) -> str:
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'portal.sqlite'}")
-    # Heroku-style URLs name the old driver; we ship psycopg 3.
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at the psycopg 3 driver we ship (``postgres://`` is accepted too)."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -31,7 +30,9 @@ def build_config(instance_path: str) -> dict:
     upload_mb = int(os.environ.get("UPLOAD_MAX_MB", "20"))
     return {
         "SECRET_KEY": _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{Path(instance_path) / 'portal.sqlite'}")
+        ),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "UPLOAD_MAX_BYTES": upload_mb * 1024 * 1024,

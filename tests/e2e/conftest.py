@@ -1,0 +1,133 @@
+"""End-to-end fixtures: the portal served on a free local port, and headless Debian Chromium.
+
+Run with ``python -m pytest tests/e2e``; set ``SCREENSHOT_DIR`` to keep a full-page screenshot
+of each main step. CSRF stays enabled: the browser must post the tokens the pages render.
+"""
+import os
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+HERE = Path(__file__).parent
+
+# A minimal, valid one-page PDF: the portal checks an upload's content, not just its name.
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: end-to-end browser tests (need /usr/bin/chromium)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _seed(db):
+    """An open campaign and two recommenders to choose from."""
+    from portal.accounts.models import Organisation, OrganisationKind
+    from portal.admin.models import Campaign
+    from portal.timeutil import utcnow
+
+    now = utcnow()
+    db.session.add(Campaign(
+        name="测试批次", year=2026, opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=10), recommend_deadline=now + timedelta(days=20),
+    ))
+    db.session.add_all([
+        Organisation(name="北京市市场监督管理局", kind=OrganisationKind.MARKET_REGULATOR, region="北京市"),
+        Organisation(name="中国计量测试学会", kind=OrganisationKind.ASSOCIATION, region="全国"),
+    ])
+    db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("portal")
+    previous = os.environ.get("INSTANCE_PATH")
+    os.environ["INSTANCE_PATH"] = str(root / "instance")  # read by create_app
+    try:
+        from portal import create_app
+        from portal.extensions import db
+
+        app = create_app({
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'portal.sqlite'}",
+            "UPLOAD_FOLDER": str(root / "uploads"),
+            "SECRET_KEY": "e2e",
+            "TESTING": True,
+        })
+        with app.app_context():
+            db.create_all()
+            _seed(db)
+        yield app
+    finally:
+        if previous is None:
+            os.environ.pop("INSTANCE_PATH", None)
+        else:
+            os.environ["INSTANCE_PATH"] = previous
+
+
+@pytest.fixture(scope="session")
+def base_url(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="zh-CN",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def pdf_file(tmp_path):
+    """Make a small real PDF with the given file name; returns its path."""
+
+    def make(name: str) -> Path:
+        path = tmp_path / name
+        path.write_bytes(MINIMAL_PDF)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, "01_register")`` saves a full-page PNG when ``SCREENSHOT_DIR`` is set."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+
+    def take(page, name: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=Path(folder) / f"{name}.png", full_page=True)
+
+    return take
