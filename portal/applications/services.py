@@ -64,9 +64,14 @@ def _add_event(application: Application, status: ApplicationStatus, actor: User,
 
 
 def lock_application(application_id: int) -> Application | None:
-    """Load an application with its row locked until the request commits (PostgreSQL)."""
+    """Load an application with its row locked until the request commits (PostgreSQL).
+
+    ``populate_existing`` matters: a copy already in the session would otherwise hide the
+    status another request has just committed.
+    """
     return db.session.scalar(
         select(Application).where(Application.id == application_id).with_for_update()
+        .execution_options(populate_existing=True)
     )
 
 

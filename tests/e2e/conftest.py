@@ -54,9 +54,8 @@ def _seed(db):
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     root = tmp_path_factory.mktemp("portal")
-    previous = os.environ.get("INSTANCE_PATH")
-    os.environ["INSTANCE_PATH"] = str(root / "instance")  # read by create_app
-    try:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("INSTANCE_PATH", str(root / "instance"))  # read by create_app
         from portal import create_app
         from portal.extensions import db
 
@@ -70,11 +69,8 @@ def app(tmp_path_factory):
             db.create_all()
             _seed(db)
         yield app
-    finally:
-        if previous is None:
-            os.environ.pop("INSTANCE_PATH", None)
-        else:
-            os.environ["INSTANCE_PATH"] = previous
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

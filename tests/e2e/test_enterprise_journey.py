@@ -6,6 +6,7 @@ visible labels) and leaves the browser on the page the section's own button lead
 import itertools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -146,7 +147,7 @@ def fill_metrology(page: Page) -> None:
     })
 
 
-def add_certificate(page: Page, certificate_pdf) -> None:
+def add_certificate(page: Page, certificate_pdf: Path) -> None:
     expect_section(page, "认证与认可")
     fill_form(page, {
         "类型": "质量管理体系（GB/T 19001 / ISO 9001）",
@@ -185,7 +186,7 @@ def answer_self_check(page: Page) -> dict[str, str]:
     return answers
 
 
-def upload_business_licence(page: Page, licence_pdf) -> None:
+def upload_business_licence(page: Page, licence_pdf: Path) -> None:
     expect_section(page, "附件")
     fill_form(page, {"附件类型": "营业执照", "文件": licence_pdf})
     click_button(page, "上传")
@@ -198,7 +199,7 @@ def upload_business_licence(page: Page, licence_pdf) -> None:
         uploaded.get_by_role("link", name=licence_pdf.name).click()
     download = download_info.value
     assert download.suggested_filename == licence_pdf.name
-    assert open(download.path(), "rb").read() == licence_pdf.read_bytes()
+    assert Path(download.path()).read_bytes() == licence_pdf.read_bytes()
 
 
 def choose_recommender(page: Page, name: str) -> None:
