@@ -1,8 +1,8 @@
 """Registration, login and password forms."""
-from forms.base import PortalForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
+from forms.base import PortalForm
 from portal.accounts.services import password_problem, uscc_taken
 from portal.accounts.uscc import uscc_error
 

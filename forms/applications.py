@@ -3,7 +3,6 @@
 Validators check formats only where something was typed: a draft saves incomplete. What a
 complete application needs is decided by :mod:`portal.applications.completeness`.
 """
-from forms.base import PortalForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
+from forms.base import PortalForm
 from portal.applications.completeness import LABELS, PHONE_PATTERN, POSTCODE_PATTERN
 from portal.applications.models import (
     BEST_PRACTICES_LIMIT,

@@ -3,12 +3,12 @@ import threading
 
 from sqlalchemy import func, select
 
+from portal.accounts.models import User
+from portal.admin.models import Campaign
 from portal.applications import services
 from portal.applications.models import Application, ApplicationVersion, StatusEvent
 from portal.errors import RuleViolation
 from portal.extensions import db
-from portal.accounts.models import User
-from portal.admin.models import Campaign
 from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender
 
 RACERS = 8
@@ -61,7 +61,7 @@ def test_simultaneous_submits_submit_once(app):
 
     def submit():
         # As the view does: the application is loaded first, then locked.
-        db.session.get(Application, application_id).status
+        assert db.session.get(Application, application_id) is not None
         services.submit_application(services.lock_application(application_id), db.session.get(User, user_id))
 
     outcomes = _race(app, submit)

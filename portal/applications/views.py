@@ -22,7 +22,7 @@ from portal.auth import require_role
 from portal.errors import RuleViolation, StaleEdit
 from portal.extensions import db
 from portal.files import StoredFile, UploadRejected, send_stored_file, store_upload
-from portal.reference import INDUSTRIES, REGIONS
+from portal.reference import REGIONS
 from portal.selfcheck import SELF_CHECK_CODES, grouped_items
 
 bp = Blueprint("applications", __name__, url_prefix="/application")

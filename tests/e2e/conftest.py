@@ -65,6 +65,7 @@ def app(tmp_path_factory):
             "SECRET_KEY": "e2e",
             "TESTING": True,
         })
+        assert app.config.get("WTF_CSRF_ENABLED", True), "e2e tests must run with CSRF protection on"
         with app.app_context():
             db.create_all()
             _seed(db)

@@ -36,7 +36,7 @@ def new_enterprise(name: str) -> Enterprise:
 
 # --- small page helpers -----------------------------------------------------------------------
 
-def fill_form(page: Page, values: dict[str, str]) -> None:
+def fill_form(page: Page, values: dict[str, str | Path]) -> None:
     """Fill each field found by its exact label: text, number and date inputs, selects, files."""
     for label, value in values.items():
         field = page.get_by_label(label, exact=True)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: bash scripts/test.sh
+# On SQLite always (browser tests included, in /usr/bin/chromium); on PostgreSQL as well when
+# TEST_DATABASE_URL is set, e.g. postgresql://postgres@127.0.0.1:5432/test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+echo "== tests on SQLite =="
+env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "== tests on PostgreSQL ($TEST_DATABASE_URL) =="
+  .venv/bin/python -m pytest -m "not e2e" "$@"
+fi
