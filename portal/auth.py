@@ -36,4 +36,5 @@ def role_home_endpoint(user) -> str:
     """Where each role starts after login."""
     return {
         Role.ENTERPRISE: "applications.overview",
+        Role.RECOMMENDER: "recommendations.inbox",
     }.get(user.role, "main.index")

@@ -23,7 +23,7 @@ ERROR_MESSAGES = {
 @bp.get("/")
 def index():
     """The landing page; logged-in enterprises go straight to their application."""
-    if current_user.is_authenticated and current_user.role == Role.ENTERPRISE:
+    if current_user.is_authenticated and current_user.role in (Role.ENTERPRISE, Role.RECOMMENDER):
         return redirect(url_for(role_home_endpoint(current_user)))
     return render_template("index.html", campaign=current_campaign(), now=utcnow())
 

@@ -61,3 +61,20 @@ def client(app):
 
 def login(client, username: str, password: str = PASSWORD):
     return client.post("/account/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def count_queries(app):
+    """A list that collects every SQL statement the app runs while the test goes on."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def on_execute(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    yield statements
+    event.remove(engine, "before_cursor_execute", on_execute)

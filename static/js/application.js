@@ -97,11 +97,18 @@
     var saved = null;
     try { saved = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
 
-    // After a successful save the page shows no errors: the server copy is current.
+    // The copy is only worth offering if the draft has not been saved since it was taken: a
+    // save (here or in another browser) bumps the version the server renders into the form.
+    var versionField = form.querySelector("input[name=version]");
+    var version = versionField ? versionField.value : "";
+    if (saved && saved.__version !== version) {
+      window.localStorage.removeItem(key);
+      saved = null;
+    }
     if (saved && !hasServerErrors) {
       var current = valuesOf(form);
       var differs = Object.keys(saved).some(function (name) {
-        return name !== "__pending" && saved[name] !== current[name];
+        return name.indexOf("__") !== 0 && saved[name] !== current[name];
       });
       if (differs && saved.__pending) {
         var banner = document.createElement("div");
@@ -137,6 +144,7 @@
     function snapshot() {
       var data = valuesOf(form);
       data.__pending = true;
+      data.__version = version;
       window.localStorage.setItem(key, JSON.stringify(data));
       if (note) note.textContent = "输入已暂存在本机，请记得保存草稿。";
     }

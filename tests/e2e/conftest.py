@@ -23,10 +23,6 @@ MINIMAL_PDF = (
 )
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "e2e: end-to-end browser tests (need /usr/bin/chromium)")
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in Path(item.path).parents:
