@@ -67,7 +67,9 @@ def test_submit_lists_every_missing_field(setup):
         services.submit_application(application, user)
     missing = {(problem.section, problem.field) for problem in refused.value.missing}
     assert ("basic", "industry") in missing
-    assert ("selfcheck", "item-3.7.2") in missing
+    assert ("selfcheck", "item-1.1") in missing
+    self_check = next(problem for problem in refused.value.missing if problem.section == "selfcheck")
+    assert "尚有 33 项未作答" in self_check.message
     assert ("attachments", "business_licence") in missing
     assert ("recommender", "recommender") in missing
     assert application.status == ApplicationStatus.DRAFT

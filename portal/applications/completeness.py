@@ -128,12 +128,13 @@ def _invalid_formats(application: Application) -> list[Missing]:
 
 
 def _missing_self_check(application: Application) -> list[Missing]:
+    """One entry for all unanswered items, linking to the first, so the list stays readable."""
     answered = {a.item_code for a in application.self_check_answers if a.answer is not None}
-    return [
-        Missing("selfcheck", f"item-{item.code}", f"自我检查表第 {item.code} 项未作答。")
-        for item in SELF_CHECK_ITEMS
-        if item.code not in answered
-    ]
+    unanswered = [item.code for item in SELF_CHECK_ITEMS if item.code not in answered]
+    if not unanswered:
+        return []
+    shown = "、".join(unanswered[:8]) + ("等" if len(unanswered) > 8 else "")
+    return [Missing("selfcheck", f"item-{unanswered[0]}", f"尚有 {len(unanswered)} 项未作答：第 {shown} 项。")]
 
 
 def _missing_other(application: Application) -> list[Missing]:
