@@ -11,3 +11,4 @@ from portal.applications.models import (  # noqa: F401
 )
 from portal.audit import AuditEntry  # noqa: F401
 from portal.files import StoredFile  # noqa: F401
+from portal.recommendations.models import RankingEntry, Recommendation  # noqa: F401

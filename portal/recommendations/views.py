@@ -3,6 +3,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from forms.recommendations import ActionForm, ReturnForm
 from portal.accounts.models import Role
@@ -15,6 +16,7 @@ from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.recommendations import services
 from portal.recommendations.inbox import PAGE_SIZE, inbox_page
+from portal.recommendations.models import Recommendation
 from portal.reference import INDUSTRIES, REGIONS
 from portal.selfcheck import grouped_items
 
@@ -93,3 +95,45 @@ def return_for_revision(application_id: int):
     db.session.commit()
     flash(f"已退回修改：{application.display_name}。", "success")
     return redirect(url_for("recommendations.inbox"))
+
+
+@bp.get("/ranking")
+def ranking():
+    """The two ranked lists and the pool of accepted candidates not yet in them."""
+    campaign = current_campaign() or abort(404)
+    recommendation = db.session.scalar(select(Recommendation).where(
+        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == current_user.organisation_id))
+    ranked_ids = {entry.application_id for entry in recommendation.entries} if recommendation else set()
+    pool = db.session.scalars(select(Application).where(
+        Application.campaign_id == campaign.id, Application.recommender_id == current_user.organisation_id,
+        Application.status == ApplicationStatus.ACCEPTED).order_by(Application.scale, Application.org_name)).all()
+    lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota_large if scale == Scale.LARGE else campaign.quota_sme)
+             for scale in Scale]
+    return render_template("recommendations/ranking.html", campaign=campaign, recommendation=recommendation,
+                           lists=lists, pool=[a for a in pool if a.id not in ranked_ids], action_form=ActionForm())
+
+
+RANKING_ACTIONS = {
+    "add": (lambda application: services.add_to_ranking(application, current_user), "已加入推荐名单。"),
+    "up": (lambda application: services.move_in_ranking(application, current_user, -1), "已上移。"),
+    "down": (lambda application: services.move_in_ranking(application, current_user, +1), "已下移。"),
+    "remove": (lambda application: services.remove_from_ranking(application, current_user), "已移出推荐名单。"),
+}
+
+
+@bp.post("/ranking/<int:application_id>/<action>")
+def change_ranking(application_id: int, action: str):
+    """Add, move up or down, or remove a candidate; buttons that work without JavaScript."""
+    change, message = RANKING_ACTIONS.get(action) or abort(404)
+    application = get_addressed_application_or_404(application_id)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        change(application)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(f"{application.display_name}：{message}", "success")
+    return redirect(url_for("recommendations.ranking"))
