@@ -156,3 +156,34 @@ def test_ranking_page_with_buttons(client, world):
     page = client.get("/recommender/ranking").get_data(as_text=True)
     assert "1 / 5" not in page and "2 / 5" in page
     assert client.post(f"/recommender/ranking/{world['large'][0]}/explode").status_code == 404
+
+
+def test_summary_sheet_in_the_official_layout(client, app, world):
+    import zipfile
+    from io import BytesIO
+
+    import openpyxl
+
+    with app.app_context():
+        formula_name = '=HYPERLINK("http://x","y")'
+        db.session.get(Application, world["large"][1]).org_name = formula_name
+        db.session.get(Application, world["large"][1]).contact_phone = "+86 13800138000"
+        for application_id in (world["sme"][0], world["large"][0], world["large"][1]):
+            _add(application_id)
+        db.session.commit()
+    login(client, "beijing")
+    response = client.get("/recommender/ranking/summary.xlsx")
+    assert response.status_code == 200
+    with zipfile.ZipFile(BytesIO(response.data)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<hyperlink" not in sheet_xml
+    sheet = openpyxl.load_workbook(BytesIO(response.data)).active
+    assert sheet["A1"].value == "工业计量标杆示范单位推荐汇总表"
+    assert sheet["A2"].value == "推荐单位（盖章）：北京市市场监督管理局"
+    assert [cell.value for cell in sheet[3]] == ["序号", "申报单位名称", "企业规模", "所处行业", "联系人", "联系方式", "邮箱"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4, max_row=6)]
+    assert [row[0] for row in rows] == ["1", "2", "3"]
+    assert [row[2] for row in rows] == ["大型", "大型", "中小型"]  # large first, then small/medium
+    assert rows[1][1] == formula_name and sheet["B5"].data_type == "s"
+    assert rows[1][5] == "+86 13800138000"
+    assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage

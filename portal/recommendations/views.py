@@ -13,6 +13,8 @@ from portal.applications.rules import Scale
 from portal.applications.services import lock_application
 from portal.auth import require_role
 from portal.errors import RuleViolation
+from portal.exports.recommendation_sheet import summary_rows, write_summary_sheet
+from portal.exports.spreadsheets import send_workbook
 from portal.extensions import db
 from portal.recommendations import services
 from portal.recommendations.inbox import PAGE_SIZE, inbox_page
@@ -137,3 +139,13 @@ def change_ranking(application_id: int, action: str):
         db.session.commit()
         flash(f"{application.display_name}：{message}", "success")
     return redirect(url_for("recommendations.ranking"))
+
+
+@bp.get("/ranking/summary.xlsx")
+def export_summary():
+    """附件2 推荐汇总表 as .xlsx: the ranked lists in the official layout."""
+    campaign = current_campaign() or abort(404)
+    recommendation = db.session.scalar(select(Recommendation).where(
+        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == current_user.organisation_id))
+    path = write_summary_sheet(current_user.organisation.name, summary_rows(recommendation))
+    return send_workbook(path, f"推荐汇总表-{current_user.organisation.name}.xlsx")
