@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.files import StoredFile, UploadRejected, send_stored_file, store_upload
 from portal.reference import REGIONS
 from portal.selfcheck import SELF_CHECK_CODES, grouped_items
+from portal.web import apply_change
 
 bp = Blueprint("applications", __name__, url_prefix="/application")
 bp.before_request(require_role(Role.ENTERPRISE))
@@ -224,7 +225,7 @@ def delete_certification(certification_id: int):
     certification = db.session.get(Certification, certification_id)
     if certification is None or certification.application_id != application.id or not SectionForm().validate():
         abort(404)
-    _apply(lambda: services.remove_certification(application, current_user, certification), "证书已删除。")
+    apply_change(lambda: services.remove_certification(application, current_user, certification), "证书已删除。")
     return redirect(url_for("applications.certifications"))
 
 
@@ -240,7 +241,7 @@ def attachments():
             form.file.errors = list(form.file.errors) + errors
             db.session.rollback()
         else:
-            _apply(lambda: services.add_attachment(application, current_user, AttachmentKind(form.kind.data), stored,
+            apply_change(lambda: services.add_attachment(application, current_user, AttachmentKind(form.kind.data), stored,
                                                    (form.description.data or "").strip() or None), "附件已上传。")
             return redirect(url_for("applications.attachments"))
     return _render_section("applications/attachments.html", application, "attachments", form=form,
@@ -253,7 +254,7 @@ def delete_attachment(attachment_id: int):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or attachment.application_id != application.id or not SectionForm().validate():
         abort(404)
-    _apply(lambda: services.remove_attachment(application, current_user, attachment), "附件已删除。")
+    apply_change(lambda: services.remove_attachment(application, current_user, attachment), "附件已删除。")
     return redirect(url_for("applications.attachments"))
 
 
@@ -279,24 +280,11 @@ def recommender():
         chosen = db.session.get(Organisation, form.recommender_id.data)
         if chosen is None:
             form.recommender_id.errors = ["请选择一个推荐单位。"]
-        elif _apply(lambda: services.choose_recommender(application, current_user, chosen), f"已选择推荐单位：{chosen.name}。"):
+        elif apply_change(lambda: services.choose_recommender(application, current_user, chosen), f"已选择推荐单位：{chosen.name}。"):
             return redirect(_next_section("recommender") if "save_next" in request.form else url_for("applications.recommender"))
     return _render_section("applications/recommender.html", application, "recommender", form=form,
                            recommenders=recommenders, kinds=RECOMMENDER_KINDS, regions=["全国"] + REGIONS,
                            args=request.args)
-
-
-def _apply(action, success_message: str) -> bool:
-    """Run a service call, commit and flash success, or roll back and flash the refusal."""
-    try:
-        action()
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return False
-    db.session.commit()
-    flash(success_message, "success")
-    return True
 
 
 @bp.post("/submit")
@@ -328,7 +316,7 @@ def withdraw():
     if not SectionForm().validate():
         abort(400)
     locked = services.lock_application(application.id)
-    _apply(lambda: services.withdraw_application(locked, current_user), "申报书已撤回，可继续修改后重新提交。")
+    apply_change(lambda: services.withdraw_application(locked, current_user), "申报书已撤回，可继续修改后重新提交。")
     return redirect(url_for("applications.overview"))
 
 

@@ -116,14 +116,20 @@ def _renumber(recommendation: Recommendation, scale: Scale, ordered_application_
     db.session.flush()
 
 
-def move_in_ranking(application: Application, user: User, offset: int) -> None:
-    """Move a candidate up (offset -1) or down (+1) within its list."""
+def _locked_order(application: Application, user: User) -> tuple[Recommendation, list[int]]:
+    """The locked list holding ``application`` and the application ids of its scale, in rank order."""
     _ensure_recommender_may_act(application, user)
     recommendation = lock_recommendation(application.campaign, user.organisation_id)
     _ensure_list_open(recommendation, application.campaign)
     order = [entry.application_id for entry in recommendation.ranked(application.scale)]
     if application.id not in order:
         raise RuleViolation("该企业不在推荐名单中。")
+    return recommendation, order
+
+
+def move_in_ranking(application: Application, user: User, offset: int) -> None:
+    """Move a candidate up (offset -1) or down (+1) within its list."""
+    recommendation, order = _locked_order(application, user)
     index = order.index(application.id)
     target = min(max(index + offset, 0), len(order) - 1)
     order.insert(target, order.pop(index))
@@ -132,12 +138,7 @@ def move_in_ranking(application: Application, user: User, offset: int) -> None:
 
 
 def remove_from_ranking(application: Application, user: User) -> None:
-    _ensure_recommender_may_act(application, user)
-    recommendation = lock_recommendation(application.campaign, user.organisation_id)
-    _ensure_list_open(recommendation, application.campaign)
-    order = [entry.application_id for entry in recommendation.ranked(application.scale)]
-    if application.id not in order:
-        raise RuleViolation("该企业不在推荐名单中。")
+    recommendation, order = _locked_order(application, user)
     order.remove(application.id)
     _renumber(recommendation, application.scale, order)
     record_audit("ranking.remove", application)

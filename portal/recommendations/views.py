@@ -21,6 +21,7 @@ from portal.recommendations.inbox import PAGE_SIZE, inbox_page
 from portal.recommendations.models import Recommendation
 from portal.reference import INDUSTRIES, REGIONS
 from portal.selfcheck import grouped_items
+from portal.web import apply_change
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommender")
 bp.before_request(require_role(Role.RECOMMENDER))
@@ -71,14 +72,8 @@ def accept(application_id: int):
     application = get_addressed_application_or_404(application_id)
     if not ActionForm().validate():
         abort(400)
-    try:
-        services.accept_application(lock_application(application.id), current_user)
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(f"已受理：{application.display_name}。", "success")
+    apply_change(lambda: services.accept_application(lock_application(application.id), current_user),
+                 f"已受理：{application.display_name}。")
     return redirect(url_for("recommendations.review", application_id=application_id))
 
 
@@ -130,14 +125,7 @@ def change_ranking(application_id: int, action: str):
     application = get_addressed_application_or_404(application_id)
     if not ActionForm().validate():
         abort(400)
-    try:
-        change(application)
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(f"{application.display_name}：{message}", "success")
+    apply_change(lambda: change(application), f"{application.display_name}：{message}")
     return redirect(url_for("recommendations.ranking"))
 
 
