@@ -94,12 +94,17 @@ def return_for_revision(application_id: int):
     return redirect(url_for("recommendations.inbox"))
 
 
+def _own_recommendation(campaign) -> Recommendation | None:
+    """This organisation's ranked list for ``campaign``, if it has started one."""
+    return db.session.scalar(select(Recommendation).where(
+        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == current_user.organisation_id))
+
+
 @bp.get("/ranking")
 def ranking():
     """The two ranked lists and the pool of accepted candidates not yet in them."""
     campaign = current_campaign() or abort(404)
-    recommendation = db.session.scalar(select(Recommendation).where(
-        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == current_user.organisation_id))
+    recommendation = _own_recommendation(campaign)
     ranked_ids = {entry.application_id for entry in recommendation.entries} if recommendation else set()
     pool = db.session.scalars(select(Application).where(
         Application.campaign_id == campaign.id, Application.recommender_id == current_user.organisation_id,
@@ -133,7 +138,6 @@ def change_ranking(application_id: int, action: str):
 def export_summary():
     """附件2 推荐汇总表 as .xlsx: the ranked lists in the official layout."""
     campaign = current_campaign() or abort(404)
-    recommendation = db.session.scalar(select(Recommendation).where(
-        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == current_user.organisation_id))
+    recommendation = _own_recommendation(campaign)
     path = write_summary_sheet(current_user.organisation.name, summary_rows(recommendation))
     return send_workbook(path, f"推荐汇总表-{current_user.organisation.name}.xlsx")
