@@ -1,9 +1,11 @@
-"""The recommender's forms."""
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+"""The recommender's forms, and the reviewer's reopening of a recommender's list."""
+from flask_wtf.file import FileField
+from wtforms import DateTimeLocalField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
 
 from forms.base import PortalForm
-from portal.recommendations.services import RETURN_REASON_MIN_CHARS
+from portal.applications.completeness import PHONE_PATTERN
+from portal.recommendations.services import RETURN_REASON_MIN_CHARS, SUBMISSION_FIELDS, UNLOCK_REASON_MIN_CHARS
 
 
 class ReturnForm(PortalForm):
@@ -15,3 +17,49 @@ class ReturnForm(PortalForm):
 
 class ActionForm(PortalForm):
     """A button that changes state: only the CSRF token."""
+
+
+class ReorderForm(PortalForm):
+    """The order of one list after a drag and drop: application ids, comma-separated."""
+
+    scale = HiddenField(validators=[DataRequired()])
+    order = HiddenField(validators=[DataRequired(), Regexp(r"^\d+(,\d+)*$")])
+
+    def application_ids(self) -> list[int]:
+        return [int(part) for part in self.order.data.split(",")]
+
+
+def _required(label: str, max_chars: int):
+    return StringField(label, validators=[DataRequired(f"请填写{label}。"), Length(max=max_chars, message=f"{label}不超过 {max_chars} 字。")])
+
+
+class SubmissionForm(PortalForm):
+    """报送信息 and the sealed scan of the 推荐汇总表."""
+
+    lead_department = _required("牵头部门", 80)
+    responsible_person = _required("责任人", 40)
+    contact_person = _required("联系人", 40)
+    contact_phone = StringField("联系电话", validators=[
+        DataRequired("请填写联系电话。"),
+        Regexp(PHONE_PATTERN.pattern, message="请输入手机号码或带区号的固定电话，如 010-12345678。"),
+    ])
+    contact_email = StringField("电子邮箱", validators=[DataRequired("请填写电子邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)])
+    sealed_scan = FileField("盖章扫描件", description="导出汇总表、打印盖章后扫描上传：PDF、JPG 或 PNG")
+
+    def validate_sealed_scan(self, field):
+        if not field.data:
+            raise ValidationError("请上传加盖公章的推荐汇总表扫描件。")
+
+    def details(self) -> dict:
+        return {name: self[name].data for name in SUBMISSION_FIELDS}
+
+
+class UnlockForm(PortalForm):
+    """A ministry reviewer reopens a recommender's list, with a reason and a new deadline."""
+
+    reason = TextAreaField("解锁理由", validators=[
+        DataRequired("请填写解锁理由。"),
+        Length(min=UNLOCK_REASON_MIN_CHARS, max=500, message=f"解锁理由应为 {UNLOCK_REASON_MIN_CHARS}–500 字。"),
+    ])
+    until = DateTimeLocalField("重新开放至", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写重新开放的截止时间。")],
+                               description="北京时间；到时自动锁定，推荐单位须在此前重新报送。")

@@ -55,6 +55,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.applications.views import files_bp
     from portal.pages import bp as main_bp
     from portal.recommendations.views import bp as recommendations_bp
+    from portal.review.views import bp as review_bp
 
-    for blueprint in (main_bp, accounts_bp, applications_bp, files_bp, recommendations_bp):
+    for blueprint in (main_bp, accounts_bp, applications_bp, files_bp, recommendations_bp, review_bp):
         app.register_blueprint(blueprint)

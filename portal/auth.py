@@ -37,4 +37,5 @@ def role_home_endpoint(user) -> str:
     return {
         Role.ENTERPRISE: "applications.overview",
         Role.RECOMMENDER: "recommendations.inbox",
+        Role.REVIEWER: "review.recommenders",
     }.get(user.role, "main.index")

@@ -20,7 +20,6 @@ from portal.applications.models import (
     AttachmentKind,
     CertificationKind,
     CertificationStatus,
-    StatusEvent,
 )
 from portal.extensions import db
 from portal.files import store_upload
@@ -116,8 +115,7 @@ def _fill_application(application, user, rng: random.Random, industry: str, prov
 
 def _advance(application, status: ApplicationStatus, actor: User, reason: str | None = None) -> None:
     """Move a demo application along the steps the recommender and ministry pages perform."""
-    application.status = status
-    db.session.add(StatusEvent(application=application, status=status, label=status.label, actor_id=actor.id, reason=reason))
+    application.move_to(status, actor, reason=reason)
 
 
 def load_demo() -> list[tuple[str, str, str]]:

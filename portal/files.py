@@ -87,6 +87,17 @@ def store_upload(upload: FileStorage, uploaded_by, application=None) -> StoredFi
     return stored
 
 
+def store_upload_noting_refusal(upload: FileStorage | None, uploaded_by, errors: list[str], application=None) -> StoredFile | None:
+    """Store an upload if one was sent; a refusal's reason goes to ``errors`` for the form."""
+    if not upload or not upload.filename:
+        return None
+    try:
+        return store_upload(upload, uploaded_by, application)
+    except UploadRejected as error:
+        errors.append(str(error))
+        return None
+
+
 def send_stored_file(stored: StoredFile, inline: bool = False):
     """The response that downloads a stored file under its original name.
 

@@ -88,3 +88,20 @@ def complete_application(user, campaign, recommender, employees: int = 1200, rev
     services.add_attachment(application, user, AttachmentKind.BUSINESS_LICENCE, store_upload(upload(), user, application), None)
     services.choose_recommender(application, user, recommender)
     return application
+
+
+def submitted_application(campaign, recommender, employees: int = 1200, revenue: int = 50000):
+    """A complete application of a new enterprise, submitted to ``recommender``."""
+    user = make_enterprise_user()
+    application = complete_application(user, campaign, recommender, employees, revenue)
+    services.submit_application(application, user)
+    return application
+
+
+def accepted_application(campaign, recommender, staff, employees: int = 1200, revenue: int = 50000):
+    """A submitted application that ``staff`` of the recommender has accepted into its pool."""
+    from portal.recommendations.services import accept_application
+
+    application = submitted_application(campaign, recommender, employees, revenue)
+    accept_application(application, staff)
+    return application

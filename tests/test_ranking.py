@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import Role, User
-from portal.applications import services as application_services
 from portal.applications.models import Application
 from portal.applications.rules import Scale
 from portal.errors import RuleViolation
@@ -15,18 +14,10 @@ from portal.recommendations import services
 from portal.recommendations.models import RankingEntry
 from portal.timeutil import utcnow
 from tests.conftest import login
-from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender, make_staff
+from tests.factories import accepted_application, make_campaign, make_recommender, make_staff
 
 LARGE = {"employees": 1200, "revenue": 50000}
 SME = {"employees": 999, "revenue": 50000}
-
-
-def _accepted(campaign, recommender, staff, figures=LARGE) -> Application:
-    user = make_enterprise_user()
-    application = complete_application(user, campaign, recommender, **figures)
-    application_services.submit_application(application, user)
-    services.accept_application(application, staff)
-    return application
 
 
 @pytest.fixture
@@ -36,8 +27,8 @@ def world(app):
         recommender = make_recommender("北京市市场监督管理局")
         staff = make_staff(Role.RECOMMENDER, recommender, username="beijing")
         make_staff(Role.RECOMMENDER, recommender, username="beijing2")
-        large = [_accepted(campaign, recommender, staff).id for _ in range(7)]
-        sme = [_accepted(campaign, recommender, staff, SME).id for _ in range(2)]
+        large = [accepted_application(campaign, recommender, staff).id for _ in range(7)]
+        sme = [accepted_application(campaign, recommender, staff, **SME).id for _ in range(2)]
         db.session.commit()
         return {"large": large, "sme": sme}
 

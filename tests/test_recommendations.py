@@ -5,21 +5,13 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.applications import services as application_services
 from portal.applications.models import Application, ApplicationStatus
 from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.recommendations import services
 from portal.timeutil import utcnow
 from tests.conftest import login
-from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender, make_staff
-
-
-def _submitted(campaign, recommender, **scale) -> Application:
-    user = make_enterprise_user()
-    application = complete_application(user, campaign, recommender, **scale)
-    application_services.submit_application(application, user)
-    return application
+from tests.factories import make_campaign, make_recommender, make_staff, submitted_application
 
 
 @pytest.fixture
@@ -29,7 +21,7 @@ def world(app):
         ours, theirs = make_recommender("北京市市场监督管理局"), make_recommender("天津市市场监督管理局", region="天津市")
         make_staff(Role.RECOMMENDER, ours, username="beijing")
         make_staff(Role.RECOMMENDER, theirs, username="tianjin")
-        mine, other = _submitted(campaign, ours), _submitted(campaign, theirs)
+        mine, other = submitted_application(campaign, ours), submitted_application(campaign, theirs)
         db.session.commit()
         return {"mine": mine.id, "other": other.id, "campaign": campaign.id}
 
@@ -121,6 +113,6 @@ def test_inbox_queries_do_not_grow_with_the_rows(client, app, world, count_queri
     with app.app_context():
         campaign = db.session.get(Application, world["mine"]).campaign
         for _ in range(6):
-            _submitted(campaign, db.session.get(Application, world["mine"]).recommender)
+            submitted_application(campaign, db.session.get(Application, world["mine"]).recommender)
         db.session.commit()
     assert queries_for_inbox() == few

@@ -137,6 +137,12 @@ class Application(db.Model):
     def display_name(self) -> str:
         return self.org_name or self.enterprise.name
 
+    def move_to(self, status: "ApplicationStatus", actor, label: str | None = None, reason: str | None = None) -> None:
+        """Change the status and add the step to the timeline the enterprise sees."""
+        self.status = status
+        self.updated_at = utcnow()
+        self.events.append(StatusEvent(status=status, label=label or status.label, actor_id=actor.id, reason=reason))
+
     def answers_by_code(self) -> dict[str, "SelfCheckAnswer"]:
         return {answer.item_code: answer for answer in self.self_check_answers}
 

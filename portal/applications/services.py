@@ -15,7 +15,6 @@ from portal.applications.models import (
     AttachmentKind,
     Certification,
     SelfCheckAnswer,
-    StatusEvent,
 )
 from portal.applications.rules import derive_scale
 from portal.audit import record_audit
@@ -56,13 +55,6 @@ def _touch(application: Application) -> None:
     application.updated_at = utcnow()
 
 
-def _add_event(application: Application, status: ApplicationStatus, actor: User, label: str | None = None, reason: str | None = None) -> None:
-    db.session.add(StatusEvent(
-        application=application, status=status, label=label or status.label,
-        actor_id=actor.id, reason=reason,
-    ))
-
-
 def lock_application(application_id: int) -> Application | None:
     """Load an application with its row locked until the request commits (PostgreSQL).
 
@@ -99,7 +91,7 @@ def start_application(user: User, campaign: Campaign) -> Application:
         if existing is None:
             raise
         return existing
-    _add_event(application, ApplicationStatus.DRAFT, user, label="创建草稿")
+    application.move_to(ApplicationStatus.DRAFT, user, label="创建草稿")
     record_audit("application.start", application)
     db.session.flush()
     return application
@@ -208,7 +200,8 @@ def _snapshot(application: Application) -> dict:
         for column in Application.__table__.columns
         if column.key not in ("id", "version", "created_at", "updated_at", "submitted_at", "status")
     }
-    data = {key: (str(value) if isinstance(value, Decimal) else value) for key, value in columns.items()}
+    # Decimals as plain text, the same whether just typed (50000) or read back (50000.00).
+    data = {key: (format(value.normalize(), "f") if isinstance(value, Decimal) else value) for key, value in columns.items()}
     data["scale"] = application.scale.value if application.scale else None
     data["self_check"] = {
         a.item_code: {"answer": a.answer.value if a.answer else None, "remark": a.remark}
@@ -230,16 +223,14 @@ def submit_application(application: Application, user: User) -> None:
     if missing:
         raise IncompleteApplication(missing)
     resubmission = application.status == ApplicationStatus.RETURNED
-    application.status = ApplicationStatus.SUBMITTED
     application.submitted_at = utcnow()
     _touch(application)
     number = 1 + (db.session.scalar(
         select(db.func.max(ApplicationVersion.number)).where(ApplicationVersion.application_id == application.id)
     ) or 0)
     db.session.add(ApplicationVersion(application_id=application.id, number=number, data=_snapshot(application)))
-    _add_event(application, ApplicationStatus.SUBMITTED, user,
-               label="重新提交" if resubmission else "已提交",
-               reason=f"提交至{application.recommender.name}")
+    application.move_to(ApplicationStatus.SUBMITTED, user, label="重新提交" if resubmission else "已提交",
+                        reason=f"提交至{application.recommender.name}")
     record_audit("application.submit", application, {"version": number, "recommender_id": application.recommender_id})
     db.session.flush()
 
@@ -249,8 +240,7 @@ def withdraw_application(application: Application, user: User) -> None:
     if application.status != ApplicationStatus.SUBMITTED:
         raise RuleViolation("推荐单位已处理该申报书，不能撤回。" if application.status != ApplicationStatus.DRAFT else "申报书尚未提交。")
     _ensure_window_open(application.campaign)
-    application.status = ApplicationStatus.DRAFT
     _touch(application)
-    _add_event(application, ApplicationStatus.DRAFT, user, label="已撤回")
+    application.move_to(ApplicationStatus.DRAFT, user, label="已撤回")
     record_audit("application.withdraw", application)
     db.session.flush()

@@ -21,7 +21,8 @@ from portal.applications.models import Application, ApplicationStatus, Attachmen
 from portal.auth import require_role
 from portal.errors import RuleViolation, StaleEdit
 from portal.extensions import db
-from portal.files import StoredFile, UploadRejected, send_stored_file, store_upload
+from portal.files import StoredFile, send_stored_file, store_upload_noting_refusal
+from portal.recommendations.models import Recommendation
 from portal.reference import REGIONS
 from portal.selfcheck import SELF_CHECK_CODES, grouped_items
 from portal.web import apply_change
@@ -71,17 +72,6 @@ def _render_section(template: str, application: Application, key: str, status: i
         template, application=application, section_key=key, section_title=SECTION_TITLES[key],
         states=section_states(application), **context,
     ), status
-
-
-def _stored_upload(upload, application, errors: list[str]):
-    """Store an uploaded file, or add the reason it was refused to ``errors``."""
-    if not upload or not upload.filename:
-        return None
-    try:
-        return store_upload(upload, current_user, application)
-    except UploadRejected as error:
-        errors.append(str(error))
-        return None
 
 
 @bp.get("/")
@@ -169,7 +159,7 @@ def selfcheck():
         evidence = {}
         for code in SELF_CHECK_CODES:
             errors: list[str] = []
-            stored = _stored_upload(request.files.get(f"evidence-{code}"), application, errors)
+            stored = store_upload_noting_refusal(request.files.get(f"evidence-{code}"), current_user, errors, application)
             if stored:
                 evidence[code] = stored
             if errors:
@@ -200,8 +190,8 @@ def certifications():
     form = CertificationForm()
     if form.validate_on_submit():
         errors: list[str] = []
-        certificate = _stored_upload(form.certificate.data, application, errors)
-        audit_report = _stored_upload(form.audit_report.data, application, errors)
+        certificate = store_upload_noting_refusal(form.certificate.data, current_user, errors, application)
+        audit_report = store_upload_noting_refusal(form.audit_report.data, current_user, errors, application)
         if errors:
             form.certificate.errors = list(form.certificate.errors) + errors
             db.session.rollback()
@@ -236,7 +226,7 @@ def attachments():
     form = AttachmentForm()
     if form.validate_on_submit():
         errors: list[str] = []
-        stored = _stored_upload(form.file.data, application, errors)
+        stored = store_upload_noting_refusal(form.file.data, current_user, errors, application)
         if errors:
             form.file.errors = list(form.file.errors) + errors
             db.session.rollback()
@@ -361,11 +351,17 @@ def print_view():
 @files_bp.get("/<int:file_id>")
 @login_required
 def download(file_id: int):
-    """A stored file, for whoever may view the application it belongs to; 404 for anyone else."""
+    """A stored file, for whoever may view what it belongs to; 404 for anyone else."""
     stored = db.session.get(StoredFile, file_id)
-    if stored is None or stored.application_id is None:
-        abort(404)
-    application = db.session.get(Application, stored.application_id)
-    if application is None or not application.can_view(current_user):
+    if stored is None or not _file_visible(stored, current_user):
         abort(404)
     return send_stored_file(stored, inline=request.args.get("inline") == "1")
+
+
+def _file_visible(stored: StoredFile, user) -> bool:
+    """A file belongs to an application, or is a recommender's sealed 推荐汇总表."""
+    if stored.application_id is not None:
+        application = db.session.get(Application, stored.application_id)
+        return application is not None and application.can_view(user)
+    recommendation = db.session.scalar(select(Recommendation).where(Recommendation.sealed_scan_id == stored.id))
+    return recommendation is not None and recommendation.can_view(user)

@@ -4,10 +4,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import Organisation
+from portal.accounts.models import Organisation, Role
+from portal.admin.models import Campaign
 from portal.applications.models import Application
 from portal.applications.rules import Scale
 from portal.extensions import db
+from portal.files import StoredFile
 from portal.models_base import enum_column
 
 
@@ -20,13 +22,37 @@ class Recommendation(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     recommender_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     submitted_at: Mapped[datetime | None]
+    # A ministry reviewer may reopen a submitted or late list until this moment.
+    reopened_until: Mapped[datetime | None]
+
+    # 报送信息: filled when the list is submitted.
     lead_department: Mapped[str | None] = mapped_column(String(80))
     responsible_person: Mapped[str | None] = mapped_column(String(40))
+    contact_person: Mapped[str | None] = mapped_column(String(40))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(120))
+    sealed_scan_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
 
+    campaign: Mapped[Campaign] = relationship()
     recommender: Mapped[Organisation] = relationship()
+    sealed_scan: Mapped[StoredFile | None] = relationship()
     entries: Mapped[list["RankingEntry"]] = relationship(
         back_populates="recommendation", cascade="all, delete-orphan", order_by="RankingEntry.rank"
     )
+
+    def accepts_changes_at(self, campaign, now: datetime) -> bool:
+        """Before the campaign's deadline, or within a reviewer's reopening."""
+        return campaign.accepts_recommendations(now) or (self.reopened_until is not None and now < self.reopened_until)
+
+    def is_open(self, campaign, now: datetime) -> bool:
+        """Whether the ranking may still change: not submitted, and within its time."""
+        return self.submitted_at is None and self.accepts_changes_at(campaign, now)
+
+    def can_view(self, user) -> bool:
+        """The recommender's own staff and the ministries' reviewers."""
+        if user.role == Role.RECOMMENDER:
+            return user.organisation_id == self.recommender_id
+        return user.role in (Role.REVIEWER, Role.ADMIN)
 
     def ranked(self, scale: Scale) -> list["RankingEntry"]:
         return [entry for entry in self.entries if entry.scale == scale]

@@ -1,32 +1,37 @@
 """A recommender's actions on the applications addressed to it, and its ranked list."""
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.admin.models import Campaign
-from portal.applications.models import Application, ApplicationStatus, StatusEvent
+from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.audit import record_audit
 from portal.errors import RuleViolation
 from portal.extensions import db
+from portal.files import StoredFile
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.timeutil import format_local, utcnow
 
 RETURN_REASON_MIN_CHARS = 5
 
 
+def find_recommendation(campaign: Campaign, recommender_id: int) -> Recommendation | None:
+    """The recommender's list for ``campaign``, if it has started one (not locked)."""
+    return db.session.scalar(select(Recommendation).where(
+        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == recommender_id))
+
+
 def _ensure_recommender_may_act(application: Application, user: User) -> None:
     if application.recommender_id != user.organisation_id:
         raise RuleViolation("该申报书未提交给本单位。")
     campaign = application.campaign
-    if not campaign.accepts_recommendations(utcnow()):
+    recommendation = find_recommendation(campaign, user.organisation_id)
+    now = utcnow()
+    if not (recommendation.accepts_changes_at(campaign, now) if recommendation else campaign.accepts_recommendations(now)):
         raise RuleViolation(f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止。")
-
-
-def _move(application: Application, status: ApplicationStatus, user: User, reason: str | None = None) -> None:
-    application.status = status
-    application.updated_at = utcnow()
-    db.session.add(StatusEvent(application=application, status=status, label=status.label, actor_id=user.id, reason=reason))
 
 
 def accept_application(application: Application, user: User) -> None:
@@ -34,8 +39,8 @@ def accept_application(application: Application, user: User) -> None:
     _ensure_recommender_may_act(application, user)
     if application.status != ApplicationStatus.SUBMITTED:
         raise RuleViolation(f"申报书当前状态为“{application.status.label}”，不能受理。")
-    _move(application, ApplicationStatus.ACCEPTED, user)
-    record_audit("application.accept", application)
+    application.move_to(ApplicationStatus.ACCEPTED, user)
+    record_audit("application.accept", application, user=user)
     db.session.flush()
 
 
@@ -49,8 +54,8 @@ def return_application(application: Application, user: User, reason: str) -> Non
         raise RuleViolation(f"申报书当前状态为“{application.status.label}”，不能退回。")
     if db.session.scalar(select(RankingEntry.id).where(RankingEntry.application_id == application.id)):
         raise RuleViolation("该企业在推荐名单中，请先从名单中移除再退回。")
-    _move(application, ApplicationStatus.RETURNED, user, reason)
-    record_audit("application.return", application, {"reason": reason})
+    application.move_to(ApplicationStatus.RETURNED, user, reason=reason)
+    record_audit("application.return", application, {"reason": reason}, user)
     db.session.flush()
 
 
@@ -76,8 +81,8 @@ def lock_recommendation(campaign: Campaign, recommender_id: int) -> Recommendati
 
 def _ensure_list_open(recommendation: Recommendation, campaign: Campaign) -> None:
     if recommendation.submitted_at is not None:
-        raise RuleViolation("推荐汇总表已报送，排序已锁定。")
-    if not campaign.accepts_recommendations(utcnow()):
+        raise RuleViolation("推荐汇总表已报送，排序已锁定。如需修改，请联系主管部门解锁。")
+    if not recommendation.accepts_changes_at(campaign, utcnow()):
         raise RuleViolation(f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止，排序已锁定。")
 
 
@@ -102,7 +107,7 @@ def add_to_ranking(application: Application, user: User) -> RankingEntry:
     entry = RankingEntry(recommendation=recommendation, application=application, scale=scale, rank=len(ranked) + 1)
     db.session.add(entry)
     db.session.flush()
-    record_audit("ranking.add", application, {"scale": scale.value, "rank": entry.rank})
+    record_audit("ranking.add", application, {"scale": scale.value, "rank": entry.rank}, user)
     return entry
 
 
@@ -134,11 +139,97 @@ def move_in_ranking(application: Application, user: User, offset: int) -> None:
     target = min(max(index + offset, 0), len(order) - 1)
     order.insert(target, order.pop(index))
     _renumber(recommendation, application.scale, order)
-    record_audit("ranking.move", application, {"rank": target + 1})
+    record_audit("ranking.move", application, {"rank": target + 1}, user)
 
 
 def remove_from_ranking(application: Application, user: User) -> None:
     recommendation, order = _locked_order(application, user)
     order.remove(application.id)
     _renumber(recommendation, application.scale, order)
-    record_audit("ranking.remove", application)
+    record_audit("ranking.remove", application, user=user)
+
+
+def reorder_ranking(user: User, campaign: Campaign, scale: Scale, application_ids: list[int]) -> None:
+    """Put one scale's list in the order given (drag and drop): the same candidates, reordered."""
+    recommendation = lock_recommendation(campaign, user.organisation_id)
+    _ensure_list_open(recommendation, campaign)
+    current = [entry.application_id for entry in recommendation.ranked(scale)]
+    if sorted(current) != sorted(application_ids):
+        raise RuleViolation("名单已在其他窗口或由他人修改，请刷新页面后重新排序。")
+    _renumber(recommendation, scale, application_ids)
+    record_audit("ranking.reorder", recommendation, {"scale": scale.value, "order": application_ids}, user)
+
+
+SUBMISSION_FIELDS = ("lead_department", "responsible_person", "contact_person", "contact_phone", "contact_email")
+
+
+def _applications_of(recommendation: Recommendation, statuses) -> list[Application]:
+    return list(db.session.scalars(
+        select(Application).where(
+            Application.campaign_id == recommendation.campaign_id,
+            Application.recommender_id == recommendation.recommender_id,
+            Application.status.in_(statuses),
+        ).order_by(Application.id).with_for_update()
+    ))
+
+
+def submit_recommendation(campaign: Campaign, user: User, details: dict, sealed_scan: StoredFile | None) -> Recommendation:
+    """Submit the ranked 推荐汇总表: lock it, mark the ranked 已推荐 and the others 未推荐."""
+    recommendation = lock_recommendation(campaign, user.organisation_id)
+    _ensure_list_open(recommendation, campaign)
+    if not recommendation.entries:
+        raise RuleViolation("推荐名单为空，请先加入推荐企业再报送。")
+    if sealed_scan is None:
+        raise RuleViolation("请上传加盖公章的推荐汇总表扫描件。")
+    missing = [name for name in SUBMISSION_FIELDS if not (details.get(name) or "").strip()]
+    if missing:
+        raise RuleViolation("请填写报送信息：牵头部门、责任人、联系人、电话和邮箱。")
+    for name in SUBMISSION_FIELDS:
+        setattr(recommendation, name, details[name].strip())
+    recommendation.sealed_scan = sealed_scan
+    recommendation.submitted_at = utcnow()
+    recommendation.reopened_until = None
+    ranks = {entry.application_id: entry for entry in recommendation.entries}
+    recommender_name = recommendation.recommender.name
+    for application in _applications_of(recommendation, (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED)):
+        entry = ranks.get(application.id)
+        if entry is not None:
+            application.move_to(ApplicationStatus.RECOMMENDED, user,
+                                reason=f"{recommender_name}推荐，{entry.scale.label}企业第 {entry.rank} 名")
+        else:
+            application.move_to(ApplicationStatus.NOT_RECOMMENDED, user, reason=f"{recommender_name}未将本单位列入推荐名单")
+    db.session.flush()
+    record_audit("recommendation.submit", recommendation,
+                 {"ranked": [[entry.scale.value, entry.rank, entry.application_id] for entry in recommendation.entries]}, user)
+    return recommendation
+
+
+UNLOCK_REASON_MIN_CHARS = 5
+
+
+def _status_before_marking(application: Application) -> ApplicationStatus:
+    """The status an application had before the list's submission marked it."""
+    for event in reversed(application.events):
+        if event.status not in (ApplicationStatus.RECOMMENDED, ApplicationStatus.NOT_RECOMMENDED):
+            return event.status
+    return ApplicationStatus.ACCEPTED
+
+
+def unlock_recommendation(recommendation: Recommendation, reviewer: User, reason: str, until: datetime) -> None:
+    """A ministry reviewer reopens a submitted or late list until ``until``, with a reason."""
+    reason = (reason or "").strip()
+    if len(reason) < UNLOCK_REASON_MIN_CHARS:
+        raise RuleViolation(f"请填写解锁理由（至少 {UNLOCK_REASON_MIN_CHARS} 个字）。")
+    if until <= utcnow():
+        raise RuleViolation("解锁截止时间应晚于当前时间。")
+    campaign = recommendation.campaign
+    if recommendation.is_open(campaign, utcnow()):
+        raise RuleViolation("该推荐单位的名单尚未锁定，无需解锁。")
+    if _applications_of(recommendation, (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED)):
+        raise RuleViolation("该推荐单位的候选已进入评审，不能解锁。")
+    for application in _applications_of(recommendation, (ApplicationStatus.RECOMMENDED, ApplicationStatus.NOT_RECOMMENDED)):
+        application.move_to(_status_before_marking(application), reviewer, label="推荐结果撤回", reason=f"推荐名单重新开放：{reason}")
+    recommendation.submitted_at = None
+    recommendation.reopened_until = until
+    db.session.flush()
+    record_audit("recommendation.unlock", recommendation, {"reason": reason, "until": until.isoformat()}, reviewer)

@@ -5,22 +5,26 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from forms.recommendations import ActionForm, ReturnForm
+from forms.recommendations import ActionForm, ReorderForm, ReturnForm, SubmissionForm
 from portal.accounts.models import Role
 from portal.admin.models import current_campaign
+from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.applications.services import lock_application
 from portal.auth import require_role
 from portal.errors import RuleViolation
+from portal.exports.application_list import write_application_list
 from portal.exports.recommendation_sheet import summary_rows, write_summary_sheet
 from portal.exports.spreadsheets import send_workbook
 from portal.extensions import db
+from portal.files import store_upload_noting_refusal
 from portal.recommendations import services
-from portal.recommendations.inbox import PAGE_SIZE, inbox_page
+from portal.recommendations.inbox import PAGE_SIZE, inbox_filter, inbox_page
 from portal.recommendations.models import Recommendation
 from portal.reference import INDUSTRIES, REGIONS
 from portal.selfcheck import grouped_items
+from portal.timeutil import utcnow
 from portal.web import apply_change
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommender")
@@ -53,6 +57,15 @@ def inbox():
     )
 
 
+@bp.get("/applications.xlsx")
+def export_applications():
+    """The inbox, as filtered, with key fields and self-check answers."""
+    campaign = current_campaign() or abort(404)
+    filters = {name: request.args.get(name, "") for name in FILTERS}
+    path = write_application_list(inbox_filter(current_user.organisation_id, campaign.id, filters))
+    return send_workbook(path, f"申报书列表-{current_user.organisation.name}.xlsx")
+
+
 @bp.get("/applications/<int:application_id>")
 def review(application_id: int):
     """The whole application, read-only, with its files and the accept / return actions."""
@@ -61,9 +74,13 @@ def review(application_id: int):
 
 
 def _render_review(application: Application, return_form: ReturnForm, status: int = 200):
+    versions = versions_of(application)
+    shown = request.args.get("version", len(versions), type=int)
+    compared = [version for version in versions if version.number <= shown]
     return render_template(
         "recommendations/review.html", application=application, return_form=return_form, action_form=ActionForm(),
         groups=grouped_items(), answers=application.answers_by_code(), today=date.today(),
+        versions=versions, compared=compared[-2:], changes=changes_since_last_version(compared),
     ), status
 
 
@@ -95,15 +112,17 @@ def return_for_revision(application_id: int):
 
 
 def _own_recommendation(campaign) -> Recommendation | None:
-    """This organisation's ranked list for ``campaign``, if it has started one."""
-    return db.session.scalar(select(Recommendation).where(
-        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == current_user.organisation_id))
+    return services.find_recommendation(campaign, current_user.organisation_id)
 
 
 @bp.get("/ranking")
 def ranking():
-    """The two ranked lists and the pool of accepted candidates not yet in them."""
+    """The two ranked lists, the pool of accepted candidates not yet in them, and the submission."""
     campaign = current_campaign() or abort(404)
+    return _render_ranking(campaign, SubmissionForm())
+
+
+def _render_ranking(campaign, submission_form: SubmissionForm, status: int = 200):
     recommendation = _own_recommendation(campaign)
     ranked_ids = {entry.application_id for entry in recommendation.entries} if recommendation else set()
     pool = db.session.scalars(select(Application).where(
@@ -111,8 +130,40 @@ def ranking():
         Application.status == ApplicationStatus.ACCEPTED).order_by(Application.scale, Application.org_name)).all()
     lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota_large if scale == Scale.LARGE else campaign.quota_sme)
              for scale in Scale]
-    return render_template("recommendations/ranking.html", campaign=campaign, recommendation=recommendation,
-                           lists=lists, pool=[a for a in pool if a.id not in ranked_ids], action_form=ActionForm())
+    is_open = recommendation.is_open(campaign, utcnow()) if recommendation else campaign.accepts_recommendations()
+    return render_template("recommendations/ranking.html", campaign=campaign, recommendation=recommendation, is_open=is_open,
+                           lists=lists, pool=[a for a in pool if a.id not in ranked_ids], action_form=ActionForm(),
+                           reorder_form=ReorderForm(), submission_form=submission_form), status
+
+
+@bp.post("/ranking/order")
+def reorder():
+    """The new order of one list after a drag and drop."""
+    campaign = current_campaign() or abort(404)
+    form = ReorderForm()
+    if not form.validate() or form.scale.data not in {scale.value for scale in Scale}:
+        abort(400)
+    apply_change(lambda: services.reorder_ranking(current_user, campaign, Scale(form.scale.data), form.application_ids()),
+                 "排序已保存。")
+    return redirect(url_for("recommendations.ranking"))
+
+
+@bp.post("/ranking/submit")
+def submit():
+    """Submit the ranked 推荐汇总表 with the 报送信息 and the sealed scan."""
+    campaign = current_campaign() or abort(404)
+    form = SubmissionForm()
+    if not form.validate():
+        return _render_ranking(campaign, form, 422)
+    errors: list[str] = []
+    scan = store_upload_noting_refusal(form.sealed_scan.data, current_user, errors)
+    if errors:
+        form.sealed_scan.errors = errors
+        return _render_ranking(campaign, form, 422)
+    if apply_change(lambda: services.submit_recommendation(campaign, current_user, form.details(), scan),
+                    "推荐汇总表已报送，排序已锁定。"):
+        return redirect(url_for("recommendations.ranking"))
+    return _render_ranking(campaign, form, 422)
 
 
 RANKING_ACTIONS = {

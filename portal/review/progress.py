@@ -1,0 +1,56 @@
+"""Which recommenders have submitted their ranked lists, and with how many candidates: one query."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+
+from portal.accounts.models import RECOMMENDER_KINDS, Organisation
+from portal.admin.models import Campaign
+from portal.applications.models import Application, ApplicationStatus
+from portal.applications.rules import Scale
+from portal.extensions import db
+from portal.recommendations.models import RankingEntry, Recommendation
+
+
+@dataclass(frozen=True)
+class RecommenderProgress:
+    organisation: Organisation
+    recommendation_id: int | None
+    submitted_at: datetime | None
+    reopened_until: datetime | None
+    received: int
+    large: int
+    sme: int
+
+    def state(self, campaign: Campaign, now: datetime) -> str:
+        if self.submitted_at is not None:
+            return "已报送"
+        if self.reopened_until is not None and now < self.reopened_until:
+            return "已解锁，待重新报送"
+        return "逾期未报送" if now >= campaign.recommend_deadline else "未报送"
+
+
+def recommender_progress(campaign: Campaign) -> list[RecommenderProgress]:
+    """Every recommender organisation with its list's state and counts for ``campaign``."""
+    counts = (
+        select(
+            RankingEntry.recommendation_id,
+            func.sum(case((RankingEntry.scale == Scale.LARGE, 1), else_=0)).label("large"),
+            func.sum(case((RankingEntry.scale == Scale.SME, 1), else_=0)).label("sme"),
+        ).group_by(RankingEntry.recommendation_id).subquery()
+    )
+    received = (
+        select(Application.recommender_id, func.count().label("received"))
+        .where(Application.campaign_id == campaign.id, Application.status != ApplicationStatus.DRAFT)
+        .group_by(Application.recommender_id).subquery()
+    )
+    query = (
+        select(Organisation, Recommendation.id, Recommendation.submitted_at, Recommendation.reopened_until,
+               func.coalesce(received.c.received, 0), func.coalesce(counts.c.large, 0), func.coalesce(counts.c.sme, 0))
+        .outerjoin(Recommendation, (Recommendation.recommender_id == Organisation.id) & (Recommendation.campaign_id == campaign.id))
+        .outerjoin(counts, counts.c.recommendation_id == Recommendation.id)
+        .outerjoin(received, received.c.recommender_id == Organisation.id)
+        .where(Organisation.kind.in_(RECOMMENDER_KINDS))
+        .order_by(Organisation.kind, Organisation.id)
+    )
+    return [RecommenderProgress(*row) for row in db.session.execute(query)]
