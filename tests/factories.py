@@ -90,9 +90,9 @@ def complete_application(user, campaign, recommender, employees: int = 1200, rev
     return application
 
 
-def submitted_application(campaign, recommender, employees: int = 1200, revenue: int = 50000):
+def submitted_application(campaign, recommender, employees: int = 1200, revenue: int = 50000, name: str | None = None):
     """A complete application of a new enterprise, submitted to ``recommender``."""
-    user = make_enterprise_user()
+    user = make_enterprise_user(name)
     application = complete_application(user, campaign, recommender, employees, revenue)
     services.submit_application(application, user)
     return application

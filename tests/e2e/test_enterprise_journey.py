@@ -54,7 +54,7 @@ def expect_section(page: Page, title: str) -> None:
 
 
 def expect_flash(page: Page, text: str) -> None:
-    expect(page.locator(".alert-success")).to_contain_text(text)
+    expect(page.locator(".alert-success.alert-dismissible")).to_contain_text(text)  # the flash, not a notice
 
 
 def click_button(page: Page, name: str) -> None:
