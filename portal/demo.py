@@ -16,13 +16,16 @@ from portal.accounts.uscc import uscc_check_character
 from portal.admin.models import Campaign
 from portal.applications import services
 from portal.applications.models import (
+    Application,
     ApplicationStatus,
     AttachmentKind,
     CertificationKind,
     CertificationStatus,
 )
+from portal.applications.rules import Scale
 from portal.extensions import db
 from portal.files import store_upload
+from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
 from portal.selfcheck import SELF_CHECK_CODES
 from portal.timeutil import utcnow
@@ -113,30 +116,61 @@ def _fill_application(application, user, rng: random.Random, industry: str, prov
                             store_upload(_pdf("营业执照.pdf"), user, application), None)
 
 
-def _advance(application, status: ApplicationStatus, actor: User, reason: str | None = None) -> None:
-    """Move a demo application along the steps the recommender and ministry pages perform."""
-    application.move_to(status, actor, reason=reason)
-
-
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo data; returns ``(role, username, note)`` for each demo login."""
     rng = random.Random(2026)
     if db.session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)) is None:
         _create(rng)
-    enterprise_user = db.session.scalar(select(User).where(User.role == Role.ENTERPRISE).order_by(User.id).limit(1))
+    enterprise_logins = []
+    for status in (ApplicationStatus.RETURNED, ApplicationStatus.RECOMMENDED, ApplicationStatus.DRAFT):
+        application = db.session.scalar(select(Application).where(Application.status == status).order_by(Application.id).limit(1))
+        user = db.session.scalar(select(User).where(User.enterprise_id == application.enterprise_id))
+        enterprise_logins.append(("企业", user.username, f"{application.display_name}（{status.label}）"))
     fresh_user = db.session.scalar(select(User).where(User.role == Role.ENTERPRISE).order_by(User.id.desc()).limit(1))
-    return [
-        ("企业", enterprise_user.username, f"{enterprise_user.display_name}（申报书已提交）"),
+    return enterprise_logins + [
         ("企业", fresh_user.username, f"{fresh_user.display_name}（尚未开始填写）"),
-        ("推荐单位", "tuijian-beijing", "北京市市场监督管理局"),
-        ("推荐单位", "tuijian-jiliang", "中国计量测试学会"),
+        ("推荐单位", "tuijian-beijing", "北京市市场监督管理局（待处理、已退回、排序中）"),
+        ("推荐单位", "tuijian-jiliang", "中国计量测试学会（已报送推荐汇总表）"),
         ("主管部门", "reviewer", "市场监管总局计量司"),
         ("评审专家", "expert", "评审专家"),
         ("管理员", "admin", "系统管理员"),
     ]
 
 
+def _apply(rng: random.Random, index: int, campaign: Campaign, recommender: Organisation | None, large: bool,
+           submit: bool = True):
+    """A fictional enterprise registers and fills its application; submitted to ``recommender`` if asked."""
+    industry = INDUSTRIES[index % len(INDUSTRIES)]
+    province = recommender.region if recommender and recommender.region in PROVINCES else rng.choice(PROVINCES)
+    name = f"{province[:2]}{NAME_PARTS[index % len(NAME_PARTS)]}{SUFFIXES[industry]}{'股份' if index % 2 else ''}有限公司"
+    user = register_enterprise(name, _uscc(rng), rng.choice(["王工", "李工", "张经理", "刘主任"]),
+                               f"139{rng.randint(10000000, 99999999)}", f"metrology{index}@example.cn", DEMO_PASSWORD)
+    application = services.start_application(user, campaign)
+    _fill_application(application, user, rng, industry, province, large, complete=submit or index % 2 == 0)
+    if submit:
+        services.choose_recommender(application, user, recommender)
+        services.submit_application(application, user)
+    return application, user
+
+
+def _accept_and_rank(staff: User, applications, per_scale: int) -> None:
+    """The recommender accepts ``applications`` and ranks the first ``per_scale`` of each scale."""
+    for application in applications:
+        recommendation_services.accept_application(application, staff)
+    for scale in Scale:
+        for application in [a for a in applications if a.scale == scale][:per_scale]:
+            recommendation_services.add_to_ranking(application, staff)
+
+
+def _submit_list(staff: User, campaign: Campaign) -> None:
+    recommendation_services.submit_recommendation(campaign, staff, {
+        "lead_department": "计量处", "responsible_person": "王处长", "contact_person": "李敏",
+        "contact_phone": "010-82260000", "contact_email": "jiliang@example.gov.cn",
+    }, store_upload(_pdf("推荐汇总表（盖章）.pdf"), staff))
+
+
 def _create(rng: random.Random) -> None:
+    """Every step through the portal's own services, so the data is what real use would leave."""
     now = utcnow()
     campaign = Campaign(name=DEMO_CAMPAIGN, year=now.year, opens_at=now - timedelta(days=30),
                         closes_at=now + timedelta(days=27), recommend_deadline=now + timedelta(days=38))
@@ -146,42 +180,39 @@ def _create(rng: random.Random) -> None:
     db.session.flush()
     by_name = {org.name: org for org in organisations}
     beijing, society = by_name["北京市市场监督管理局"], by_name["中国计量测试学会"]
-    create_staff_user("tuijian-beijing", DEMO_PASSWORD, Role.RECOMMENDER, "北京市市场监督管理局 计量处", beijing)
-    create_staff_user("tuijian-jiliang", DEMO_PASSWORD, Role.RECOMMENDER, "中国计量测试学会 秘书处", society)
-    reviewer = create_staff_user("reviewer", DEMO_PASSWORD, Role.REVIEWER, "市场监管总局计量司", by_name["国家市场监督管理总局"])
+    beijing_staff = create_staff_user("tuijian-beijing", DEMO_PASSWORD, Role.RECOMMENDER, "北京市市场监督管理局 计量处", beijing)
+    society_staff = create_staff_user("tuijian-jiliang", DEMO_PASSWORD, Role.RECOMMENDER, "中国计量测试学会 秘书处", society)
+    create_staff_user("reviewer", DEMO_PASSWORD, Role.REVIEWER, "市场监管总局计量司", by_name["国家市场监督管理总局"])
     create_staff_user("expert", DEMO_PASSWORD, Role.EXPERT, "评审专家（演示）")
     create_staff_user("admin", DEMO_PASSWORD, Role.ADMIN, "系统管理员")
+    serial = iter(range(10_000))
 
-    recommenders = [org for org in organisations if org.is_recommender]
-    # Beijing and the society get full inboxes; the rest spread across the country.
-    plan = ([ApplicationStatus.SUBMITTED] * 22 + [ApplicationStatus.RETURNED] * 4 + [ApplicationStatus.ACCEPTED] * 8
-            + [ApplicationStatus.RECOMMENDED] * 8 + [ApplicationStatus.NOT_RECOMMENDED] * 4
-            + [ApplicationStatus.UNDER_REVIEW] * 3 + [ApplicationStatus.SELECTED] * 2 + [ApplicationStatus.NOT_SELECTED] * 2
-            + [ApplicationStatus.DRAFT] * 6)
-    for index, target in enumerate(plan):
-        industry = INDUSTRIES[index % len(INDUSTRIES)]
-        recommender = beijing if index % 3 == 0 else society if index % 3 == 1 else rng.choice(recommenders)
-        province = recommender.region if recommender.region in PROVINCES else rng.choice(PROVINCES)
-        name = f"{province[:2]}{NAME_PARTS[index % len(NAME_PARTS)]}{SUFFIXES[industry]}{'股份' if index % 2 else ''}有限公司"
-        user = register_enterprise(name, _uscc(rng), rng.choice(["王工", "李工", "张经理", "刘主任"]),
-                                   f"139{rng.randint(10000000, 99999999)}", f"metrology{index}@example.cn", DEMO_PASSWORD)
-        application = services.start_application(user, campaign)
-        large = index % 2 == 0
-        _fill_application(application, user, rng, industry, province, large, complete=target != ApplicationStatus.DRAFT or index % 2 == 0)
-        if target == ApplicationStatus.DRAFT:
-            continue
-        services.choose_recommender(application, user, recommender)
-        services.submit_application(application, user)
-        if target == ApplicationStatus.RETURNED:
-            _advance(application, target, reviewer, RETURN_REASONS[index % 2])
-        elif target != ApplicationStatus.SUBMITTED:
-            _advance(application, ApplicationStatus.ACCEPTED, reviewer)
-            if target in (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED):
-                _advance(application, ApplicationStatus.RECOMMENDED, reviewer)
-            if target in (ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED):
-                _advance(application, ApplicationStatus.UNDER_REVIEW, reviewer)
-            if target != ApplicationStatus.ACCEPTED:
-                _advance(application, target, reviewer)
+    # 北京: a full inbox in progress — to review, returned, one resubmitted after a return, a ranking not yet submitted.
+    beijing_applications = [_apply(rng, next(serial), campaign, beijing, large=i % 2 == 0) for i in range(24)]
+    _accept_and_rank(beijing_staff, [a for a, _ in beijing_applications[:11]], per_scale=3)
+    for (application, _), reason in zip(beijing_applications[11:14], RETURN_REASONS + RETURN_REASONS[:1], strict=True):
+        recommendation_services.return_application(application, beijing_staff, reason)
+    revised, enterprise_user = beijing_applications[13]
+    services.save_fields(revised, enterprise_user, {"fulltime_metrology_staff": 18, "main_products": "智能计量仪表及在线校准系统"}, None)
+    services.submit_application(revised, enterprise_user)
+
+    # 中国计量测试学会: ranked 5 + 5 and submitted; the rest of its inbox becomes 未推荐.
+    society_applications = [a for a, _ in (_apply(rng, next(serial), campaign, society, large=i % 2 == 0) for i in range(16))]
+    _accept_and_rank(society_staff, society_applications[:13], per_scale=5)
+    _submit_list(society_staff, campaign)
+
+    # Twelve provinces have submitted their lists; two more have ranked but not yet submitted.
+    others = [org for org in organisations if org.is_recommender and org not in (beijing, society)]
+    for number, recommender in enumerate(rng.sample(others, 14)):
+        staff = create_staff_user(f"tuijian-{recommender.id}", DEMO_PASSWORD, Role.RECOMMENDER, f"{recommender.name} 经办人", recommender)
+        applications = [a for a, _ in (_apply(rng, next(serial), campaign, recommender, large=rng.random() < 0.5)
+                                       for _ in range(rng.randint(2, 4)))]
+        _accept_and_rank(staff, applications, per_scale=5)
+        if number < 12:
+            _submit_list(staff, campaign)
+
+    for _ in range(6):  # drafts still being written
+        _apply(rng, next(serial), campaign, None, large=rng.random() < 0.5, submit=False)
     # One enterprise that has registered and not started, for trying the form from scratch.
     register_enterprise("演示新注册科技有限公司", _uscc(rng), "孙工", "13900000000", "new@example.cn", DEMO_PASSWORD)
     db.session.flush()

@@ -1,0 +1,23 @@
+"""The demo data is made through the portal's own services, so it holds every rule the portal enforces."""
+from sqlalchemy import func, select
+
+from portal.applications.models import Application, ApplicationStatus, ApplicationVersion
+from portal.demo import load_demo
+from portal.extensions import db
+from portal.recommendations.models import RankingEntry, Recommendation
+
+
+def test_demo_covers_every_recommender_step_and_is_loaded_once(ctx):
+    logins = load_demo()
+    db.session.commit()
+    assert {username for _, username, _ in logins} >= {"tuijian-beijing", "tuijian-jiliang", "reviewer", "admin"}
+    statuses = dict(db.session.execute(select(Application.status, func.count()).group_by(Application.status)).all())
+    for status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.ACCEPTED,
+                   ApplicationStatus.RECOMMENDED, ApplicationStatus.NOT_RECOMMENDED):
+        assert statuses.get(status, 0) > 0, status
+    assert statuses[ApplicationStatus.RECOMMENDED] == db.session.scalar(
+        select(func.count()).select_from(RankingEntry).join(Recommendation).where(Recommendation.submitted_at.is_not(None)))
+    assert db.session.scalar(select(func.count()).select_from(ApplicationVersion).where(ApplicationVersion.number == 2)) == 1
+    before = db.session.scalar(select(func.count()).select_from(Application))
+    load_demo()
+    assert db.session.scalar(select(func.count()).select_from(Application)) == before
