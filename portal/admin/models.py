@@ -29,6 +29,8 @@ class Campaign(db.Model):
     large_min_employees: Mapped[int] = mapped_column(default=1000)
     large_min_revenue: Mapped[int] = mapped_column(default=40000)  # 万元, i.e. 4 亿元
     archived: Mapped[bool] = mapped_column(default=False)
+    # When the ministries published the list of 工业计量标杆示范单位; decisions are final from then on.
+    published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

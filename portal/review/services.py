@@ -1,0 +1,313 @@
+"""The ministries' review: rubric, experts, assignments, scores, site visits, decisions, publication.
+
+Every state change checks its rule, writes, flushes and records who did it; views commit.
+"""
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.accounts.services import create_staff_user
+from portal.admin.models import Campaign
+from portal.applications.models import Application, ApplicationStatus
+from portal.audit import record_audit
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.files import StoredFile
+from portal.review.models import (
+    Assignment,
+    Criterion,
+    Decision,
+    DecisionOutcome,
+    DeclaredConflict,
+    ExpertOpinion,
+    ExpertProfile,
+    Score,
+    SiteVisit,
+)
+from portal.timeutil import utcnow
+
+CANDIDATE_STATUSES = (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW,
+                      ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED)
+DEFAULT_RUBRIC = [
+    ("过程计量保障", "计量保证大纲，研制、试验、生产各阶段的计量控制", Decimal(25)),
+    ("计量工作有效性", "计量过程管理体系及其内外审，测量设备计量确认", Decimal(20)),
+    ("计量管理", "组织、制度、人员、设备、标准与数据管理", Decimal(25)),
+    ("技术先进性与创新", "测量技术、在线计量、数据应用的先进性", Decimal(15)),
+    ("示范推广价值", "做法与经验在行业内的可复制、可推广程度", Decimal(15)),
+]
+REASON_MIN_CHARS = 5
+
+
+def _require_reason(reason: str | None, what: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < REASON_MIN_CHARS:
+        raise RuleViolation(f"请填写{what}（至少 {REASON_MIN_CHARS} 个字）。")
+    return reason
+
+
+def _ensure_not_published(campaign: Campaign) -> None:
+    if campaign.published_at is not None:
+        raise RuleViolation("名单已公布，评审结果不能再修改。")
+
+
+def _ensure_candidate(application: Application) -> None:
+    if application.status not in CANDIDATE_STATUSES:
+        raise RuleViolation("该申报书不在推荐名单中，不是评审候选。")
+
+
+# --- the rubric ---------------------------------------------------------------------------------
+
+def rubric(campaign: Campaign) -> list[Criterion]:
+    """The campaign's criteria in order, created from :data:`DEFAULT_RUBRIC` the first time."""
+    criteria = list(db.session.scalars(
+        select(Criterion).where(Criterion.campaign_id == campaign.id).order_by(Criterion.position)))
+    if not criteria:
+        criteria = [Criterion(campaign_id=campaign.id, position=position, name=name, description=description, weight=weight)
+                    for position, (name, description, weight) in enumerate(DEFAULT_RUBRIC, start=1)]
+        db.session.add_all(criteria)
+        db.session.flush()
+    return criteria
+
+
+def check_rubric(rows: list[dict]) -> None:
+    """Names given, weights positive and adding up to 100, each range in order."""
+    if not rows:
+        raise RuleViolation("评分细则至少要有一项。")
+    for number, row in enumerate(rows, start=1):
+        if not (row.get("name") or "").strip():
+            raise RuleViolation(f"第 {number} 项缺少名称。")
+        if row["weight"] is None or row["weight"] <= 0:
+            raise RuleViolation(f"第 {number} 项“{row['name']}”的权重应大于 0。")
+        if row["min_score"] is None or row["max_score"] is None or row["min_score"] >= row["max_score"]:
+            raise RuleViolation(f"第 {number} 项“{row['name']}”的分值范围应为“最低分 < 最高分”。")
+    total = sum(Decimal(row["weight"]) for row in rows)
+    if total != 100:
+        raise RuleViolation(f"各项权重之和应为 100，当前为 {total:g}。")
+
+
+def save_rubric(campaign: Campaign, rows: list[dict], user: User) -> list[Criterion]:
+    """Replace the rubric, as long as no expert has scored yet."""
+    check_rubric(rows)
+    scored = db.session.scalar(select(Score.id).join(Criterion).where(Criterion.campaign_id == campaign.id).limit(1))
+    if scored is not None:
+        raise RuleViolation("专家已开始评分，评分细则不能再修改。")
+    for criterion in rubric(campaign):
+        db.session.delete(criterion)
+    db.session.flush()
+    criteria = [Criterion(campaign_id=campaign.id, position=position, name=row["name"].strip(),
+                          description=(row.get("description") or "").strip() or None, weight=Decimal(row["weight"]),
+                          min_score=row["min_score"], max_score=row["max_score"])
+                for position, row in enumerate(rows, start=1)]
+    db.session.add_all(criteria)
+    db.session.flush()
+    record_audit("rubric.save", campaign, {"criteria": [[c.name, str(c.weight), c.min_score, c.max_score] for c in criteria]}, user)
+    return criteria
+
+
+# --- experts and assignments --------------------------------------------------------------------
+
+def create_expert(campaign: Campaign, username: str, password: str, name: str, organisation: str, region: str,
+                  specialities: str | None, user: User) -> ExpertProfile:
+    account = create_staff_user(username, password, Role.EXPERT, name)
+    expert = ExpertProfile(user_id=account.id, campaign_id=campaign.id, organisation=organisation.strip(),
+                           region=region, specialities=(specialities or "").strip() or None)
+    db.session.add(expert)
+    db.session.flush()
+    record_audit("expert.create", expert, {"username": username, "organisation": organisation, "region": region}, user)
+    return expert
+
+
+def declare_conflict(expert: ExpertProfile, application: Application, reason: str, user: User) -> None:
+    reason = _require_reason(reason, "回避原因")
+    if conflict_of_interest(expert, application, declared=set()):
+        raise RuleViolation("该专家与该企业已因地区或单位回避。")
+    db.session.add(DeclaredConflict(expert_id=expert.id, application_id=application.id, reason=reason))
+    db.session.flush()
+    record_audit("expert.declare_conflict", application, {"expert_id": expert.id, "reason": reason}, user)
+
+
+def declared_conflicts(campaign: Campaign) -> set[tuple[int, int]]:
+    """``(expert id, application id)`` pairs declared for the campaign's experts."""
+    return set(db.session.execute(
+        select(DeclaredConflict.expert_id, DeclaredConflict.application_id)
+        .join(ExpertProfile, ExpertProfile.id == DeclaredConflict.expert_id)
+        .where(ExpertProfile.campaign_id == campaign.id)).tuples())
+
+
+def conflict_of_interest(expert: ExpertProfile, application: Application, declared: set[tuple[int, int]]) -> str | None:
+    """Why ``expert`` may not score ``application``, or ``None``."""
+    if expert.region == application.province:
+        return f"专家与企业同属{expert.region}"
+    if expert.organisation in (application.org_name, application.recommender.name if application.recommender else None):
+        return f"专家所在单位为{expert.organisation}"
+    if (expert.id, application.id) in declared:
+        return "专家已声明回避"
+    return None
+
+
+def _add_assignment(application: Application, expert: ExpertProfile, user: User) -> Assignment:
+    assignment = Assignment(application=application, expert=expert, assigned_by_id=user.id)
+    db.session.add(assignment)
+    if application.status == ApplicationStatus.RECOMMENDED:
+        application.move_to(ApplicationStatus.UNDER_REVIEW, user, label="进入专家评审")
+    return assignment
+
+
+def assign(application: Application, expert: ExpertProfile, user: User) -> Assignment:
+    """Give a candidate to an expert by hand, refusing conflicts of interest."""
+    _ensure_candidate(application)
+    _ensure_not_published(application.campaign)
+    reason = conflict_of_interest(expert, application, declared_conflicts(application.campaign))
+    if reason:
+        raise RuleViolation(f"利益冲突，不能分配：{reason}。")
+    if db.session.scalar(select(Assignment.id).where(Assignment.application_id == application.id,
+                                                     Assignment.expert_id == expert.id)):
+        raise RuleViolation(f"已分配给{expert.name}。")
+    assignment = _add_assignment(application, expert, user)
+    db.session.flush()
+    record_audit("review.assign", application, {"expert_id": expert.id}, user)
+    return assignment
+
+
+def candidates(campaign: Campaign) -> list[Application]:
+    return list(db.session.scalars(select(Application).where(
+        Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES)).order_by(Application.id)))
+
+
+def auto_assign(campaign: Campaign, experts_per_candidate: int, user: User) -> int:
+    """Give every candidate ``experts_per_candidate`` experts, the least loaded first, never a conflict.
+
+    The most constrained candidates (fewest eligible experts) go first, so balance is kept where it
+    is hardest. Returns the number of new assignments; candidates that cannot be covered are refused.
+    """
+    _ensure_not_published(campaign)
+    experts = list(db.session.scalars(select(ExpertProfile).where(ExpertProfile.campaign_id == campaign.id)))
+    if not experts:
+        raise RuleViolation("请先添加评审专家。")
+    declared = declared_conflicts(campaign)
+    existing = set(db.session.execute(select(Assignment.application_id, Assignment.expert_id)
+                                      .join(Application).where(Application.campaign_id == campaign.id)).tuples())
+    load = Counter(expert_id for _, expert_id in existing)
+    open_candidates = [a for a in candidates(campaign) if a.status in (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW)]
+    eligible = {a.id: [e for e in experts if not conflict_of_interest(e, a, declared)] for a in open_candidates}
+    short = [a.display_name for a in open_candidates if len(eligible[a.id]) < experts_per_candidate]
+    if short:
+        raise RuleViolation(f"可回避后专家不足 {experts_per_candidate} 人的候选：{'、'.join(short[:5])}"
+                            f"{' 等' if len(short) > 5 else ''}。请增加其他地区、单位的专家。")
+    added = 0
+    for application in sorted(open_candidates, key=lambda a: (len(eligible[a.id]), a.id)):
+        already = {expert_id for app_id, expert_id in existing if app_id == application.id}
+        for expert in sorted((e for e in eligible[application.id] if e.id not in already), key=lambda e: (load[e.id], e.id)):
+            if len(already) >= experts_per_candidate:
+                break
+            _add_assignment(application, expert, user)
+            already.add(expert.id)
+            load[expert.id] += 1
+            added += 1
+    db.session.flush()
+    record_audit("review.auto_assign", campaign, {"per_candidate": experts_per_candidate, "added": added}, user)
+    return added
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+def save_scores(assignment: Assignment, expert_user: User, values: dict[int, tuple[Decimal | None, str | None]],
+                opinion: ExpertOpinion | None, comment: str | None, submit: bool) -> None:
+    """Save an expert's scores (a draft, or submitted and final). Each score must be in its range."""
+    if assignment.expert.user_id != expert_user.id:
+        raise RuleViolation("该候选未分配给您。")
+    if assignment.submitted_at is not None:
+        raise RuleViolation("评分已提交，不能再修改。")
+    _ensure_not_published(assignment.application.campaign)
+    criteria = rubric(assignment.application.campaign)
+    problems = []
+    for criterion in criteria:
+        value = values.get(criterion.id, (None, None))[0]
+        if value is None:
+            if submit:
+                problems.append(f"请为“{criterion.name}”打分。")
+        elif not criterion.min_score <= value <= criterion.max_score:
+            problems.append(f"“{criterion.name}”的分数应在 {criterion.min_score}–{criterion.max_score} 之间。")
+    if submit and opinion is None:
+        problems.append("请给出评审意见（建议入选或不建议入选）。")
+    if problems:
+        raise RuleViolation(" ".join(problems))
+    existing = assignment.scores_by_criterion()
+    for criterion in criteria:
+        value, criterion_comment = values.get(criterion.id, (None, None))
+        score = existing.get(criterion.id)
+        if value is None:
+            if score is not None:
+                assignment.scores.remove(score)
+            continue
+        if score is None:
+            score = Score(criterion_id=criterion.id, value=value)
+            assignment.scores.append(score)
+        score.value, score.comment = value, (criterion_comment or "").strip() or None
+    assignment.opinion, assignment.comment = opinion, (comment or "").strip() or None
+    if submit:
+        assignment.submitted_at = utcnow()
+    db.session.flush()
+    record_audit("review.score_submit" if submit else "review.score_save", assignment.application,
+                 {"assignment_id": assignment.id}, expert_user)
+
+
+# --- site visits, decisions, publication --------------------------------------------------------
+
+def record_site_visit(application: Application, visited_on: date, team: str, findings: str,
+                      report: StoredFile | None, user: User) -> SiteVisit:
+    _ensure_candidate(application)
+    if visited_on > date.today():
+        raise RuleViolation("核查日期不能晚于今天。")
+    visit = SiteVisit(application_id=application.id, visited_on=visited_on, team=team.strip(), findings=findings.strip(),
+                      report_file=report, recorded_by_id=user.id)
+    db.session.add(visit)
+    db.session.flush()
+    record_audit("review.site_visit", application, {"visited_on": visited_on.isoformat(), "team": team}, user)
+    return visit
+
+
+def decide(application: Application, outcome: DecisionOutcome, reason: str, user: User) -> Decision:
+    """Record 入选 / 未入选 with a reason; a later change is a revision, until the list is published."""
+    _ensure_candidate(application)
+    _ensure_not_published(application.campaign)
+    reason = _require_reason(reason, "决定理由")
+    decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id).with_for_update())
+    if decision is None:
+        decision = Decision(application_id=application.id, outcome=outcome, reason=reason, decided_by_id=user.id)
+        db.session.add(decision)
+        previous = None
+    else:
+        previous = decision.outcome.value
+        decision.outcome, decision.reason, decision.decided_by_id = outcome, reason, user.id
+        decision.decided_at, decision.revision = utcnow(), decision.revision + 1
+    db.session.flush()
+    record_audit("review.decide", application, {"outcome": outcome.value, "previous": previous, "reason": reason}, user)
+    return decision
+
+
+def publish(campaign: Campaign, user: User) -> int:
+    """Publish the list: every candidate must be decided; enterprises then see their result."""
+    _ensure_not_published(campaign)
+    locked = db.session.scalar(select(Campaign).where(Campaign.id == campaign.id).with_for_update()
+                               .execution_options(populate_existing=True))
+    _ensure_not_published(locked)
+    decisions = {d.application_id: d for d in db.session.scalars(
+        select(Decision).join(Application).where(Application.campaign_id == campaign.id))}
+    pending = [a.display_name for a in candidates(campaign) if a.id not in decisions]
+    if pending:
+        raise RuleViolation(f"还有 {len(pending)} 家候选尚未决定：{'、'.join(pending[:5])}{' 等' if len(pending) > 5 else ''}。")
+    if not decisions:
+        raise RuleViolation("没有可公布的评审结果。")
+    for application in candidates(campaign):
+        decision = decisions[application.id]
+        status = ApplicationStatus.SELECTED if decision.outcome == DecisionOutcome.SELECTED else ApplicationStatus.NOT_SELECTED
+        application.move_to(status, user, reason=f"{campaign.name}评审结果已公布")
+    locked.published_at = utcnow()
+    db.session.flush()
+    selected = sum(1 for d in decisions.values() if d.outcome == DecisionOutcome.SELECTED)
+    record_audit("review.publish", campaign, {"selected": selected, "candidates": len(decisions)}, user)
+    return selected
