@@ -37,5 +37,6 @@ def role_home_endpoint(user) -> str:
     return {
         Role.ENTERPRISE: "applications.overview",
         Role.RECOMMENDER: "recommendations.inbox",
-        Role.REVIEWER: "review.recommenders",
+        Role.REVIEWER: "review.candidates",
+        Role.EXPERT: "experts.assignments",
     }.get(user.role, "main.index")

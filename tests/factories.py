@@ -105,3 +105,20 @@ def accepted_application(campaign, recommender, staff, employees: int = 1200, re
     application = submitted_application(campaign, recommender, employees, revenue)
     accept_application(application, staff)
     return application
+
+
+def submitted_list(campaign, recommender, count: int, username: str | None = None) -> list:
+    """``count`` applications accepted, ranked and submitted by ``recommender``: ministry candidates."""
+    from portal.recommendations.services import add_to_ranking, submit_recommendation
+
+    staff = make_staff(Role.RECOMMENDER, recommender, username=username)
+    applications = []
+    for number in range(count):
+        application = accepted_application(campaign, recommender, staff, employees=1200 if number % 2 == 0 else 300)
+        application.province = recommender.region
+        add_to_ranking(application, staff)
+        applications.append(application)
+    submit_recommendation(campaign, staff, {
+        "lead_department": "计量处", "responsible_person": "王处长", "contact_person": "李敏",
+        "contact_phone": "010-82260000", "contact_email": "jiliang@example.gov.cn"}, store_upload(upload(), staff))
+    return applications

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Enterprise, Organisation, Role
@@ -150,7 +150,7 @@ class Application(db.Model):
         """Whether ``user`` may read this application and its files.
 
         The enterprise sees its own; a recommender sees what was submitted to its organisation;
-        ministry reviewers and admins see everything. (Experts: by assignment, later.)
+        an expert what was assigned to them; ministry reviewers and admins see everything.
         """
         if user is None or not user.is_authenticated:
             return False
@@ -162,6 +162,11 @@ class Application(db.Model):
                 and user.organisation_id == self.recommender_id
                 and self.status != ApplicationStatus.DRAFT
             )
+        if user.role == Role.EXPERT:
+            from portal.review.models import Assignment, ExpertProfile
+
+            return db.session.scalar(select(Assignment.id).join(ExpertProfile).where(
+                Assignment.application_id == self.id, ExpertProfile.user_id == user.id)) is not None
         return user.role in (Role.REVIEWER, Role.ADMIN)
 
 

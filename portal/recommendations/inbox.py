@@ -6,18 +6,12 @@ correlated subqueries in the same SELECT instead of a query per application.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, func, select
 
-from portal.applications.models import (
-    Application,
-    ApplicationStatus,
-    Certification,
-    CertificationStatus,
-    SelfCheckAnswer,
-)
+from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
+from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.extensions import db
-from portal.selfcheck import CERTIFICATION_CLAIMS
 
 PAGE_SIZE = 25
 
@@ -30,33 +24,6 @@ class InboxRow:
     not_applicable: int
     unbacked_claims: int  # √ on 3.2.x with no matching certificate in force
     lapsed_certificates: int  # expired, suspended or revoked
-
-
-def _answer_count(value: str):
-    return (
-        select(func.count()).where(SelfCheckAnswer.application_id == Application.id, SelfCheckAnswer.answer == value)
-        .correlate(Application).scalar_subquery()
-    )
-
-
-def _unbacked_claims(today: date):
-    claims = []
-    for code, kind in CERTIFICATION_CLAIMS.items():
-        claimed = exists().where(SelfCheckAnswer.application_id == Application.id, SelfCheckAnswer.item_code == code,
-                                 SelfCheckAnswer.answer == "yes")
-        backed = exists().where(Certification.application_id == Application.id, Certification.kind == kind,
-                                Certification.status == CertificationStatus.VALID, Certification.expires_on >= today)
-        claims.append(case((and_(claimed, ~backed), 1), else_=0))
-    return sum(claims[1:], claims[0])
-
-
-def _lapsed_certificates(today: date):
-    return (
-        select(func.count()).where(
-            Certification.application_id == Application.id,
-            or_(Certification.status != CertificationStatus.VALID, Certification.expires_on < today),
-        ).correlate(Application).scalar_subquery()
-    )
 
 
 def inbox_filter(recommender_id: int, campaign_id: int, filters: dict):
@@ -81,8 +48,8 @@ def inbox_page(recommender_id: int, campaign_id: int, filters: dict, page: int, 
     where = inbox_filter(recommender_id, campaign_id, filters)
     total = db.session.scalar(select(func.count()).select_from(Application).where(where))
     query = (
-        select(Application, _answer_count("yes"), _answer_count("no"), _answer_count("na"),
-               _unbacked_claims(today), _lapsed_certificates(today))
+        select(Application, answer_count("yes"), answer_count("no"), answer_count("na"),
+               unbacked_claims(today), lapsed_certificates(today))
         .where(where)
         .order_by(Application.submitted_at.desc(), Application.id.desc())
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)

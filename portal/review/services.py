@@ -131,10 +131,10 @@ def declare_conflict(expert: ExpertProfile, application: Application, reason: st
 
 def declared_conflicts(campaign: Campaign) -> set[tuple[int, int]]:
     """``(expert id, application id)`` pairs declared for the campaign's experts."""
-    return set(db.session.execute(
+    return set(map(tuple, db.session.execute(
         select(DeclaredConflict.expert_id, DeclaredConflict.application_id)
         .join(ExpertProfile, ExpertProfile.id == DeclaredConflict.expert_id)
-        .where(ExpertProfile.campaign_id == campaign.id)).tuples())
+        .where(ExpertProfile.campaign_id == campaign.id))))
 
 
 def conflict_of_interest(expert: ExpertProfile, application: Application, declared: set[tuple[int, int]]) -> str | None:
@@ -188,8 +188,8 @@ def auto_assign(campaign: Campaign, experts_per_candidate: int, user: User) -> i
     if not experts:
         raise RuleViolation("请先添加评审专家。")
     declared = declared_conflicts(campaign)
-    existing = set(db.session.execute(select(Assignment.application_id, Assignment.expert_id)
-                                      .join(Application).where(Application.campaign_id == campaign.id)).tuples())
+    existing = set(map(tuple, db.session.execute(select(Assignment.application_id, Assignment.expert_id)
+                                      .join(Application).where(Application.campaign_id == campaign.id))))
     load = Counter(expert_id for _, expert_id in existing)
     open_candidates = [a for a in candidates(campaign) if a.status in (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW)]
     eligible = {a.id: [e for e in experts if not conflict_of_interest(e, a, declared)] for a in open_candidates}

@@ -1,20 +1,209 @@
-"""The ministry reviewers' pages."""
-from flask import Blueprint, abort, redirect, render_template, url_for
+"""The ministry reviewers' pages: recommenders' progress, candidates, experts, decisions, publication."""
+from datetime import date
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from forms.recommendations import UnlockForm
+from forms.review import AssignForm, AutoAssignForm, ConflictForm, DecisionForm, ExpertForm, PublishForm, SiteVisitForm
 from portal.accounts.models import Organisation, Role
-from portal.admin.models import current_campaign
+from portal.admin.models import Campaign, current_campaign
+from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.auth import require_role
 from portal.extensions import db
+from portal.files import store_upload_noting_refusal
 from portal.recommendations import services as recommendation_services
+from portal.recommendations.models import RankingEntry
+from portal.reference import INDUSTRIES, REGIONS
+from portal.review import services
+from portal.review.candidates import PAGE_SIZE, SORT_LABELS, candidates_page
+from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertProfile, SiteVisit
 from portal.review.progress import recommender_progress
+from portal.review.scoring import summarise
+from portal.selfcheck import grouped_items
 from portal.timeutil import from_local, utcnow
 from portal.web import apply_change
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 bp.before_request(require_role(Role.REVIEWER, Role.ADMIN))
+
+CANDIDATE_FILTERS = ("scale", "industry", "region", "recommender", "decision", "q", "sort")
+
+
+def _campaign():
+    return current_campaign() or abort(404)
+
+
+def _candidate_or_404(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or application.status not in services.CANDIDATE_STATUSES:
+        abort(404)
+    return application
+
+
+def _experts(campaign) -> list[ExpertProfile]:
+    return list(db.session.scalars(select(ExpertProfile).where(ExpertProfile.campaign_id == campaign.id)
+                                   .order_by(ExpertProfile.id)))
+
+
+@bp.get("/candidates")
+def candidates():
+    """Every recommended candidate, with filters, search, sorting and paging."""
+    campaign = _campaign()
+    filters = {name: request.args.get(name, "") for name in CANDIDATE_FILTERS}
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows, total = candidates_page(campaign, filters, page, date.today())
+    recommenders = db.session.execute(select(Organisation.id, Organisation.name).join(
+        Application, Application.recommender_id == Organisation.id).where(
+        Application.campaign_id == campaign.id, Application.status.in_(services.CANDIDATE_STATUSES)).distinct()
+        .order_by(Organisation.name)).all()
+    return render_template(
+        "review/candidates.html", campaign=campaign, rows=rows, total=total, page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filters=filters, scales=list(Scale),
+        industries=INDUSTRIES, regions=REGIONS, recommenders=recommenders, outcomes=list(DecisionOutcome),
+        sort_labels=SORT_LABELS)
+
+
+@bp.get("/candidates/<int:application_id>")
+def candidate(application_id: int):
+    """The whole application, its history, the experts' scores, site visits and the decision."""
+    return _render_candidate(_candidate_or_404(application_id))
+
+
+def _render_candidate(application: Application, status: int = 200, **forms):
+    campaign = application.campaign
+    criteria = services.rubric(campaign)
+    assignments = list(db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)
+                                          .order_by(Assignment.id)))
+    declared = services.declared_conflicts(campaign)
+    experts = _experts(campaign)
+    assigned = {assignment.expert_id for assignment in assignments}
+    assign_form = forms.get("assign_form") or AssignForm()
+    assign_form.expert_id.choices = [
+        (e.id, f"{e.name}（{e.organisation}，{e.region}）") for e in experts
+        if e.id not in assigned and not services.conflict_of_interest(e, application, declared)]
+    conflict_form = forms.get("conflict_form") or ConflictForm()
+    conflict_form.expert_id.choices = [(e.id, f"{e.name}（{e.organisation}）") for e in experts if e.id not in assigned]
+    decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id))
+    decision_form = forms.get("decision_form") or DecisionForm(
+        data={"outcome": decision.outcome.value, "reason": decision.reason} if decision else None)
+    rank = db.session.scalar(select(RankingEntry.rank).where(RankingEntry.application_id == application.id))
+    return render_template(
+        "review/candidate.html", application=application, campaign=campaign, criteria=criteria, rank=rank,
+        assignments=assignments, summary=summarise(criteria, assignments), decision=decision,
+        visits=db.session.scalars(select(SiteVisit).where(SiteVisit.application_id == application.id)
+                                  .order_by(SiteVisit.visited_on)).all(),
+        assign_form=assign_form, conflict_form=conflict_form, decision_form=decision_form,
+        visit_form=forms.get("visit_form") or SiteVisitForm(),
+        groups=grouped_items(), answers=application.answers_by_code(), today=date.today(),
+    ), status
+
+
+def _redirect_to_candidate(application: Application):
+    return redirect(url_for("review.candidate", application_id=application.id))
+
+
+@bp.post("/candidates/<int:application_id>/assign")
+def assign(application_id: int):
+    application = _candidate_or_404(application_id)
+    form = AssignForm()
+    form.expert_id.choices = [(e.id, "") for e in _experts(application.campaign)]
+    if not form.validate():
+        return _render_candidate(application, 422, assign_form=form)
+    expert = db.session.get(ExpertProfile, form.expert_id.data)
+    apply_change(lambda: services.assign(application, expert, current_user), f"已分配给{expert.name}。")
+    return _redirect_to_candidate(application)
+
+
+@bp.post("/candidates/<int:application_id>/conflict")
+def declare_conflict(application_id: int):
+    application = _candidate_or_404(application_id)
+    form = ConflictForm()
+    form.expert_id.choices = [(e.id, "") for e in _experts(application.campaign)]
+    if not form.validate():
+        return _render_candidate(application, 422, conflict_form=form)
+    expert = db.session.get(ExpertProfile, form.expert_id.data)
+    apply_change(lambda: services.declare_conflict(expert, application, form.reason.data, current_user),
+                 f"已记录{expert.name}回避。")
+    return _redirect_to_candidate(application)
+
+
+@bp.post("/candidates/<int:application_id>/site-visit")
+def site_visit(application_id: int):
+    application = _candidate_or_404(application_id)
+    form = SiteVisitForm()
+    if not form.validate():
+        return _render_candidate(application, 422, visit_form=form)
+    errors: list[str] = []
+    report = store_upload_noting_refusal(form.report.data, current_user, errors, application)
+    if errors:
+        form.report.errors = errors
+        return _render_candidate(application, 422, visit_form=form)
+    if apply_change(lambda: services.record_site_visit(application, form.visited_on.data, form.team.data,
+                                                       form.findings.data, report, current_user), "现场核查已记录。"):
+        return _redirect_to_candidate(application)
+    return _render_candidate(application, 422, visit_form=form)
+
+
+@bp.post("/candidates/<int:application_id>/decide")
+def decide(application_id: int):
+    application = _candidate_or_404(application_id)
+    form = DecisionForm()
+    if not form.validate():
+        return _render_candidate(application, 422, decision_form=form)
+    outcome = DecisionOutcome(form.outcome.data)
+    if apply_change(lambda: services.decide(application, outcome, form.reason.data, current_user),
+                    f"已记录评审决定：{outcome.label}。"):
+        return _redirect_to_candidate(application)
+    return _render_candidate(application, 422, decision_form=form)
+
+
+@bp.route("/experts", methods=["GET", "POST"])
+def experts():
+    """The campaign's experts with their load; add an expert; assign automatically."""
+    campaign = _campaign()
+    form = ExpertForm()
+    if form.validate_on_submit():
+        if apply_change(lambda: services.create_expert(
+                campaign, form.username.data, form.password.data, form.name.data, form.organisation.data,
+                form.region.data, form.specialities.data, current_user), f"已添加专家：{form.name.data}。"):
+            return redirect(url_for("review.experts"))
+    return _render_experts(campaign, form, AutoAssignForm(), 422 if form.errors else 200)
+
+
+def _render_experts(campaign, expert_form: ExpertForm, auto_form: AutoAssignForm, status: int = 200):
+    loads = dict(db.session.execute(select(Assignment.expert_id, db.func.count()).group_by(Assignment.expert_id)).all())
+    done = dict(db.session.execute(select(Assignment.expert_id, db.func.count())
+                                   .where(Assignment.submitted_at.is_not(None)).group_by(Assignment.expert_id)).all())
+    return render_template("review/experts.html", campaign=campaign, experts=_experts(campaign), loads=loads, done=done,
+                           form=expert_form, auto_form=auto_form, candidate_count=len(services.candidates(campaign))), status
+
+
+@bp.post("/experts/auto-assign")
+def auto_assign():
+    campaign = _campaign()
+    form = AutoAssignForm()
+    if not form.validate():
+        return _render_experts(campaign, ExpertForm(formdata=None), form, 422)
+    apply_change(lambda: services.auto_assign(campaign, form.experts_per_candidate.data, current_user),
+                 "已按回避规则和均衡原则自动分配。")
+    return redirect(url_for("review.experts"))
+
+
+@bp.route("/publish", methods=["GET", "POST"])
+def publish():
+    """Check the decisions and publish the list of 工业计量标杆示范单位."""
+    campaign = _campaign()
+    form = PublishForm()
+    if form.validate_on_submit():
+        if apply_change(lambda: services.publish(campaign, current_user), "名单已公布，企业可在申报进度中查看结果。"):
+            return redirect(url_for("review.publish"))
+    decided = dict(db.session.execute(select(Decision.outcome, db.func.count()).join(Application)
+                                      .where(Application.campaign_id == campaign.id).group_by(Decision.outcome)).all())
+    return render_template("review/publish.html", campaign=campaign, form=form, decided=decided,
+                           candidate_count=len(services.candidates(campaign))), 422 if form.errors else 200
 
 
 @bp.get("/recommenders")
@@ -59,3 +248,21 @@ def unlock(organisation_id: int):
             recommendation, current_user, form.reason.data, from_local(form.until.data)), "已解锁，推荐单位可修改后重新报送。"):
         return redirect(url_for("review.recommender", organisation_id=organisation_id))
     return _render_recommender(organisation_id, form, 422)
+
+
+public_bp = Blueprint("public", __name__)
+
+
+@public_bp.get("/units")
+def published_units():
+    """The published 工业计量标杆示范单位, for everyone: name, region, industry, recommender — no contacts."""
+    rows = db.session.execute(
+        select(Campaign.name, Application.org_name, Application.province, Application.industry, Organisation.name)
+        .join(Campaign, Campaign.id == Application.campaign_id)
+        .join(Organisation, Organisation.id == Application.recommender_id)
+        .where(Campaign.published_at.is_not(None), Application.status == ApplicationStatus.SELECTED)
+        .order_by(Campaign.year.desc(), Campaign.id.desc(), Application.province, Application.org_name)).all()
+    by_campaign: dict[str, list] = {}
+    for campaign_name, *unit in rows:
+        by_campaign.setdefault(campaign_name, []).append(unit)
+    return render_template("review/published_units.html", by_campaign=by_campaign)

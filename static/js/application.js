@@ -1,5 +1,5 @@
-// The application form's helpers: live character counts, the derived scale, confirmation
-// before destructive buttons, instant recommender filtering, and a copy of typed input kept in
+// The application form's helpers: live character counts, the derived scale, instant
+// recommender filtering, and a copy of typed input kept in
 // this browser so nothing is lost if the session expires before the draft is saved.
 (function () {
   "use strict";
@@ -41,14 +41,6 @@
     }
     employees.addEventListener("input", update);
     revenue.addEventListener("input", update);
-  }
-
-  function setupConfirm() {
-    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-      form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-      });
-    });
   }
 
   function setupRecommenderFilter() {
@@ -154,7 +146,6 @@
 
   setupCharCounts();
   setupScale();
-  setupConfirm();
   setupRecommenderFilter();
   setupLocalBackup();
 })();

@@ -1,0 +1,88 @@
+"""The ministry reviewers' and experts' forms."""
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from forms.base import PortalForm
+from portal.reference import REGIONS
+from portal.review.models import DecisionOutcome, ExpertOpinion
+from portal.review.services import REASON_MIN_CHARS
+
+
+def _reason(label: str):
+    return TextAreaField(label, validators=[
+        DataRequired(f"请填写{label}。"),
+        Length(min=REASON_MIN_CHARS, max=1000, message=f"{label}应为 {REASON_MIN_CHARS}–1000 字。"),
+    ])
+
+
+class ExpertForm(PortalForm):
+    name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=40)])
+    organisation = StringField("工作单位", validators=[DataRequired("请填写工作单位。"), Length(max=120)],
+                               description="与候选企业或其推荐单位相同者自动回避。")
+    region = SelectField("所在地区", choices=[("", "请选择")] + [(r, r) for r in REGIONS],
+                         validators=[DataRequired("请选择所在地区。")], description="与候选企业同一地区者自动回避。")
+    specialities = StringField("专业领域", validators=[Optional(), Length(max=200)], description="如：电力装备、仪器仪表、测量管理体系")
+    username = StringField("登录名", validators=[
+        DataRequired("请填写登录名。"),
+        Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。")])
+    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码。")],
+                             description="至少 8 位，含字母和数字；请线下告知专家。")
+
+
+class AssignForm(PortalForm):
+    expert_id = SelectField("评审专家", coerce=int, validators=[DataRequired("请选择专家。")])
+
+
+class AutoAssignForm(PortalForm):
+    experts_per_candidate = IntegerField("每家候选的专家人数", default=3, validators=[
+        DataRequired("请填写人数。"), NumberRange(min=1, max=9, message="人数应在 1–9 之间。")])
+
+
+class ConflictForm(PortalForm):
+    expert_id = SelectField("评审专家", coerce=int, validators=[DataRequired("请选择专家。")])
+    reason = _reason("回避原因")
+
+
+class SiteVisitForm(PortalForm):
+    visited_on = DateField("核查日期", validators=[DataRequired("请填写核查日期。")])
+    team = StringField("核查组成员", validators=[DataRequired("请填写核查组成员。"), Length(max=200)])
+    findings = TextAreaField("核查发现", validators=[DataRequired("请填写核查发现。"), Length(max=5000)])
+    report = FileField("核查报告（可选）", description="PDF、JPG 或 PNG")
+
+
+class DecisionForm(PortalForm):
+    outcome = RadioField("评审决定", choices=DecisionOutcome.choices(), validators=[DataRequired("请选择入选或未入选。")])
+    reason = _reason("决定理由")
+
+
+class PublishForm(PortalForm):
+    confirm = BooleanField("我已核对全部评审决定，确认公布名单", validators=[DataRequired("请勾选确认。")])
+
+
+def score_form_class(criteria):
+    """A form with a score and a comment per criterion of the campaign's rubric."""
+
+    class ScoreForm(PortalForm):
+        opinion = RadioField("评审意见", choices=ExpertOpinion.choices(), validators=[Optional()])
+        comment = TextAreaField("总体评语", validators=[Optional(), Length(max=2000)])
+
+    for criterion in criteria:
+        setattr(ScoreForm, f"score_{criterion.id}", DecimalField(
+            f"{criterion.name}（{criterion.min_score}–{criterion.max_score} 分）", places=1, validators=[
+                Optional(), NumberRange(min=criterion.min_score, max=criterion.max_score,
+                                        message=f"分数应在 {criterion.min_score}–{criterion.max_score} 之间。")],
+            render_kw={"step": "0.5", "min": criterion.min_score, "max": criterion.max_score, "inputmode": "decimal"}))
+        setattr(ScoreForm, f"comment_{criterion.id}",
+                TextAreaField(f"{criterion.name}评语", validators=[Optional(), Length(max=1000)]))
+    return ScoreForm

@@ -1,0 +1,40 @@
+"""Per-application figures computed in SQL, for lists that must not run a query per row.
+
+Each function returns a correlated scalar subquery to put in the SELECT of a query on Application.
+"""
+from datetime import date
+
+from sqlalchemy import and_, case, exists, func, or_, select
+
+from portal.applications.models import Application, Certification, CertificationStatus, SelfCheckAnswer
+from portal.selfcheck import CERTIFICATION_CLAIMS
+
+
+def answer_count(value: str):
+    """How many self-check items the application answered ``value`` (yes / no / na)."""
+    return (
+        select(func.count()).where(SelfCheckAnswer.application_id == Application.id, SelfCheckAnswer.answer == value)
+        .correlate(Application).scalar_subquery()
+    )
+
+
+def unbacked_claims(today: date):
+    """Items 3.2.x answered √ with no certificate of that kind in force."""
+    claims = []
+    for code, kind in CERTIFICATION_CLAIMS.items():
+        claimed = exists().where(SelfCheckAnswer.application_id == Application.id, SelfCheckAnswer.item_code == code,
+                                 SelfCheckAnswer.answer == "yes")
+        backed = exists().where(Certification.application_id == Application.id, Certification.kind == kind,
+                                Certification.status == CertificationStatus.VALID, Certification.expires_on >= today)
+        claims.append(case((and_(claimed, ~backed), 1), else_=0))
+    return sum(claims[1:], claims[0])
+
+
+def lapsed_certificates(today: date):
+    """Certificates expired, suspended or revoked."""
+    return (
+        select(func.count()).where(
+            Certification.application_id == Application.id,
+            or_(Certification.status != CertificationStatus.VALID, Certification.expires_on < today),
+        ).correlate(Application).scalar_subquery()
+    )

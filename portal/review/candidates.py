@@ -1,0 +1,116 @@
+"""Every recommended candidate of a campaign, filtered, sorted and paged: one query per page.
+
+The mean score is computed in SQL from the rubric: each submitted assignment's weighted total
+(as :func:`portal.review.scoring.weighted_total`), averaged over the candidate's experts.
+"""
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, func, select
+
+from portal.accounts.models import Organisation
+from portal.admin.models import Campaign
+from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
+from portal.applications.models import Application
+from portal.applications.rules import Scale
+from portal.extensions import db
+from portal.recommendations.models import RankingEntry
+from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, Score
+from portal.review.scoring import TWO_PLACES
+from portal.review.services import CANDIDATE_STATUSES
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class CandidateRow:
+    application: Application
+    recommender: str
+    rank: int | None
+    yes: int
+    no: int
+    not_applicable: int
+    unbacked_claims: int
+    lapsed_certificates: int
+    mean_score: Decimal | None
+    scored: int
+    assigned: int
+    decision: DecisionOutcome | None
+
+
+def assignment_totals():
+    """Per submitted assignment: its weighted total on a 100 scale (a subquery)."""
+    share = (Score.value - Criterion.min_score) * Criterion.weight / (Criterion.max_score - Criterion.min_score)
+    return (
+        select(Assignment.id.label("assignment_id"), Assignment.application_id,
+               (func.sum(share) * 100 / func.sum(Criterion.weight)).label("total"))
+        .join(Score, Score.assignment_id == Assignment.id).join(Criterion, Criterion.id == Score.criterion_id)
+        .where(Assignment.submitted_at.is_not(None))
+        .group_by(Assignment.id, Assignment.application_id).subquery()
+    )
+
+
+def _score_columns():
+    totals = assignment_totals()
+    mean = (select(func.avg(totals.c.total)).where(totals.c.application_id == Application.id)
+            .correlate(Application).scalar_subquery())
+    scored = (select(func.count()).where(Assignment.application_id == Application.id, Assignment.submitted_at.is_not(None))
+              .correlate(Application).scalar_subquery())
+    assigned = (select(func.count()).where(Assignment.application_id == Application.id)
+                .correlate(Application).scalar_subquery())
+    return mean, scored, assigned
+
+
+SORTS = {
+    "recommender": lambda c: (Organisation.name, Application.scale, RankingEntry.rank),
+    "score": lambda c: (c["mean"].desc().nulls_last(), Application.id),
+    "name": lambda c: (Application.org_name,),
+    "selfcheck": lambda c: (c["yes"].desc(), Application.id),
+    "region": lambda c: (Application.province, Application.org_name),
+}
+SORT_LABELS = {"recommender": "推荐单位、排名", "score": "平均分", "name": "单位名称", "selfcheck": "自查符合项", "region": "地区"}
+
+
+def _conditions(campaign: Campaign, filters: dict) -> list:
+    conditions = [Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES)]
+    if filters.get("scale") in {scale.value for scale in Scale}:
+        conditions.append(Application.scale == filters["scale"])
+    for name, column in (("industry", Application.industry), ("region", Application.province)):
+        if filters.get(name):
+            conditions.append(column == filters[name])
+    if (filters.get("recommender") or "").isdigit():
+        conditions.append(Application.recommender_id == int(filters["recommender"]))
+    if filters.get("decision") == "none":
+        conditions.append(Decision.id.is_(None))
+    elif filters.get("decision") in {outcome.value for outcome in DecisionOutcome}:
+        conditions.append(Decision.outcome == filters["decision"])
+    if filters.get("q"):
+        conditions.append(Application.org_name.contains(filters["q"].strip()))
+    return conditions
+
+
+def _joined(query):
+    """The recommender's name, the candidate's rank and the decision, for filters and columns."""
+    return (query.join(Organisation, Organisation.id == Application.recommender_id)
+            .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
+            .outerjoin(Decision, Decision.application_id == Application.id))
+
+
+def candidates_page(campaign: Campaign, filters: dict, page: int, today: date,
+                    page_size: int = PAGE_SIZE) -> tuple[list[CandidateRow], int]:
+    """One page of candidates and the total matching the filters."""
+    mean, scored, assigned = _score_columns()
+    columns = {"mean": mean, "yes": answer_count("yes")}
+    where = and_(*_conditions(campaign, filters))
+    total = db.session.scalar(_joined(select(func.count()).select_from(Application)).where(where))
+    order = SORTS.get(filters.get("sort"), SORTS["recommender"])(columns)
+    query = _joined(select(
+        Application, Organisation.name, RankingEntry.rank, columns["yes"], answer_count("no"), answer_count("na"),
+        unbacked_claims(today), lapsed_certificates(today), mean, scored, assigned, Decision.outcome,
+    )).where(where).order_by(*order).limit(page_size).offset((page - 1) * page_size)
+    rows = [CandidateRow(*row) for row in db.session.execute(query)]
+    for row in rows:
+        if row.mean_score is not None:
+            row.mean_score = Decimal(str(row.mean_score)).quantize(TWO_PLACES, ROUND_HALF_UP)
+    return rows, total

@@ -1,0 +1,249 @@
+"""The ministries' review: rubric, conflict-free assignment, scoring, decisions, publication, pages."""
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.admin.models import Campaign
+from portal.applications.models import Application, ApplicationStatus
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.review import services
+from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ExpertProfile
+from portal.review.scoring import summarise, weighted_total
+from tests.conftest import login
+from tests.factories import PASSWORD, make_campaign, make_recommender, make_staff, submitted_list
+
+REGIONS = ("北京市", "上海市", "广东省")
+
+
+@pytest.fixture
+def world(app):
+    """Three recommenders (北京, 上海, 广东) with three candidates each; four experts; a reviewer."""
+    with app.app_context():
+        campaign = make_campaign()
+        candidates = {}
+        for region in REGIONS:
+            recommender = make_recommender(f"{region}市场监督管理局", region=region)
+            candidates[region] = [a.id for a in submitted_list(campaign, recommender, 3)]
+        reviewer = make_staff(Role.REVIEWER, username="reviewer")
+        for number, (region, organisation) in enumerate(
+                [("北京市", "北京计量院"), ("上海市", "上海计量院"), ("广东省", "广东计量院"), ("浙江省", "浙江计量院")]):
+            services.create_expert(campaign, f"expert{number}", PASSWORD, f"专家{number}", organisation, region, "仪器仪表", reviewer)
+        db.session.commit()
+        return {"candidates": candidates, "campaign": campaign.id}
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _campaign(world) -> Campaign:
+    return db.session.get(Campaign, world["campaign"])
+
+
+def _expert(username: str) -> ExpertProfile:
+    return db.session.scalar(select(ExpertProfile).join(User).where(User.username == username))
+
+
+def _all_candidates(world) -> list[int]:
+    return [application_id for ids in world["candidates"].values() for application_id in ids]
+
+
+# --- rubric and weighted means ------------------------------------------------------------------
+
+def test_default_rubric_weights_add_up_to_100(app, world):
+    with app.app_context():
+        criteria = services.rubric(_campaign(world))
+        assert [c.name for c in criteria][:2] == ["过程计量保障", "计量工作有效性"]
+        assert sum(c.weight for c in criteria) == 100
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([], "至少要有一项"),
+    ([{"name": "A", "weight": Decimal(60), "min_score": 0, "max_score": 100},
+      {"name": "B", "weight": Decimal(30), "min_score": 0, "max_score": 100}], "之和应为 100，当前为 90"),
+    ([{"name": "A", "weight": Decimal(100), "min_score": 10, "max_score": 10}], "最低分 < 最高分"),
+    ([{"name": "A", "weight": Decimal(0), "min_score": 0, "max_score": 10}], "权重应大于 0"),
+    ([{"name": " ", "weight": Decimal(100), "min_score": 0, "max_score": 10}], "缺少名称"),
+])
+def test_rubric_is_validated(rows, message):
+    with pytest.raises(RuleViolation, match=message):
+        services.check_rubric(rows)
+
+
+def test_weighted_mean_on_known_numbers(app, world):
+    with app.app_context():
+        campaign = _campaign(world)
+        criteria = services.save_rubric(campaign, [
+            {"name": "过程计量保障", "weight": Decimal(60), "min_score": 0, "max_score": 10},
+            {"name": "示范推广价值", "weight": Decimal(40), "min_score": 0, "max_score": 20},
+        ], _user("reviewer"))
+        first, second = criteria
+        # 60 × 8/10 + 40 × 10/20 = 48 + 20 = 68; and 60 × 10/10 + 40 × 15/20 = 60 + 30 = 90.
+        assert weighted_total(criteria, {first.id: Decimal(8), second.id: Decimal(10)}) == Decimal("68.00")
+        application = db.session.get(Application, world["candidates"]["北京市"][0])
+        for username, values in (("expert1", (8, 10)), ("expert2", (10, 15))):
+            assignment = services.assign(application, _expert(username), _user("reviewer"))
+            services.save_scores(assignment, _user(username), {first.id: (Decimal(values[0]), "好"), second.id: (Decimal(values[1]), None)},
+                                 ExpertOpinion.RECOMMEND, "建议入选", submit=True)
+        pending = services.assign(application, _expert("expert3"), _user("reviewer"))
+        summary = summarise(criteria, db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)).all())
+        assert summary.mean == Decimal("79.00") and summary.spread == Decimal("22.00")
+        assert [a.id for a in summary.pending] == [pending.id]
+        with pytest.raises(RuleViolation, match="专家已开始评分"):
+            services.save_rubric(campaign, [{"name": "A", "weight": Decimal(100), "min_score": 0, "max_score": 10}], _user("reviewer"))
+
+
+def test_scores_must_be_in_range_and_complete_to_submit(app, world):
+    with app.app_context():
+        application = db.session.get(Application, world["candidates"]["北京市"][0])
+        assignment = services.assign(application, _expert("expert1"), _user("reviewer"))
+        criteria = services.rubric(_campaign(world))
+        with pytest.raises(RuleViolation, match="分数应在 0–100 之间"):
+            services.save_scores(assignment, _user("expert1"), {criteria[0].id: (Decimal(101), None)}, None, None, submit=False)
+        services.save_scores(assignment, _user("expert1"), {criteria[0].id: (Decimal(80), None)}, None, None, submit=False)
+        with pytest.raises(RuleViolation, match="请为“计量工作有效性”打分"):
+            services.save_scores(assignment, _user("expert1"), {criteria[0].id: (Decimal(80), None)}, ExpertOpinion.RECOMMEND, None, submit=True)
+        with pytest.raises(RuleViolation, match="未分配给您"):
+            services.save_scores(assignment, _user("expert2"), {}, None, None, submit=False)
+
+
+# --- assignment ---------------------------------------------------------------------------------
+
+def test_auto_assignment_avoids_conflicts_and_balances_loads(app, world):
+    with app.app_context():
+        campaign = _campaign(world)
+        beijing_first = db.session.get(Application, world["candidates"]["北京市"][0])
+        services.declare_conflict(_expert("expert3"), beijing_first, "曾为该企业提供咨询服务", _user("reviewer"))
+        added = services.auto_assign(campaign, 2, _user("reviewer"))
+        assignments = db.session.scalars(select(Assignment)).all()
+        assert added == len(assignments) == 9 * 2
+        for assignment in assignments:
+            application, expert = assignment.application, assignment.expert
+            assert expert.region != application.province
+            assert expert.organisation not in (application.org_name, application.recommender.name)
+        assert (beijing_first.id, _expert("expert3").id) not in {(a.application_id, a.expert_id) for a in assignments}
+        loads = Counter(a.expert_id for a in assignments)
+        assert max(loads.values()) - min(loads.values()) <= 1
+        assert all(a.status == ApplicationStatus.UNDER_REVIEW for a in db.session.scalars(select(Application)).all())
+        assert services.auto_assign(campaign, 2, _user("reviewer")) == 0  # already covered: nothing added
+
+
+def test_auto_assignment_refuses_when_conflicts_leave_too_few_experts(app, world):
+    with app.app_context():
+        with pytest.raises(RuleViolation, match="专家不足 4 人"):
+            services.auto_assign(_campaign(world), 4, _user("reviewer"))
+        assert db.session.scalar(select(Assignment.id)) is None
+
+
+def test_manual_assignment_refuses_a_conflict_of_interest(app, world):
+    with app.app_context():
+        application = db.session.get(Application, world["candidates"]["上海市"][0])
+        with pytest.raises(RuleViolation, match="利益冲突.*上海市"):
+            services.assign(application, _expert("expert1"), _user("reviewer"))
+        services.assign(application, _expert("expert0"), _user("reviewer"))
+        with pytest.raises(RuleViolation, match="已分配"):
+            services.assign(application, _expert("expert0"), _user("reviewer"))
+
+
+# --- decisions and publication ------------------------------------------------------------------
+
+def test_decisions_are_revisable_with_a_reason_until_publication(app, world):
+    with app.app_context():
+        campaign, reviewer = _campaign(world), _user("reviewer")
+        ids = _all_candidates(world)
+        with pytest.raises(RuleViolation, match="决定理由"):
+            services.decide(db.session.get(Application, ids[0]), DecisionOutcome.SELECTED, "", reviewer)
+        decision = services.decide(db.session.get(Application, ids[0]), DecisionOutcome.SELECTED, "综合得分靠前", reviewer)
+        services.decide(db.session.get(Application, ids[0]), DecisionOutcome.NOT_SELECTED, "现场核查发现问题", reviewer)
+        assert decision.revision == 2 and decision.outcome == DecisionOutcome.NOT_SELECTED
+        with pytest.raises(RuleViolation, match="尚未决定"):
+            services.publish(campaign, reviewer)
+        for application_id in ids[1:]:
+            services.decide(db.session.get(Application, application_id), DecisionOutcome.SELECTED, "综合得分靠前", reviewer)
+        # Before publication the enterprise still sees 已推荐.
+        assert db.session.get(Application, ids[1]).status == ApplicationStatus.RECOMMENDED
+        assert services.publish(campaign, reviewer) == len(ids) - 1
+        assert db.session.get(Application, ids[0]).status == ApplicationStatus.NOT_SELECTED
+        assert db.session.get(Application, ids[1]).status == ApplicationStatus.SELECTED
+        with pytest.raises(RuleViolation, match="已公布"):
+            services.decide(db.session.get(Application, ids[1]), DecisionOutcome.NOT_SELECTED, "公布后再改", reviewer)
+
+
+def test_site_visit_in_the_future_is_refused(app, world):
+    with app.app_context():
+        application = db.session.get(Application, world["candidates"]["北京市"][0])
+        with pytest.raises(RuleViolation, match="不能晚于今天"):
+            services.record_site_visit(application, date.today() + timedelta(days=1), "张三、李四", "良好", None, _user("reviewer"))
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+def test_expert_sees_only_what_is_assigned(client, app, world):
+    with app.app_context():
+        beijing, shanghai = world["candidates"]["北京市"][0], world["candidates"]["上海市"][0]
+        mine = services.assign(db.session.get(Application, beijing), _expert("expert1"), _user("reviewer")).id
+        theirs = services.assign(db.session.get(Application, shanghai), _expert("expert0"), _user("reviewer")).id
+        db.session.commit()
+    login(client, "expert1")
+    page = client.get("/expert/").get_data(as_text=True)
+    assert page.count("评分</a>") == 1
+    assert client.get(f"/expert/assignments/{mine}").status_code == 200
+    assert client.get(f"/expert/assignments/{theirs}").status_code == 404
+    assert client.post(f"/expert/assignments/{theirs}", data={"submit": "1"}).status_code == 404
+    assert client.get("/review/candidates").status_code == 403
+    assert client.get(f"/recommender/applications/{shanghai}").status_code == 403
+
+
+def test_expert_scores_through_the_page(client, app, world):
+    with app.app_context():
+        application = db.session.get(Application, world["candidates"]["北京市"][0])
+        assignment_id = services.assign(application, _expert("expert1"), _user("reviewer")).id
+        criteria = [c.id for c in services.rubric(_campaign(world))]
+        db.session.commit()
+    login(client, "expert1")
+    data = {f"score_{cid}": "80" for cid in criteria} | {f"score_{criteria[0]}": "130", "opinion": "recommend", "submit": "1"}
+    response = client.post(f"/expert/assignments/{assignment_id}", data=data)
+    assert response.status_code == 422 and "分数应在 0–100 之间" in response.get_data(as_text=True)
+    assert 'value="130"' in response.get_data(as_text=True)  # what was typed is kept
+    client.post(f"/expert/assignments/{assignment_id}", data=data | {f"score_{criteria[0]}": "90"})
+    with app.app_context():
+        assignment = db.session.get(Assignment, assignment_id)
+        assert assignment.submitted_at is not None and len(assignment.scores) == len(criteria)
+
+
+def test_reviewer_pages_and_public_list(client, app, world):
+    ids = _all_candidates(world)
+    login(client, "reviewer")
+    page = client.get("/review/candidates").get_data(as_text=True)
+    assert "共 9 家" in page
+    assert "共 3 家" in client.get("/review/candidates?region=上海市").get_data(as_text=True)
+    assert client.get(f"/review/candidates/{ids[0]}").status_code == 200
+    response = client.post(f"/review/candidates/{ids[0]}/decide", data={"outcome": "selected", "reason": ""})
+    assert response.status_code == 422 and "请填写决定理由" in response.get_data(as_text=True)
+    for application_id in ids:
+        client.post(f"/review/candidates/{application_id}/decide", data={"outcome": "selected", "reason": "综合评审通过"})
+    assert client.post("/review/publish", data={}).status_code == 422
+    client.post("/review/publish", data={"confirm": "y"})
+    client.post("/account/logout")
+    public = client.get("/units")
+    text = public.get_data(as_text=True)
+    assert public.status_code == 200 and "北京市市场监督管理局" in text
+    with app.app_context():
+        application = db.session.get(Application, ids[0])
+        assert application.org_name in text
+        assert application.contact_phone not in text and application.contact_email not in text
+
+
+def test_candidates_page_queries_do_not_grow_with_rows(client, app, world, count_queries):
+    login(client, "reviewer")
+    count_queries.clear()
+    client.get("/review/candidates?region=北京市")
+    few = len(count_queries)
+    count_queries.clear()
+    client.get("/review/candidates")
+    assert len(count_queries) == few
