@@ -27,6 +27,8 @@ from portal.extensions import db
 from portal.files import store_upload
 from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
+from portal.review import services as review_services
+from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion
 from portal.selfcheck import SELF_CHECK_CODES
 from portal.timeutil import utcnow
 
@@ -105,6 +107,9 @@ def _fill_application(application, user, rng: random.Random, industry: str, prov
     }, None)
     answers = {code: (rng.choices(["yes", "no", "na"], weights=[85, 8, 7])[0], None) for code in SELF_CHECK_CODES}
     answers["3.2.1"] = ("yes", "证书见认证与认可")
+    # Few claim the other two certifications; those who do without a certificate get flagged.
+    answers["3.2.2"] = rng.choices([("yes", None), ("na", "无独立实验室")], weights=[1, 4])[0]
+    answers["3.2.3"] = rng.choices([("yes", None), ("no", "正在准备认证")], weights=[1, 3])[0]
     services.save_self_check(application, user, answers, {}, None)
     expires = date.today() + timedelta(days=rng.randint(-60, 900))
     services.add_certification(application, user, {
@@ -122,7 +127,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     if db.session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)) is None:
         _create(rng)
     enterprise_logins = []
-    for status in (ApplicationStatus.RETURNED, ApplicationStatus.RECOMMENDED, ApplicationStatus.DRAFT):
+    for status in (ApplicationStatus.RETURNED, ApplicationStatus.UNDER_REVIEW, ApplicationStatus.DRAFT):
         application = db.session.scalar(select(Application).where(Application.status == status).order_by(Application.id).limit(1))
         user = db.session.scalar(select(User).where(User.enterprise_id == application.enterprise_id))
         enterprise_logins.append(("企业", user.username, f"{application.display_name}（{status.label}）"))
@@ -132,7 +137,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         ("推荐单位", "tuijian-beijing", "北京市市场监督管理局（待处理、已退回、排序中）"),
         ("推荐单位", "tuijian-jiliang", "中国计量测试学会（已报送推荐汇总表）"),
         ("主管部门", "reviewer", "市场监管总局计量司"),
-        ("评审专家", "expert", "评审专家"),
+        ("评审专家", "expert", "周建国（中国计量科学研究院），已分配评审任务"),
         ("管理员", "admin", "系统管理员"),
     ]
 
@@ -169,6 +174,39 @@ def _submit_list(staff: User, campaign: Campaign) -> None:
     }, store_upload(_pdf("推荐汇总表（盖章）.pdf"), staff))
 
 
+EXPERTS = [  # name, organisation, region, specialities
+    ("周建国", "中国计量科学研究院", "北京市", "测量管理体系、计量标准"),
+    ("吴敏", "上海市计量测试技术研究院", "上海市", "仪器仪表、在线计量"),
+    ("郑海涛", "广东省计量科学研究院", "广东省", "电力装备、能源计量"),
+    ("孙丽华", "浙江省计量科学研究院", "浙江省", "新材料、化学计量"),
+    ("马志远", "中国航空工业集团计量测试中心", "陕西省", "航空航天装备"),
+    ("何静", "湖北省计量测试技术研究院", "湖北省", "节能与新能源汽车"),
+    ("冯涛", "中国计量大学", "浙江省", "计量管理、数据应用"),
+    ("林晓", "四川省计量测试研究院", "四川省", "生物医药及高性能医疗器械"),
+]
+
+
+def _review(rng: random.Random, campaign: Campaign, reviewer: User) -> None:
+    """Experts assigned (3 per candidate, no conflicts), most scores in, some decisions recorded."""
+    for number, (name, organisation, region, specialities) in enumerate(EXPERTS):
+        review_services.create_expert(campaign, "expert" if number == 0 else f"expert{number + 1}", DEMO_PASSWORD,
+                                      name, organisation, region, specialities, reviewer)
+    review_services.auto_assign(campaign, 3, reviewer)
+    criteria = review_services.rubric(campaign)
+    for assignment in db.session.scalars(select(Assignment).order_by(Assignment.id)):
+        if rng.random() < 0.25:
+            continue  # not scored yet
+        strength = rng.uniform(0.6, 0.95)
+        values = {c.id: (Decimal(round(c.max_score * min(strength + rng.uniform(-0.08, 0.08), 1), 0)), None) for c in criteria}
+        opinion = ExpertOpinion.RECOMMEND if strength > 0.72 else ExpertOpinion.NOT_RECOMMEND
+        review_services.save_scores(assignment, assignment.expert.user, values, opinion,
+                                    "计量工作基础扎实，过程控制有效。" if strength > 0.72 else "计量管理体系尚需完善。", submit=True)
+    for application in review_services.candidates(campaign)[:8]:
+        selected = application.id % 3 != 0
+        review_services.decide(application, DecisionOutcome.SELECTED if selected else DecisionOutcome.NOT_SELECTED,
+                               "专家评审得分靠前，现场核查情况良好。" if selected else "专家评审得分偏低。", reviewer)
+
+
 def _create(rng: random.Random) -> None:
     """Every step through the portal's own services, so the data is what real use would leave."""
     now = utcnow()
@@ -182,8 +220,7 @@ def _create(rng: random.Random) -> None:
     beijing, society = by_name["北京市市场监督管理局"], by_name["中国计量测试学会"]
     beijing_staff = create_staff_user("tuijian-beijing", DEMO_PASSWORD, Role.RECOMMENDER, "北京市市场监督管理局 计量处", beijing)
     society_staff = create_staff_user("tuijian-jiliang", DEMO_PASSWORD, Role.RECOMMENDER, "中国计量测试学会 秘书处", society)
-    create_staff_user("reviewer", DEMO_PASSWORD, Role.REVIEWER, "市场监管总局计量司", by_name["国家市场监督管理总局"])
-    create_staff_user("expert", DEMO_PASSWORD, Role.EXPERT, "评审专家（演示）")
+    reviewer = create_staff_user("reviewer", DEMO_PASSWORD, Role.REVIEWER, "市场监管总局计量司", by_name["国家市场监督管理总局"])
     create_staff_user("admin", DEMO_PASSWORD, Role.ADMIN, "系统管理员")
     serial = iter(range(10_000))
 
@@ -210,6 +247,8 @@ def _create(rng: random.Random) -> None:
         _accept_and_rank(staff, applications, per_scale=5)
         if number < 12:
             _submit_list(staff, campaign)
+
+    _review(rng, campaign, reviewer)
 
     for _ in range(6):  # drafts still being written
         _apply(rng, next(serial), campaign, None, large=rng.random() < 0.5, submit=False)

@@ -5,6 +5,7 @@ from portal.applications.models import Application, ApplicationStatus, Applicati
 from portal.demo import load_demo
 from portal.extensions import db
 from portal.recommendations.models import RankingEntry, Recommendation
+from portal.review.models import Assignment, ExpertProfile
 
 
 def test_demo_covers_every_recommender_step_and_is_loaded_once(ctx):
@@ -13,10 +14,14 @@ def test_demo_covers_every_recommender_step_and_is_loaded_once(ctx):
     assert {username for _, username, _ in logins} >= {"tuijian-beijing", "tuijian-jiliang", "reviewer", "admin"}
     statuses = dict(db.session.execute(select(Application.status, func.count()).group_by(Application.status)).all())
     for status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED, ApplicationStatus.ACCEPTED,
-                   ApplicationStatus.RECOMMENDED, ApplicationStatus.NOT_RECOMMENDED):
+                   ApplicationStatus.UNDER_REVIEW, ApplicationStatus.NOT_RECOMMENDED):
         assert statuses.get(status, 0) > 0, status
-    assert statuses[ApplicationStatus.RECOMMENDED] == db.session.scalar(
+    # Every candidate of a submitted list is with the experts, three each, none from its own region.
+    assert statuses[ApplicationStatus.UNDER_REVIEW] == db.session.scalar(
         select(func.count()).select_from(RankingEntry).join(Recommendation).where(Recommendation.submitted_at.is_not(None)))
+    assert db.session.scalar(select(func.count()).select_from(Assignment)) == 3 * statuses[ApplicationStatus.UNDER_REVIEW]
+    assert db.session.scalar(select(func.count()).select_from(Assignment).join(Application).join(ExpertProfile).where(
+        ExpertProfile.region == Application.province)) == 0
     assert db.session.scalar(select(func.count()).select_from(ApplicationVersion).where(ApplicationVersion.number == 2)) == 1
     before = db.session.scalar(select(func.count()).select_from(Application))
     load_demo()
