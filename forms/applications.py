@@ -27,6 +27,7 @@ from portal.applications.models import (
     CertificationStatus,
 )
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, REGIONS
+from portal.selfcheck import SELF_CHECK_CODES
 
 NOT_NEGATIVE = NumberRange(min=0, message="不能为负数。")
 NUMBER_MESSAGE = "请输入数字。"
@@ -161,3 +162,12 @@ class AttachmentForm(PortalForm):
 class RecommenderChoiceForm(PortalForm):
     recommender_id = RadioField("推荐单位", coerce=int, validate_choice=False,
                                 validators=[DataRequired("请选择一个推荐单位。")])
+
+
+def typed_self_check(formdata) -> dict[str, tuple[str | None, str]]:
+    """The self-check grid as posted: ``{code: (yes / no / na or None, remark)}`` for all 33 items."""
+    answers = {}
+    for code in SELF_CHECK_CODES:
+        answer = formdata.get(f"answer-{code}")
+        answers[code] = (answer if answer in ("yes", "no", "na") else None, formdata.get(f"remark-{code}", "")[:500])
+    return answers

@@ -3,6 +3,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     DecimalField,
     IntegerField,
     PasswordField,
@@ -15,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from forms.base import PortalForm
 from portal.reference import REGIONS
-from portal.review.models import DecisionOutcome, ExpertOpinion
+from portal.review.models import DecisionOutcome, ExpertOpinion, ReReviewOutcome
 from portal.review.services import REASON_MIN_CHARS
 
 
@@ -86,3 +87,17 @@ def score_form_class(criteria):
         setattr(ScoreForm, f"comment_{criterion.id}",
                 TextAreaField(f"{criterion.name}评语", validators=[Optional(), Length(max=1000)]))
     return ScoreForm
+
+
+class OpenRoundForm(PortalForm):
+    name = StringField("复核名称", validators=[DataRequired("请填写复核名称。"), Length(max=80)],
+                       description="如：2027年度工业计量标杆示范单位定期复核")
+    opens_at = DateTimeLocalField("开始时间", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写开始时间。")])
+    closes_at = DateTimeLocalField("单位提交截止", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写截止时间。")],
+                                   description="北京时间")
+
+
+class ConcludeForm(PortalForm):
+    outcome = RadioField("复核结论", choices=ReReviewOutcome.choices(), validators=[DataRequired("请选择保持或撤销。")])
+    reason = _reason("结论理由")
+    evidence = FileField("依据材料（可选）", description="如核查报告：PDF、JPG 或 PNG")

@@ -56,8 +56,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.pages import bp as main_bp
     from portal.recommendations.views import bp as recommendations_bp
     from portal.review.expert_views import bp as experts_bp
+    from portal.review.unit_views import bp as rereview_unit_bp
     from portal.review.views import bp as review_bp
     from portal.review.views import public_bp
 
-    for blueprint in (main_bp, accounts_bp, applications_bp, files_bp, recommendations_bp, review_bp, experts_bp, public_bp):
+    for blueprint in (main_bp, accounts_bp, applications_bp, files_bp, recommendations_bp, review_bp, experts_bp, public_bp,
+                      rereview_unit_bp):
         app.register_blueprint(blueprint)

@@ -18,6 +18,10 @@ from portal.review.models import (  # noqa: F401
     Decision,
     DeclaredConflict,
     ExpertProfile,
+    ReReview,
+    ReReviewAnswer,
+    ReReviewCertificate,
+    ReReviewRound,
     Score,
     SiteVisit,
 )

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.accounts.models import Enterprise, Organisation, Role
 from portal.admin.models import Campaign
@@ -170,11 +170,9 @@ class Application(db.Model):
         return user.role in (Role.REVIEWER, Role.ADMIN)
 
 
-class Certification(db.Model):
-    """One row of 认证与认可, with the certificate's scan and optionally its audit report."""
+class CertificateFields:
+    """A certificate as the 认证与认可 table records it: in an application, and again at re-review."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
     kind: Mapped[CertificationKind] = mapped_column(enum_column(CertificationKind))
     kind_other: Mapped[str | None] = mapped_column(String(80))
     number: Mapped[str] = mapped_column(String(80))
@@ -185,9 +183,13 @@ class Certification(db.Model):
     certificate_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
     audit_report_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
 
-    application: Mapped[Application] = relationship(back_populates="certifications")
-    certificate_file: Mapped[StoredFile] = relationship(foreign_keys=[certificate_file_id])
-    audit_report_file: Mapped[StoredFile | None] = relationship(foreign_keys=[audit_report_file_id])
+    @declared_attr
+    def certificate_file(cls) -> Mapped[StoredFile]:
+        return relationship(foreign_keys=[cls.certificate_file_id])
+
+    @declared_attr
+    def audit_report_file(cls) -> Mapped[StoredFile | None]:
+        return relationship(foreign_keys=[cls.audit_report_file_id])
 
     @property
     def kind_label(self) -> str:
@@ -196,6 +198,15 @@ class Certification(db.Model):
     def is_in_force(self, on: date) -> bool:
         """Valid status and not expired on ``on``."""
         return self.status == CertificationStatus.VALID and self.expires_on >= on
+
+
+class Certification(CertificateFields, db.Model):
+    """One row of 认证与认可, with the certificate's scan and optionally its audit report."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+
+    application: Mapped[Application] = relationship(back_populates="certifications")
 
 
 class SelfCheckAnswer(db.Model):

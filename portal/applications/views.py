@@ -12,6 +12,7 @@ from forms.applications import (
     PledgeForm,
     RecommenderChoiceForm,
     SectionForm,
+    typed_self_check,
 )
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
 from portal.admin.models import current_campaign
@@ -153,9 +154,7 @@ def selfcheck():
     typed = {}
     file_errors: dict[str, str] = {}
     if request.method == "POST" and form.validate():
-        typed = {code: (request.form.get(f"answer-{code}") or None, request.form.get(f"remark-{code}", "")[:500])
-                 for code in SELF_CHECK_CODES}
-        typed = {code: (answer if answer in ("yes", "no", "na") else None, remark) for code, (answer, remark) in typed.items()}
+        typed = typed_self_check(request.form)
         evidence = {}
         for code in SELF_CHECK_CODES:
             errors: list[str] = []

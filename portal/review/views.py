@@ -6,7 +6,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forms.recommendations import UnlockForm
-from forms.review import AssignForm, AutoAssignForm, ConflictForm, DecisionForm, ExpertForm, PublishForm, SiteVisitForm
+from forms.review import (
+    AssignForm,
+    AutoAssignForm,
+    ConcludeForm,
+    ConflictForm,
+    DecisionForm,
+    ExpertForm,
+    OpenRoundForm,
+    PublishForm,
+    SiteVisitForm,
+)
 from portal.accounts.models import Organisation, Role
 from portal.admin.models import Campaign, current_campaign
 from portal.applications.models import Application, ApplicationStatus
@@ -17,12 +27,21 @@ from portal.files import store_upload_noting_refusal
 from portal.recommendations import services as recommendation_services
 from portal.recommendations.models import RankingEntry
 from portal.reference import INDUSTRIES, REGIONS
-from portal.review import services
+from portal.review import rereview, services
 from portal.review.candidates import PAGE_SIZE, SORT_LABELS, candidates_page
-from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertProfile, SiteVisit
+from portal.review.models import (
+    Assignment,
+    Decision,
+    DecisionOutcome,
+    ExpertProfile,
+    ReReview,
+    ReReviewOutcome,
+    ReReviewRound,
+    SiteVisit,
+)
 from portal.review.progress import recommender_progress
 from portal.review.scoring import summarise
-from portal.selfcheck import grouped_items
+from portal.selfcheck import SELF_CHECK_ITEMS, grouped_items
 from portal.timeutil import from_local, utcnow
 from portal.web import apply_change
 
@@ -260,9 +279,61 @@ def published_units():
         select(Campaign.name, Application.org_name, Application.province, Application.industry, Organisation.name)
         .join(Campaign, Campaign.id == Application.campaign_id)
         .join(Organisation, Organisation.id == Application.recommender_id)
-        .where(Campaign.published_at.is_not(None), Application.status == ApplicationStatus.SELECTED)
+        .where(Campaign.published_at.is_not(None), Application.status == ApplicationStatus.SELECTED,
+               Application.id.not_in(rereview.revoked_units()))
         .order_by(Campaign.year.desc(), Campaign.id.desc(), Application.province, Application.org_name)).all()
     by_campaign: dict[str, list] = {}
     for campaign_name, *unit in rows:
         by_campaign.setdefault(campaign_name, []).append(unit)
     return render_template("review/published_units.html", by_campaign=by_campaign)
+
+
+@bp.route("/rereviews", methods=["GET", "POST"])
+def rereview_rounds():
+    """定期复核 rounds, and opening a new one for every published unit."""
+    form = OpenRoundForm()
+    if form.validate_on_submit():
+        if apply_change(lambda: rereview.open_round(form.name.data, from_local(form.opens_at.data),
+                                                    from_local(form.closes_at.data), current_user), "定期复核已开启。"):
+            return redirect(url_for("review.rereview_rounds"))
+    rounds = db.session.scalars(select(ReReviewRound).order_by(ReReviewRound.id.desc())).all()
+    return render_template("review/rereview_rounds.html", rounds=rounds, form=form, now=utcnow(),
+                           unit_count=len(rereview.published_units())), 422 if form.errors else 200
+
+
+@bp.get("/rereviews/<int:round_id>")
+def rereview_round(round_id: int):
+    review_round = db.session.get(ReReviewRound, round_id) or abort(404)
+    return render_template("review/rereview_round.html", review_round=review_round, now=utcnow())
+
+
+@bp.get("/rereviews/entry/<int:review_id>")
+def rereview_entry(review_id: int):
+    return _render_rereview(db.session.get(ReReview, review_id) or abort(404), ConcludeForm())
+
+
+def _render_rereview(review: ReReview, form: ConcludeForm, status: int = 200):
+    """The unit's update next to what it declared before, its history, and the conclusion form."""
+    history = rereview.history_of(review.application)
+    earlier = [r for r in history if r.id < review.id]
+    before = earlier[-1].answers_by_code() if earlier else review.application.answers_by_code()
+    return render_template("review/rereview_entry.html", review=review, form=form, before=before, history=history,
+                           items=SELF_CHECK_ITEMS, now=utcnow()), status
+
+
+@bp.post("/rereviews/entry/<int:review_id>/conclude")
+def conclude_rereview(review_id: int):
+    review = db.session.get(ReReview, review_id) or abort(404)
+    form = ConcludeForm()
+    if not form.validate():
+        return _render_rereview(review, form, 422)
+    errors: list[str] = []
+    evidence = store_upload_noting_refusal(form.evidence.data, current_user, errors, review.application)
+    if errors:
+        form.evidence.errors = errors
+        return _render_rereview(review, form, 422)
+    outcome = ReReviewOutcome(form.outcome.data)
+    if apply_change(lambda: rereview.conclude(review, outcome, form.reason.data, evidence, current_user),
+                    f"复核结论已记录：{outcome.label}。"):
+        return redirect(url_for("review.rereview_round", round_id=review.round_id))
+    return _render_rereview(review, form, 422)

@@ -1,0 +1,96 @@
+"""A published unit's 定期复核 pages: update the self-check table and certificates, then submit."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from forms.applications import CertificationForm, typed_self_check
+from forms.recommendations import ActionForm
+from portal.accounts.models import Role
+from portal.auth import require_role
+from portal.errors import RuleViolation
+from portal.extensions import db
+from portal.files import store_upload_noting_refusal
+from portal.review import rereview
+from portal.review.models import ReReviewCertificate
+from portal.selfcheck import grouped_items
+from portal.timeutil import utcnow
+from portal.web import apply_change
+
+bp = Blueprint("rereview_unit", __name__, url_prefix="/rereview")
+bp.before_request(require_role(Role.ENTERPRISE))
+
+
+def _own_open_review():
+    return rereview.open_review_of(current_user.enterprise_id, utcnow()) or abort(404)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def update():
+    """The self-check grid (answers saved) and the certificates of the unit's open re-review."""
+    review = _own_open_review()
+    typed = {}
+    if request.method == "POST":
+        if not ActionForm().validate():
+            abort(400)
+        typed = typed_self_check(request.form)
+        if apply_change(lambda: rereview.save_answers(review, current_user, typed), "自我检查表已保存。"):
+            return redirect(url_for("rereview_unit.update"))
+    return _render(review, typed, CertificationForm())
+
+
+def _render(review, typed, certificate_form, status: int = 200):
+    editable = review.submitted_at is None
+    return render_template("review/rereview_unit.html", review=review, typed=typed, editable=editable,
+                           groups=grouped_items(), answers=review.answers_by_code(), action_form=ActionForm(),
+                           new_certificate=certificate_form), status
+
+
+@bp.post("/certificates")
+def add_certificate():
+    review = _own_open_review()
+    form = CertificationForm()
+    if not form.validate():
+        return _render(review, {}, form, 422)
+    errors: list[str] = []
+    certificate = store_upload_noting_refusal(form.certificate.data, current_user, errors, review.application)
+    audit_report = store_upload_noting_refusal(form.audit_report.data, current_user, errors, review.application)
+    if errors:
+        form.certificate.errors = list(form.certificate.errors) + errors
+        db.session.rollback()
+        return _render(review, {}, form, 422)
+    apply_change(lambda: rereview.add_certificate(review, current_user, form.row_values(), certificate, audit_report),
+                 "证书已添加。")
+    return redirect(url_for("rereview_unit.update") + "#certificates")
+
+
+@bp.post("/certificates/<int:certification_id>/delete")
+def delete_certificate(certification_id: int):
+    review = _own_open_review()
+    certificate = db.session.get(ReReviewCertificate, certification_id)
+    if certificate is None or certificate.re_review_id != review.id or not ActionForm().validate():
+        abort(404)
+    apply_change(lambda: rereview.remove_certificate(review, current_user, certificate), "证书已删除。")
+    return redirect(url_for("rereview_unit.update") + "#certificates")
+
+
+@bp.post("/submit")
+def submit():
+    review = _own_open_review()
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        rereview.submit(review, current_user)
+    except RuleViolation as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("rereview_unit.update"))
+    db.session.commit()
+    flash("复核材料已提交，请等待主管部门审核。", "success")
+    return redirect(url_for("rereview_unit.update"))
+
+
+@bp.app_context_processor
+def _open_rereview_link():
+    """Tells the navigation whether a logged-in enterprise has a re-review to complete."""
+    if current_user.is_authenticated and current_user.role == Role.ENTERPRISE:
+        return {"open_rereview": rereview.open_review_of(current_user.enterprise_id, utcnow())}
+    return {}
