@@ -5,6 +5,9 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -101,3 +104,20 @@ class ConcludeForm(PortalForm):
     outcome = RadioField("复核结论", choices=ReReviewOutcome.choices(), validators=[DataRequired("请选择保持或撤销。")])
     reason = _reason("结论理由")
     evidence = FileField("依据材料（可选）", description="如核查报告：PDF、JPG 或 PNG")
+
+
+class CriterionForm(Form):
+    """One line of the rubric; a line left without a name is dropped."""
+
+    name = StringField("评分项", validators=[Optional(), Length(max=60)])
+    description = StringField("说明", validators=[Optional(), Length(max=300)])
+    weight = DecimalField("权重", places=0, validators=[Optional(), NumberRange(min=0, max=100, message="权重应在 0–100 之间。")])
+    min_score = IntegerField("最低分", default=0, validators=[Optional()])
+    max_score = IntegerField("最高分", default=100, validators=[Optional()])
+
+
+class RubricForm(PortalForm):
+    criteria = FieldList(FormField(CriterionForm), min_entries=1)
+
+    def rows(self) -> list[dict]:
+        return [entry.data for entry in self.criteria if (entry.data["name"] or "").strip()]

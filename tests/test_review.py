@@ -247,3 +247,19 @@ def test_candidates_page_queries_do_not_grow_with_rows(client, app, world, count
     count_queries.clear()
     client.get("/review/candidates")
     assert len(count_queries) == few
+
+
+def test_rubric_page_edits_the_criteria(client, app, world):
+    login(client, "reviewer")
+    page = client.get("/review/rubric").get_data(as_text=True)
+    assert 'value="过程计量保障"' in page and 'name="criteria-5-name"' in page  # five defaults and a blank line
+    rows = {"criteria-0-name": "计量保障", "criteria-0-weight": "70", "criteria-0-min_score": "0", "criteria-0-max_score": "10",
+            "criteria-1-name": "示范价值", "criteria-1-weight": "20", "criteria-1-min_score": "0", "criteria-1-max_score": "10",
+            "criteria-2-name": "", "criteria-2-weight": ""}
+    response = client.post("/review/rubric", data=rows)
+    assert response.status_code == 422 and "之和应为 100，当前为 90" in response.get_data(as_text=True)
+    assert 'value="计量保障"' in response.get_data(as_text=True)  # nothing typed is lost
+    assert client.post("/review/rubric", data=rows | {"criteria-1-weight": "30"}).status_code == 302
+    with app.app_context():
+        assert [(c.name, c.weight, c.max_score) for c in services.rubric(_campaign(world))] == [
+            ("计量保障", Decimal(70), 10), ("示范价值", Decimal(30), 10)]

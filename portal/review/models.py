@@ -2,10 +2,11 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.admin.models import Campaign
 from portal.applications.models import Application, CertificateFields
 from portal.extensions import db
 from portal.files import StoredFile
@@ -32,6 +33,30 @@ class Criterion(db.Model):
     weight: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     min_score: Mapped[int] = mapped_column(default=0)
     max_score: Mapped[int] = mapped_column(default=100)
+
+    campaign: Mapped[Campaign] = relationship(backref=backref("criteria", order_by="Criterion.position"))
+
+
+DEFAULT_RUBRIC = [
+    ("过程计量保障", "计量保证大纲，研制、试验、生产各阶段的计量控制", Decimal(25)),
+    ("计量工作有效性", "计量过程管理体系及其内外审，测量设备计量确认", Decimal(20)),
+    ("计量管理", "组织、制度、人员、设备、标准与数据管理", Decimal(25)),
+    ("技术先进性与创新", "测量技术、在线计量、数据应用的先进性", Decimal(15)),
+    ("示范推广价值", "做法与经验在行业内的可复制、可推广程度", Decimal(15)),
+]
+
+
+@event.listens_for(Session, "before_flush")
+def _give_new_campaigns_the_default_rubric(session, _context, _instances):
+    """Every campaign starts with :data:`DEFAULT_RUBRIC`, whoever creates it (CLI, admin page, tests).
+
+    Created with the campaign, in the same transaction, so criterion ids are stable from the start:
+    the experts' score forms are keyed by them.
+    """
+    for campaign in [obj for obj in session.new if isinstance(obj, Campaign)]:
+        if not campaign.criteria:
+            campaign.criteria = [Criterion(position=position, name=name, description=description, weight=weight)
+                                 for position, (name, description, weight) in enumerate(DEFAULT_RUBRIC, start=1)]
 
 
 class ExpertProfile(db.Model):

@@ -31,13 +31,6 @@ from portal.timeutil import utcnow
 
 CANDIDATE_STATUSES = (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW,
                       ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED)
-DEFAULT_RUBRIC = [
-    ("过程计量保障", "计量保证大纲，研制、试验、生产各阶段的计量控制", Decimal(25)),
-    ("计量工作有效性", "计量过程管理体系及其内外审，测量设备计量确认", Decimal(20)),
-    ("计量管理", "组织、制度、人员、设备、标准与数据管理", Decimal(25)),
-    ("技术先进性与创新", "测量技术、在线计量、数据应用的先进性", Decimal(15)),
-    ("示范推广价值", "做法与经验在行业内的可复制、可推广程度", Decimal(15)),
-]
 REASON_MIN_CHARS = 5
 
 
@@ -61,15 +54,9 @@ def _ensure_candidate(application: Application) -> None:
 # --- the rubric ---------------------------------------------------------------------------------
 
 def rubric(campaign: Campaign) -> list[Criterion]:
-    """The campaign's criteria in order, created from :data:`DEFAULT_RUBRIC` the first time."""
-    criteria = list(db.session.scalars(
+    """The campaign's criteria in order (every campaign is created with the default rubric)."""
+    return list(db.session.scalars(
         select(Criterion).where(Criterion.campaign_id == campaign.id).order_by(Criterion.position)))
-    if not criteria:
-        criteria = [Criterion(campaign_id=campaign.id, position=position, name=name, description=description, weight=weight)
-                    for position, (name, description, weight) in enumerate(DEFAULT_RUBRIC, start=1)]
-        db.session.add_all(criteria)
-        db.session.flush()
-    return criteria
 
 
 def check_rubric(rows: list[dict]) -> None:
@@ -97,6 +84,7 @@ def save_rubric(campaign: Campaign, rows: list[dict], user: User) -> list[Criter
     for criterion in rubric(campaign):
         db.session.delete(criterion)
     db.session.flush()
+    db.session.expire(campaign, ["criteria"])
     criteria = [Criterion(campaign_id=campaign.id, position=position, name=row["name"].strip(),
                           description=(row.get("description") or "").strip() or None, weight=Decimal(row["weight"]),
                           min_score=row["min_score"], max_score=row["max_score"])

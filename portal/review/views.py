@@ -15,6 +15,7 @@ from forms.review import (
     ExpertForm,
     OpenRoundForm,
     PublishForm,
+    RubricForm,
     SiteVisitForm,
 )
 from portal.accounts.models import Organisation, Role
@@ -337,3 +338,19 @@ def conclude_rereview(review_id: int):
                     f"复核结论已记录：{outcome.label}。"):
         return redirect(url_for("review.rereview_round", round_id=review.round_id))
     return _render_rereview(review, form, 422)
+
+
+@bp.route("/rubric", methods=["GET", "POST"])
+def rubric():
+    """The campaign's scoring rubric: criteria, weights adding up to 100, score ranges."""
+    campaign = _campaign()
+    criteria = services.rubric(campaign)
+    form = RubricForm(data=None if request.method == "POST" else {"criteria": [
+        {"name": c.name, "description": c.description, "weight": c.weight, "min_score": c.min_score, "max_score": c.max_score}
+        for c in criteria]})
+    if request.method == "GET":
+        form.criteria.append_entry()  # a blank line to add a criterion
+    elif form.validate() and apply_change(lambda: services.save_rubric(campaign, form.rows(), current_user), "评分细则已保存。"):
+        return redirect(url_for("review.rubric"))
+    db.session.rollback()
+    return render_template("review/rubric.html", campaign=campaign, form=form), 422 if request.method == "POST" else 200
