@@ -27,8 +27,9 @@ from portal.extensions import db
 from portal.files import store_upload
 from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
+from portal.review import rereview
 from portal.review import services as review_services
-from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion
+from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ReReview
 from portal.selfcheck import SELF_CHECK_CODES
 from portal.timeutil import utcnow
 
@@ -131,6 +132,9 @@ def load_demo() -> list[tuple[str, str, str]]:
         application = db.session.scalar(select(Application).where(Application.status == status).order_by(Application.id).limit(1))
         user = db.session.scalar(select(User).where(User.enterprise_id == application.enterprise_id))
         enterprise_logins.append(("企业", user.username, f"{application.display_name}（{status.label}）"))
+    unit = db.session.scalar(select(ReReview).where(ReReview.submitted_at.is_(None)).order_by(ReReview.id).limit(1)).application
+    unit_user = db.session.scalar(select(User).where(User.enterprise_id == unit.enterprise_id))
+    enterprise_logins.append(("企业", unit_user.username, f"{unit.display_name}（示范单位，定期复核待提交）"))
     fresh_user = db.session.scalar(select(User).where(User.role == Role.ENTERPRISE).order_by(User.id.desc()).limit(1))
     return enterprise_logins + [
         ("企业", fresh_user.username, f"{fresh_user.display_name}（尚未开始填写）"),
@@ -207,6 +211,30 @@ def _review(rng: random.Random, campaign: Campaign, reviewer: User) -> None:
                                "专家评审得分靠前，现场核查情况良好。" if selected else "专家评审得分偏低。", reviewer)
 
 
+def _earlier_campaign_under_rereview(rng: random.Random, serial, recommenders, reviewer: User) -> None:
+    """A campaign of two years ago, published, whose units are now in a 定期复核 round."""
+    now = utcnow()
+    earlier = Campaign(name=f"{now.year - 2}年度工业计量标杆示范单位申报", year=now.year - 2, opens_at=now - timedelta(days=1),
+                       closes_at=now + timedelta(days=1), recommend_deadline=now + timedelta(days=2))
+    db.session.add(earlier)
+    db.session.flush()
+    for recommender, staff in recommenders:
+        applications = [a for a, _ in (_apply(rng, next(serial), earlier, recommender, large=i % 2 == 0) for i in range(4))]
+        _accept_and_rank(staff, applications, per_scale=5)
+        _submit_list(staff, earlier)
+        for number, application in enumerate(applications):
+            outcome = DecisionOutcome.SELECTED if number < 3 else DecisionOutcome.NOT_SELECTED
+            review_services.decide(application, outcome, "专家评审和现场核查结论", reviewer)
+    review_services.publish(earlier, reviewer)
+    # It ran two years ago.
+    earlier.opens_at, earlier.closes_at = now - timedelta(days=760), now - timedelta(days=700)
+    earlier.recommend_deadline, earlier.published_at, earlier.archived = now - timedelta(days=690), now - timedelta(days=600), True
+    review_round = rereview.open_round(f"{now.year}年度示范单位定期复核", now - timedelta(days=7), now + timedelta(days=30), reviewer)
+    first = review_round.reviews[0]
+    unit = db.session.scalar(select(User).where(User.enterprise_id == first.application.enterprise_id))
+    rereview.submit(first, unit)
+
+
 def _create(rng: random.Random) -> None:
     """Every step through the portal's own services, so the data is what real use would leave."""
     now = utcnow()
@@ -249,6 +277,7 @@ def _create(rng: random.Random) -> None:
             _submit_list(staff, campaign)
 
     _review(rng, campaign, reviewer)
+    _earlier_campaign_under_rereview(rng, serial, [(beijing, beijing_staff), (society, society_staff)], reviewer)
 
     for _ in range(6):  # drafts still being written
         _apply(rng, next(serial), campaign, None, large=rng.random() < 0.5, submit=False)
