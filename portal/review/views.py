@@ -23,6 +23,8 @@ from portal.admin.models import Campaign, current_campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.auth import require_role
+from portal.exports.national_workbook import write_national_workbook
+from portal.exports.spreadsheets import send_workbook
 from portal.extensions import db
 from portal.files import store_upload_noting_refusal
 from portal.recommendations import services as recommendation_services
@@ -104,7 +106,7 @@ def _render_candidate(application: Application, status: int = 200, **forms):
     assign_form.expert_id.choices = [
         (e.id, f"{e.name}（{e.organisation}，{e.region}）") for e in experts
         if e.id not in assigned and not services.conflict_of_interest(e, application, declared)]
-    conflict_form = forms.get("conflict_form") or ConflictForm()
+    conflict_form = forms.get("conflict_form") or ConflictForm(prefix="conflict")
     conflict_form.expert_id.choices = [(e.id, f"{e.name}（{e.organisation}）") for e in experts if e.id not in assigned]
     decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id))
     decision_form = forms.get("decision_form") or DecisionForm(
@@ -140,7 +142,7 @@ def assign(application_id: int):
 @bp.post("/candidates/<int:application_id>/conflict")
 def declare_conflict(application_id: int):
     application = _candidate_or_404(application_id)
-    form = ConflictForm()
+    form = ConflictForm(prefix="conflict")
     form.expert_id.choices = [(e.id, "") for e in _experts(application.campaign)]
     if not form.validate():
         return _render_candidate(application, 422, conflict_form=form)
@@ -354,3 +356,10 @@ def rubric():
         return redirect(url_for("review.rubric"))
     db.session.rollback()
     return render_template("review/rubric.html", campaign=campaign, form=form), 422 if request.method == "POST" else 200
+
+
+@bp.get("/export.xlsx")
+def export_national_workbook():
+    """The national summary workbook: candidates, self-check matrix, statistics, scores, progress, the list."""
+    campaign = _campaign()
+    return send_workbook(write_national_workbook(campaign), f"全国汇总-{campaign.name}.xlsx")
