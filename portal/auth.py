@@ -37,6 +37,6 @@ def role_home_endpoint(user) -> str:
     return {
         Role.ENTERPRISE: "applications.overview",
         Role.RECOMMENDER: "recommendations.inbox",
-        Role.REVIEWER: "review.candidates",
+        Role.REVIEWER: "review.dashboard",
         Role.EXPERT: "experts.assignments",
     }.get(user.role, "main.index")

@@ -263,3 +263,18 @@ def test_rubric_page_edits_the_criteria(client, app, world):
     with app.app_context():
         assert [(c.name, c.weight, c.max_score) for c in services.rubric(_campaign(world))] == [
             ("计量保障", Decimal(70), 10), ("示范价值", Decimal(30), 10)]
+
+
+def test_dashboard_reads_in_a_fixed_number_of_queries(client, app, world, count_queries):
+    login(client, "reviewer")
+    count_queries.clear()
+    page = client.get("/review/").get_data(as_text=True)
+    assert "候选单位" in page and "自我检查表各项符合率" in page and "<svg" in page
+    assert "北京市" in page and "9" in page
+    first = len(count_queries)
+    with app.app_context():  # three more candidates from another province
+        submitted_list(_campaign(world), make_recommender("四川省市场监督管理局", region="四川省"), 3)
+        db.session.commit()
+    count_queries.clear()
+    assert "四川省" in client.get("/review/").get_data(as_text=True)
+    assert len(count_queries) == first

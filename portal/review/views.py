@@ -30,7 +30,7 @@ from portal.files import store_upload_noting_refusal
 from portal.recommendations import services as recommendation_services
 from portal.recommendations.models import RankingEntry
 from portal.reference import INDUSTRIES, REGIONS
-from portal.review import rereview, services
+from portal.review import rereview, services, statistics
 from portal.review.candidates import PAGE_SIZE, SORT_LABELS, candidates_page
 from portal.review.models import (
     Assignment,
@@ -68,6 +68,26 @@ def _candidate_or_404(application_id: int) -> Application:
 def _experts(campaign) -> list[ExpertProfile]:
     return list(db.session.scalars(select(ExpertProfile).where(ExpertProfile.campaign_id == campaign.id)
                                    .order_by(ExpertProfile.id)))
+
+
+@bp.get("/")
+def dashboard():
+    """The campaign on one screen: recommenders' progress, candidates by category, self-check compliance."""
+    campaign = _campaign()
+    progress = recommender_progress(campaign)
+    now = utcnow()
+    scoring = db.session.execute(
+        select(db.func.count(Assignment.id), db.func.count(Assignment.submitted_at))
+        .join(Application).where(Application.campaign_id == campaign.id)).one()
+    decided = db.session.scalar(select(db.func.count(Decision.id)).join(Application)
+                                .where(Application.campaign_id == campaign.id))
+    return render_template(
+        "review/dashboard.html", campaign=campaign, now=now,
+        submitted=sum(1 for row in progress if row.submitted_at), recommender_count=len(progress),
+        late=[row for row in progress if row.state(campaign, now) == "逾期未报送" and row.received],
+        by={dimension: statistics.counts_by(campaign, dimension) for dimension in statistics.DIMENSIONS},
+        compliance=statistics.self_check_compliance(campaign), scoring=scoring, decided=decided,
+        candidate_count=len(services.candidates(campaign)))
 
 
 @bp.get("/candidates")
