@@ -8,7 +8,7 @@ from portal.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config, extensions, blueprints, error pages, CLI commands."""
+    """Build the app: config, extensions, blueprints, security headers, error pages, CLI commands."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
         __name__,
@@ -24,8 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
 
-    from portal import commands, pages
+    from portal import commands, pages, security
 
+    security.register_security(app)
     pages.register_error_pages(app)
     pages.register_template_helpers(app)
     commands.register_commands(app)
