@@ -1,0 +1,91 @@
+"""Every route × every role, generated from the URL map: a new route without a rule here fails.
+
+The matrix checks the role guard of each page: the roles allowed get the page (200, a redirect within
+their area, or a 404 for an object that does not exist), the others get 403 or 404, and anonymous
+visitors are sent to the login page.
+Whether one enterprise or recommender can reach another's objects is tested with real objects in
+the domain tests (by guessing ids).
+"""
+import pytest
+
+from portal.accounts.models import Role
+from portal.extensions import db
+from tests.conftest import login
+from tests.factories import make_campaign, make_enterprise_user, make_recommender, make_staff
+
+ANYONE = "anyone"
+LOGGED_IN = "logged in"
+STAFF_REVIEW = {Role.REVIEWER, Role.ADMIN}
+
+# Who may use each endpoint. Blueprints guard whole areas; this table says it out loud.
+ACCESS = {
+    "static": ANYONE, "main.index": ANYONE, "public.published_units": ANYONE,
+    "accounts.login": ANYONE, "accounts.register": ANYONE,
+    "accounts.change_password": LOGGED_IN, "accounts.logout": LOGGED_IN, "files.download": LOGGED_IN,
+    "applications": {Role.ENTERPRISE}, "rereview_unit": {Role.ENTERPRISE},
+    "recommendations": {Role.RECOMMENDER},
+    "experts": {Role.EXPERT},
+    "review": STAFF_REVIEW,
+}
+# Pages the allowed role reaches with another answer than 200 in an empty campaign.
+ALLOWED_STATUS = {"rereview_unit.update": 404}  # no re-review round is open
+ROLES = [None, *Role]
+
+
+def _rule_for(endpoint: str):
+    return ACCESS.get(endpoint, ACCESS.get(endpoint.split(".")[0]))
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = rule.rule
+        for argument in rule.arguments:
+            url = url.replace(f"<int:{argument}>", "999999").replace(f"<{argument}>", "basic")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+@pytest.fixture
+def logins(app):
+    with app.app_context():
+        make_campaign()
+        users = {Role.ENTERPRISE: make_enterprise_user("矩阵测试企业有限公司").username}
+        recommender = make_recommender("矩阵测试推荐单位")
+        for role in (Role.RECOMMENDER, Role.REVIEWER, Role.EXPERT, Role.ADMIN):
+            users[role] = make_staff(role, recommender if role == Role.RECOMMENDER else None).username
+        db.session.commit()
+    return users
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = sorted({endpoint for endpoint, _, _ in _routes(app) if _rule_for(endpoint) is None})
+    assert not missing, f"add these endpoints to ACCESS in {__file__}: {missing}"
+
+
+def test_access_matrix(app, logins):
+    failures = []
+    for role in ROLES:
+        client = app.test_client()
+        if role is not None:
+            login(client, logins[role])
+        for endpoint, method, url in _routes(app):
+            rule = _rule_for(endpoint)
+            allowed = rule == ANYONE or (rule == LOGGED_IN and role is not None) or (isinstance(rule, set) and role in rule)
+            if method == "POST" and allowed:
+                continue  # the allowed roles' POSTs change data: tested in the domain tests
+            response = client.open(url, method=method)
+            status, location = response.status_code, response.headers.get("Location", "")
+            if allowed:
+                # 200, or a redirect within the role's area (the home page sends each role to its own start,
+                # sections before an application is started go to the overview), never to the login page.
+                ok = (status == ALLOWED_STATUS.get(endpoint, 200) or (status == 404 and "999999" in url)
+                      or (status == 302 and "/account/login" not in location))
+            elif role is None:
+                ok = status == 302 and "/account/login" in location
+            else:
+                ok = status in (403, 404)
+            if not ok:
+                failures.append(f"{role.value if role else 'anonymous'} {method} {url} -> {status} {location}")
+    assert not failures, "\n".join(failures)
