@@ -1,7 +1,8 @@
-"""CLI commands: ``flask --app app create-user | create-campaign | demo``."""
+"""CLI commands: ``flask --app app create-user | create-campaign | demo | check``."""
 from datetime import datetime
 
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation, Role
@@ -70,6 +71,21 @@ def demo_command():
         click.echo(f"  {role:<8} {username:<22} {note}")
 
 
+@click.command("check")
+@with_appcontext
+def check_command():
+    """Verify the configuration: secret key, database reachable and migrated, uploads writable, Redis."""
+    from portal.checks import run_checks
+
+    checks = run_checks()
+    for check in checks:
+        mark = "✗" if not check.ok else ("!" if check.warning else "✓")
+        click.echo(f"{mark} {check.name}：{check.message}")
+    failed = [check for check in checks if not check.ok]
+    click.echo(f"{len(failed)} 项未通过。" if failed else "配置检查通过。")
+    raise SystemExit(1 if failed else 0)
+
+
 def register_commands(app) -> None:
-    for command in (create_user_command, create_campaign_command, demo_command):
+    for command in (create_user_command, create_campaign_command, demo_command, check_command):
         app.cli.add_command(command)
