@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.applications.views import bp as applications_bp
     from portal.applications.views import files_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.pages import bp as main_bp
     from portal.recommendations.views import bp as recommendations_bp
     from portal.review.expert_views import bp as experts_bp
@@ -62,5 +63,5 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.views import public_bp
 
     for blueprint in (main_bp, accounts_bp, applications_bp, files_bp, recommendations_bp, review_bp, experts_bp, public_bp,
-                      rereview_unit_bp):
+                      rereview_unit_bp, notifications_bp):
         app.register_blueprint(blueprint)

@@ -1,7 +1,8 @@
-"""CLI commands: ``flask --app app create-user | create-campaign | demo | check``."""
+"""CLI commands: ``flask --app app create-user | create-campaign | demo | check | remind-deadlines | send-mail``."""
 from datetime import datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -86,6 +87,35 @@ def check_command():
     raise SystemExit(1 if failed else 0)
 
 
+@click.command("remind-deadlines")
+@click.option("--days", default=3, show_default=True, help="Remind when a deadline is this many days away or less.")
+@with_appcontext
+def remind_deadlines_command(days: int):
+    """Notify enterprises and recommenders who have not finished before a deadline (run daily from cron)."""
+    from portal.admin.models import current_campaign
+    from portal.notifications.services import remind_deadlines
+
+    campaign = current_campaign()
+    count = remind_deadlines(campaign, days) if campaign else 0
+    db.session.commit()
+    click.echo(f"已提醒 {count} 个账号。")
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send the e-mail waiting in the outbox through SMTP (MAIL_SERVER); run from cron."""
+    from portal.notifications.services import send_outbox
+
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("未配置 MAIL_SERVER：邮件保留在发件箱中（管理员页面可查看）。")
+        return
+    sent, failed = send_outbox()
+    db.session.commit()
+    click.echo(f"已发送 {sent} 封，失败 {failed} 封。")
+
+
 def register_commands(app) -> None:
-    for command in (create_user_command, create_campaign_command, demo_command, check_command):
+    for command in (create_user_command, create_campaign_command, demo_command, check_command,
+                    remind_deadlines_command, send_mail_command):
         app.cli.add_command(command)

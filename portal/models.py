@@ -11,6 +11,7 @@ from portal.applications.models import (  # noqa: F401
 )
 from portal.audit import AuditEntry  # noqa: F401
 from portal.files import StoredFile  # noqa: F401
+from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.recommendations.models import RankingEntry, Recommendation  # noqa: F401
 from portal.review.models import (  # noqa: F401
     Assignment,

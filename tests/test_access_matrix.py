@@ -22,6 +22,7 @@ ACCESS = {
     "static": ANYONE, "main.index": ANYONE, "public.published_units": ANYONE,
     "accounts.login": ANYONE, "accounts.register": ANYONE,
     "accounts.change_password": LOGGED_IN, "accounts.logout": LOGGED_IN, "files.download": LOGGED_IN,
+    "notifications": LOGGED_IN,
     "applications": {Role.ENTERPRISE}, "rereview_unit": {Role.ENTERPRISE},
     "recommendations": {Role.RECOMMENDER},
     "experts": {Role.EXPERT},

@@ -21,6 +21,7 @@ from portal.audit import record_audit
 from portal.errors import RuleViolation, StaleEdit
 from portal.extensions import db
 from portal.files import StoredFile
+from portal.notifications.services import notify, organisation_users
 from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
 from portal.timeutil import format_local, utcnow
 
@@ -232,6 +233,9 @@ def submit_application(application: Application, user: User) -> None:
     application.move_to(ApplicationStatus.SUBMITTED, user, label="重新提交" if resubmission else "已提交",
                         reason=f"提交至{application.recommender.name}")
     record_audit("application.submit", application, {"version": number, "recommender_id": application.recommender_id})
+    notify(organisation_users(application.recommender_id),
+           f"{'重新提交' if resubmission else '收到新的申报书'}：{application.display_name}",
+           "recommendations.review", application_id=application.id)
     db.session.flush()
 
 

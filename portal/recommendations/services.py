@@ -12,6 +12,7 @@ from portal.audit import record_audit
 from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.files import StoredFile
+from portal.notifications.services import enterprise_users, notify, reviewers
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.timeutil import format_local, utcnow
 
@@ -56,6 +57,7 @@ def return_application(application: Application, user: User, reason: str) -> Non
         raise RuleViolation("该企业在推荐名单中，请先从名单中移除再退回。")
     application.move_to(ApplicationStatus.RETURNED, user, reason=reason)
     record_audit("application.return", application, {"reason": reason}, user)
+    notify(enterprise_users(application), f"申报书被退回修改：{reason}", "applications.overview")
     db.session.flush()
 
 
@@ -198,7 +200,11 @@ def submit_recommendation(campaign: Campaign, user: User, details: dict, sealed_
                                 reason=f"{recommender_name}推荐，{entry.scale.label}企业第 {entry.rank} 名")
         else:
             application.move_to(ApplicationStatus.NOT_RECOMMENDED, user, reason=f"{recommender_name}未将本单位列入推荐名单")
+        notify(enterprise_users(application), f"{application.status.label}：{application.events[-1].reason}",
+               "applications.status")
     db.session.flush()
+    notify(reviewers(), f"{recommender_name}已报送推荐汇总表（{len(recommendation.entries)} 家）",
+           "review.recommender", organisation_id=recommendation.recommender_id)
     record_audit("recommendation.submit", recommendation,
                  {"ranked": [[entry.scale.value, entry.rank, entry.application_id] for entry in recommendation.entries]}, user)
     return recommendation

@@ -14,6 +14,7 @@ from portal.audit import record_audit
 from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.files import StoredFile
+from portal.notifications.services import enterprise_users, notify
 from portal.review.models import ReReview, ReReviewAnswer, ReReviewCertificate, ReReviewOutcome, ReReviewRound
 from portal.review.services import REASON_MIN_CHARS
 from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
@@ -70,6 +71,8 @@ def open_round(name: str, opens_at: datetime, closes_at: datetime, user: User) -
     with db.session.no_autoflush:  # the new round stays out of the "previous review" lookups
         for application in units:
             db.session.add(_starting_point(application, review_round))
+            notify(enterprise_users(application), f"{review_round.name}：请于 {format_local(closes_at)} 前更新自我检查表和证书并提交",
+                   "rereview_unit.update")
     db.session.flush()
     record_audit("rereview.open", review_round, {"units": len(units)}, user)
     return review_round

@@ -16,6 +16,7 @@ from portal.audit import record_audit
 from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.files import StoredFile
+from portal.notifications.services import enterprise_users, notify
 from portal.review.models import (
     Assignment,
     Criterion,
@@ -157,6 +158,7 @@ def assign(application: Application, expert: ExpertProfile, user: User) -> Assig
     assignment = _add_assignment(application, expert, user)
     db.session.flush()
     record_audit("review.assign", application, {"expert_id": expert.id}, user)
+    notify([expert.user], f"新的评审任务：{application.display_name}", "experts.score", assignment_id=assignment.id)
     return assignment
 
 
@@ -185,7 +187,7 @@ def auto_assign(campaign: Campaign, experts_per_candidate: int, user: User) -> i
     if short:
         raise RuleViolation(f"可回避后专家不足 {experts_per_candidate} 人的候选：{'、'.join(short[:5])}"
                             f"{' 等' if len(short) > 5 else ''}。请增加其他地区、单位的专家。")
-    added = 0
+    added = Counter()
     for application in sorted(open_candidates, key=lambda a: (len(eligible[a.id]), a.id)):
         already = {expert_id for app_id, expert_id in existing if app_id == application.id}
         for expert in sorted((e for e in eligible[application.id] if e.id not in already), key=lambda e: (load[e.id], e.id)):
@@ -194,10 +196,12 @@ def auto_assign(campaign: Campaign, experts_per_candidate: int, user: User) -> i
             _add_assignment(application, expert, user)
             already.add(expert.id)
             load[expert.id] += 1
-            added += 1
+            added[expert] += 1
     db.session.flush()
-    record_audit("review.auto_assign", campaign, {"per_candidate": experts_per_candidate, "added": added}, user)
-    return added
+    for expert, count in added.items():
+        notify([expert.user], f"新的评审任务：{count} 家候选单位", "experts.assignments")
+    record_audit("review.auto_assign", campaign, {"per_candidate": experts_per_candidate, "added": added.total()}, user)
+    return added.total()
 
 
 # --- scoring ------------------------------------------------------------------------------------
@@ -294,6 +298,7 @@ def publish(campaign: Campaign, user: User) -> int:
         decision = decisions[application.id]
         status = ApplicationStatus.SELECTED if decision.outcome == DecisionOutcome.SELECTED else ApplicationStatus.NOT_SELECTED
         application.move_to(status, user, reason=f"{campaign.name}评审结果已公布")
+        notify(enterprise_users(application), f"{campaign.name}评审结果已公布：{status.label}", "applications.status")
     locked.published_at = utcnow()
     db.session.flush()
     selected = sum(1 for d in decisions.values() if d.outcome == DecisionOutcome.SELECTED)

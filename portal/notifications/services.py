@@ -1,0 +1,139 @@
+"""Telling people what they must act on: one in-app notification and one e-mail per recipient.
+
+Services call :func:`notify` inside their own transaction, so a notification exists exactly when
+the change it announces was committed. E-mail is queued in the outbox and sent by ``flask send-mail``.
+"""
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.notifications.models import Notification, OutboxMessage
+from portal.timeutil import utcnow
+
+SUBJECT_PREFIX = "【工业计量标杆示范申报平台】"
+
+
+def notify(users, message: str, endpoint: str | None = None, **values) -> None:
+    """Notify each active user in the portal and queue an e-mail to those with an address."""
+    link = _path(endpoint, **values) if endpoint else None
+    for user in users:
+        if not user.active:
+            continue
+        db.session.add(Notification(user_id=user.id, message=message[:300], link=link))
+        if user.email:
+            db.session.add(OutboxMessage(to_address=user.email, subject=f"{SUBJECT_PREFIX}{message[:60]}",
+                                         body=_body(user, message, link)))
+
+
+def _path(endpoint: str, **values) -> str:
+    """The page's path, also from the CLI (demo data, reminders), where there is no request."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _body(user: User, message: str, link: str | None) -> str:
+    base = current_app.config.get("PORTAL_BASE_URL", "").rstrip("/")
+    lines = [f"{user.display_name}：", "", message]
+    if link:
+        lines += ["", f"请登录平台办理：{base}{link}"]
+    lines += ["", "（本邮件由系统自动发送，请勿回复。）"]
+    return "\n".join(lines)
+
+
+def enterprise_users(application) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.enterprise_id == application.enterprise_id)))
+
+
+def organisation_users(organisation_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.organisation_id == organisation_id,
+                                                      User.role == Role.RECOMMENDER)))
+
+
+def reviewers() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == Role.REVIEWER)))
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(db.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)))
+
+
+def mark_read(user: User, notification_id: int | None = None) -> None:
+    """Mark one notification, or all of the user's, as read."""
+    query = select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    for notification in db.session.scalars(query):
+        notification.read_at = utcnow()
+    db.session.flush()
+
+
+def send_outbox(limit: int = 200) -> tuple[int, int]:
+    """Send waiting e-mail through SMTP (``MAIL_SERVER``); returns (sent, failed). Without SMTP, nothing."""
+    server = current_app.config.get("MAIL_SERVER")
+    if not server:
+        return 0, 0
+    waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+                                 .order_by(OutboxMessage.id).limit(limit)).all()
+    sent = failed = 0
+    with smtplib.SMTP(server, current_app.config.get("MAIL_PORT", 25), timeout=30) as smtp:
+        if current_app.config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if current_app.config.get("MAIL_USERNAME"):
+            smtp.login(current_app.config["MAIL_USERNAME"], current_app.config["MAIL_PASSWORD"])
+        for message in waiting:
+            email = EmailMessage()
+            email["From"], email["To"], email["Subject"] = current_app.config["MAIL_SENDER"], message.to_address, message.subject
+            email.set_content(message.body)
+            try:
+                smtp.send_message(email)
+            except smtplib.SMTPException as error:
+                message.error, failed = str(error)[:300], failed + 1
+            else:
+                message.sent_at, message.error, sent = utcnow(), None, sent + 1
+    db.session.flush()
+    return sent, failed
+
+
+def remind_deadlines(campaign, days: int) -> int:
+    """Remind those who have not finished when a deadline is ``days`` days away or less; once a day each.
+
+    Enterprises with a draft or returned application before ``closes_at``; recommenders that have
+    received applications but not submitted their list before ``recommend_deadline``.
+    """
+    from portal.applications.models import Application, ApplicationStatus
+    from portal.recommendations.models import Recommendation
+    from portal.timeutil import format_local
+
+    now = utcnow()
+    reminders: list[tuple[list[User], str, str]] = []
+    if now < campaign.closes_at <= now + timedelta(days=days):
+        message = f"申报将于 {format_local(campaign.closes_at)} 截止，您的申报书尚未提交。"
+        applications = db.session.scalars(select(Application).where(
+            Application.campaign_id == campaign.id,
+            Application.status.in_((ApplicationStatus.DRAFT, ApplicationStatus.RETURNED))))
+        reminders += [(enterprise_users(application), message, "applications.overview") for application in applications]
+    if now < campaign.recommend_deadline <= now + timedelta(days=days):
+        message = f"推荐汇总表报送将于 {format_local(campaign.recommend_deadline)} 截止，本单位尚未报送。"
+        submitted = select(Recommendation.recommender_id).where(
+            Recommendation.campaign_id == campaign.id, Recommendation.submitted_at.is_not(None))
+        waiting = db.session.scalars(select(Application.recommender_id).distinct().where(
+            Application.campaign_id == campaign.id, Application.status != ApplicationStatus.DRAFT,
+            Application.recommender_id.not_in(submitted)))
+        reminders += [(organisation_users(recommender_id), message, "recommendations.ranking") for recommender_id in waiting]
+    today = now - timedelta(hours=24)
+    sent = 0
+    for users, message, endpoint in reminders:
+        fresh = [user for user in users if not db.session.scalar(select(Notification.id).where(
+            Notification.user_id == user.id, Notification.message == message, Notification.created_at > today).limit(1))]
+        notify(fresh, message, endpoint)
+        sent += len(fresh)
+    db.session.flush()
+    return sent
