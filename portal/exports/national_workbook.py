@@ -1,0 +1,373 @@
+"""The national workbook (PORTAL.md §6): one campaign's candidates, for the two ministries.
+
+Six sheets — 候选单位汇总, 自查矩阵, 统计, 专家评分, 推荐单位进度, 公布名单 — written row by row in
+XlsxWriter's constant-memory mode, so memory stays flat whatever the number of candidates. The
+queries are a fixed handful plus one per :data:`BATCH` candidates: self-check counts, certificate
+flags and the answer matrix are computed in SQL; experts' weighted totals in Python from the scores
+(:func:`portal.review.scoring.weighted_total`, exact decimals), a batch of candidates at a time.
+"""
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import groupby, zip_longest
+from operator import itemgetter
+from typing import NamedTuple
+
+from sqlalchemy import case, func, select
+
+from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, User
+from portal.admin.models import Campaign
+from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
+from portal.applications.models import Application, SelfCheckAnswer
+from portal.exports.spreadsheets import TableFormats, new_workbook
+from portal.extensions import db
+from portal.recommendations.models import RankingEntry
+from portal.reference import REGIONS
+from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
+from portal.review.progress import recommender_progress
+from portal.review.scoring import ScoreSummary, weighted_total
+from portal.review.statistics import counts_by, is_candidate, self_check_compliance
+from portal.selfcheck import SELF_CHECK_ITEMS
+from portal.timeutil import to_local, utcnow
+
+BATCH = 500
+A4 = 9
+PUBLISHED_LIST_TITLE = "工业计量标杆示范单位名单"
+WEIGHTED_TOTAL_LABEL = "加权总分（百分制）"
+COMPLIANCE_LABEL = "符合率 = √ ÷（√ + ×）"
+
+# How a column's values are written: text is always a string cell, never a formula or a link.
+TEXT, COUNT, AMOUNT, SCORE, PERCENT, DATETIME = "text", "count", "amount", "score", "percent", "datetime"
+
+
+class Column(NamedTuple):
+    title: str
+    width: int  # in characters; a Chinese character counts two
+    kind: str = TEXT
+
+
+SUMMARY_COLUMNS = [
+    Column("序号", 6, COUNT), Column("推荐单位", 24), Column("推荐单位类型", 16), Column("排名", 6, COUNT),
+    Column("企业规模", 9), Column("申报单位名称", 30), Column("统一社会信用代码", 21), Column("所在地区", 10),
+    Column("所处行业", 16), Column("联系人", 10), Column("电话", 14), Column("邮箱", 22), Column("从业人员", 9, COUNT),
+    Column("营业收入（万元）", 12, AMOUNT), Column("资产总额（万元）", 12, AMOUNT), Column("自查√", 7, COUNT),
+    Column("自查×", 7, COUNT), Column("自查—", 7, COUNT), Column("认证情况", 30), Column("专家平均分", 10, SCORE),
+    Column("已评/应评", 9), Column("决定", 8), Column("提交时间", 16, DATETIME),
+]
+MATRIX_COLUMNS = [Column("序号", 6, COUNT), Column("推荐单位", 24), Column("申报单位名称", 30)] + [
+    Column(item.code, 7) for item in SELF_CHECK_ITEMS]
+SCORE_COLUMNS = [
+    Column("申报单位名称", 30), Column("专家", 10), Column("专家单位", 24), Column("评分项", 20), Column("权重", 7, AMOUNT),
+    Column("分数", 8, SCORE), Column("评语", 40), Column("提交时间", 16, DATETIME),
+]
+PROGRESS_COLUMNS = [
+    Column("推荐单位", 28), Column("类型", 24), Column("地区", 10), Column("收到申报", 9, COUNT), Column("大型", 7, COUNT),
+    Column("中小型", 7, COUNT), Column("状态", 16), Column("报送时间", 16, DATETIME),
+]
+PUBLISHED_COLUMNS = [Column("序号", 6, COUNT), Column("单位名称", 36), Column("所在地区", 14), Column("推荐单位", 30),
+                     Column("所处行业", 20)]
+# The 统计 sheet: (dimension of counts_by, table title, first column's title).
+STATISTICS = [("region", "按地区", "地区"), ("recommender_kind", "按推荐单位类型", "推荐单位类型"),
+              ("industry", "按所处行业", "所处行业"), ("scale", "按企业规模", "企业规模")]
+
+
+def write_national_workbook(campaign: Campaign) -> str:
+    """Write the workbook to a temporary ``.xlsx`` file and return its path (the caller removes it)."""
+    now = utcnow()
+    workbook, path = new_workbook()
+    writer = SheetWriter(workbook)
+    writer.table(workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, to_local(now).date()))
+    _write_self_check_matrix(writer, workbook.add_worksheet("自查矩阵"), campaign)
+    _write_statistics(writer, workbook.add_worksheet("统计"), campaign)
+    writer.table(workbook.add_worksheet("专家评分"), SCORE_COLUMNS, expert_score_rows(campaign))
+    writer.table(workbook.add_worksheet("推荐单位进度"), PROGRESS_COLUMNS, recommender_progress_rows(campaign, now))
+    _write_published_list(writer, workbook.add_worksheet("公布名单"), campaign)
+    workbook.close()
+    return path
+
+
+class SheetWriter:
+    """A workbook's formats, made once, and data tables written cell by cell with each column's own method.
+
+    Unlike :func:`portal.exports.spreadsheets.write_table`, which looks at every value's type, the
+    method is chosen once per column: ``None`` leaves a cell empty, anything else is written as the
+    column's kind. The header row may sit below a title row.
+    """
+
+    def __init__(self, workbook):
+        self.formats = TableFormats(workbook)
+        self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+        self.percent = workbook.add_format({"num_format": "0.0%"})
+        self._methods = {
+            TEXT: ("write_string", None), COUNT: ("write_number", None),
+            AMOUNT: ("write_number", self.formats.number),
+            SCORE: ("write_number", workbook.add_format({"num_format": "0.00"})),
+            PERCENT: ("write_number", self.percent), DATETIME: ("write_datetime", self.formats.datetime),
+        }
+
+    def table(self, sheet, columns: list[Column], rows: Iterable[list], header_row: int = 0, frozen_columns: int = 0,
+              filtered: bool = True) -> int:
+        """The header (frozen, filtered, repeated on every printed page), then ``rows``; A4 landscape.
+
+        Returns the index of the last row written.
+        """
+        sheet.set_row(header_row, 32)
+        for index, column in enumerate(columns):
+            sheet.set_column(index, index, column.width)
+            if column.title:
+                sheet.write_string(header_row, index, column.title, self.formats.header)
+        last = self.rows(sheet, columns, rows, header_row + 1)
+        sheet.freeze_panes(header_row + 1, frozen_columns)
+        if filtered:
+            sheet.autofilter(header_row, 0, max(last, header_row + 1), len(columns) - 1)
+        sheet.set_paper(A4)
+        sheet.set_landscape()
+        sheet.repeat_rows(0, header_row)
+        sheet.fit_to_pages(1, 0)
+        return last
+
+    def rows(self, sheet, columns: list[Column], rows: Iterable[list], first_row: int) -> int:
+        writers = [(getattr(sheet, method), cell_format)
+                   for method, cell_format in (self._methods[column.kind] for column in columns)]
+        row_index = first_row - 1
+        for row_index, values in enumerate(rows, start=first_row):
+            for column_index, value in enumerate(values):
+                if value is not None:
+                    write, cell_format = writers[column_index]
+                    write(row_index, column_index, value, cell_format)
+        return row_index
+
+    def title_row(self, sheet, title: str, first_column: int, last_column: int, cell_format=None) -> None:
+        sheet.merge_range(0, first_column, 0, last_column, title, cell_format or self.title)
+
+
+# --- 候选单位汇总 ---------------------------------------------------------------------------------
+
+def _in_order(column, values: list):
+    """An ORDER BY key putting ``column`` in the order of ``values`` (anything else last)."""
+    return case({value: index for index, value in enumerate(values)}, value=column, else_=len(values))
+
+
+def _candidates(campaign: Campaign, *columns):
+    """SELECT ``columns`` over the campaign's candidates, in the workbook's order.
+
+    By recommender — kinds in the notice's order (market regulators, industry authorities,
+    associations), each by region in the official order of regions — then large before
+    small/medium, then rank.
+    """
+    return (select(*columns).select_from(Application)
+            .join(Organisation, Organisation.id == Application.recommender_id)
+            .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
+            .where(is_candidate(campaign))
+            .order_by(_in_order(Organisation.kind, RECOMMENDER_KINDS), _in_order(Organisation.region, REGIONS),
+                      Organisation.name, Application.scale, RankingEntry.rank, Application.id))
+
+
+def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
+    """One row per candidate, as :data:`SUMMARY_COLUMNS`; certificates are judged in force on ``today``."""
+    assignments = (select(Assignment.application_id, func.count().label("assigned"),
+                          func.count(Assignment.submitted_at).label("scored"))
+                   .group_by(Assignment.application_id).subquery())
+    query = (_candidates(
+        campaign, Application.id, Organisation.name.label("recommender"), Organisation.kind, RankingEntry.rank,
+        Application.scale, Application.org_name, Enterprise.uscc, Application.province, Application.industry,
+        Application.contact_name, Application.contact_phone, Application.contact_email, Application.employees,
+        Application.revenue, Application.total_assets, answer_count("yes").label("yes"), answer_count("no").label("no"),
+        answer_count("na").label("na"), unbacked_claims(today).label("unbacked"),
+        lapsed_certificates(today).label("lapsed"), func.coalesce(assignments.c.assigned, 0).label("assigned"),
+        func.coalesce(assignments.c.scored, 0).label("scored"), Decision.outcome, Application.submitted_at)
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .outerjoin(assignments, assignments.c.application_id == Application.id)
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .execution_options(yield_per=BATCH))
+    rubric = _rubric(campaign)
+    number = 0
+    for batch in db.session.execute(query).partitions():
+        means = _mean_scores(rubric, [row[0] for row in batch])
+        for (application_id, recommender, recommender_kind, rank, scale, org_name, uscc, province, industry,
+             contact_name, contact_phone, contact_email, employees, revenue, total_assets, yes, no, not_applicable,
+             unbacked, lapsed, assigned, scored, outcome, submitted_at) in batch:
+            number += 1
+            yield [
+                number, recommender, recommender_kind.label, rank, _label(scale), org_name, uscc, province, industry,
+                contact_name, contact_phone, contact_email, employees, _number(revenue), _number(total_assets), yes, no,
+                not_applicable, certification_status(unbacked, lapsed), _number(means.get(application_id)),
+                f"{scored}/{assigned}", _label(outcome), _local(submitted_at),
+            ]
+
+
+def certification_status(unbacked_claims: int, lapsed_certificates: int) -> str:
+    """认证情况 in words: what a reviewer should check, or 正常."""
+    flags = []
+    if unbacked_claims:
+        flags.append(f"{unbacked_claims} 项自查称已通过认证，但无有效证书")
+    if lapsed_certificates:
+        flags.append(f"{lapsed_certificates} 张证书过期、暂停或撤销")
+    return "；".join(flags) or "正常"
+
+
+class RubricLine(NamedTuple):
+    """A criterion as a plain tuple, with the attributes :func:`weighted_total` reads.
+
+    Totals are computed for every assignment, twice: ORM attribute look-ups would cost more than
+    the arithmetic.
+    """
+
+    id: int
+    name: str
+    weight: Decimal
+    min_score: int
+    max_score: int
+
+
+def _rubric(campaign: Campaign) -> list[RubricLine]:
+    query = (select(Criterion.id, Criterion.name, Criterion.weight, Criterion.min_score, Criterion.max_score)
+             .where(Criterion.campaign_id == campaign.id).order_by(Criterion.position))
+    return [RubricLine(*row) for row in db.session.execute(query)]
+
+
+def _assignment_totals(rubric: list[RubricLine], score_rows) -> Iterator[tuple[list, Decimal]]:
+    """Each assignment's score rows and its weighted total.
+
+    ``score_rows`` come ordered by assignment, each beginning with (assignment id, criterion id, score).
+    """
+    for _, group in groupby(score_rows, key=itemgetter(0)):
+        scores = list(group)
+        yield scores, weighted_total(rubric, {score[1]: score[2] for score in scores})
+
+
+def _mean_scores(rubric: list[RubricLine], application_ids: list[int]) -> dict[int, Decimal]:
+    """专家平均分 of these candidates: the mean of their submitted experts' weighted totals."""
+    query = (select(Assignment.id, Score.criterion_id, Score.value, Assignment.application_id)
+             .join(Score, Score.assignment_id == Assignment.id)
+             .where(Assignment.application_id.in_(application_ids), Assignment.submitted_at.is_not(None))
+             .order_by(Assignment.id))
+    totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for scores, total in _assignment_totals(rubric, db.session.execute(query)):
+        assignment_id, _, _, application_id = scores[0]
+        totals[application_id][assignment_id] = total
+    return {application_id: ScoreSummary(by_assignment, []).mean for application_id, by_assignment in totals.items()}
+
+
+# --- 自查矩阵 -------------------------------------------------------------------------------------
+
+def self_check_rows(campaign: Campaign) -> Iterator[list]:
+    """One row per candidate, as :data:`MATRIX_COLUMNS`: the 33 answers as √ × —, pivoted in SQL."""
+    answers = (select(SelfCheckAnswer.application_id, *(
+        func.max(case((SelfCheckAnswer.item_code == item.code, SelfCheckAnswer.answer))).label(f"item_{index}")
+        for index, item in enumerate(SELF_CHECK_ITEMS)))
+        .join(Application, Application.id == SelfCheckAnswer.application_id)
+        .where(is_candidate(campaign)).group_by(SelfCheckAnswer.application_id).subquery())
+    query = (_candidates(campaign, Organisation.name, Application.org_name,
+                         *(answers.c[f"item_{index}"] for index in range(len(SELF_CHECK_ITEMS))))
+             .outerjoin(answers, answers.c.application_id == Application.id)
+             .execution_options(yield_per=BATCH))
+    for number, (recommender, org_name, *marks) in enumerate(db.session.execute(query), start=1):
+        yield [number, recommender, org_name, *(mark.label if mark else None for mark in marks)]
+
+
+def _write_self_check_matrix(writer: SheetWriter, sheet, campaign: Campaign) -> None:
+    """The matrix, then a last row with each item's compliance rate, outside the filtered range."""
+    last = writer.table(sheet, MATRIX_COLUMNS, self_check_rows(campaign), frozen_columns=3)
+    rate_row = last + 1
+    sheet.write_string(rate_row, 2, COMPLIANCE_LABEL, writer.formats.header)
+    for index, compliance in enumerate(self_check_compliance(campaign), start=3):
+        if compliance.rate is not None:
+            sheet.write_number(rate_row, index, compliance.rate, writer.percent)
+
+
+# --- 统计 -----------------------------------------------------------------------------------------
+
+def statistics_tables(campaign: Campaign) -> list[list[list]]:
+    """The four tables of :data:`STATISTICS`, each as rows of (label, count, share of all candidates)."""
+    tables = []
+    for dimension, _, _ in STATISTICS:
+        counts = counts_by(campaign, dimension)
+        total = sum(row.count for row in counts)
+        tables.append([[row.label, row.count, row.count / total] for row in counts])
+    return tables
+
+
+def _write_statistics(writer: SheetWriter, sheet, campaign: Campaign) -> None:
+    """The tables side by side, a blank column apart, so one frozen header serves them all.
+
+    No autofilter: filtering one table's rows would hide the rows of the others.
+    """
+    columns: list[Column] = []
+    for _, title, label in STATISTICS:
+        writer.title_row(sheet, title, len(columns), len(columns) + 2, writer.formats.header)
+        columns += [Column(label, 22), Column("候选单位数", 10, COUNT), Column("占比", 8, PERCENT), Column("", 3)]
+    columns.pop()  # no blank column after the last table
+    rows = ([value for table_row in row for value in (*table_row, None)][:-1]
+            for row in zip_longest(*statistics_tables(campaign), fillvalue=[None, None, None]))
+    writer.table(sheet, columns, rows, header_row=1, filtered=False)
+
+
+# --- 专家评分 -------------------------------------------------------------------------------------
+
+def expert_score_rows(campaign: Campaign) -> Iterator[list]:
+    """Each submitted assignment's scores, one row per criterion, then a row with its weighted total."""
+    rubric = _rubric(campaign)
+    criteria = {line.id: (line.name, float(line.weight)) for line in rubric}
+    query = (_candidates(campaign, Assignment.id, Score.criterion_id, Score.value, Score.comment, Application.org_name,
+                         User.display_name, ExpertProfile.organisation, Assignment.submitted_at, Assignment.opinion,
+                         Assignment.comment)
+             .join(Assignment, Assignment.application_id == Application.id)
+             .join(ExpertProfile, ExpertProfile.id == Assignment.expert_id).join(User, User.id == ExpertProfile.user_id)
+             .join(Score, Score.assignment_id == Assignment.id).join(Criterion, Criterion.id == Score.criterion_id)
+             .where(Assignment.submitted_at.is_not(None))
+             .order_by(Assignment.id, Criterion.position)
+             .execution_options(yield_per=BATCH))
+    for scores, total in _assignment_totals(rubric, db.session.execute(query)):
+        *_, org_name, expert, expert_organisation, submitted_at, opinion, overall_comment = scores[0]
+        submitted_at = _local(submitted_at)
+        for _, criterion_id, value, comment, *_ in scores:
+            criterion, weight = criteria[criterion_id]
+            yield [org_name, expert, expert_organisation, criterion, weight, float(value), comment, submitted_at]
+        opinion_text = "：".join(filter(None, (_label(opinion), overall_comment)))
+        yield [org_name, expert, expert_organisation, WEIGHTED_TOTAL_LABEL, None, float(total), opinion_text or None,
+               submitted_at]
+
+
+# --- 推荐单位进度 ---------------------------------------------------------------------------------
+
+def recommender_progress_rows(campaign: Campaign, now: datetime) -> Iterator[list]:
+    for progress in recommender_progress(campaign):
+        organisation = progress.organisation
+        yield [organisation.name, organisation.kind.label, organisation.region, progress.received, progress.large,
+               progress.sme, progress.state(campaign, now), _local(progress.submitted_at)]
+
+
+# --- 公布名单 -------------------------------------------------------------------------------------
+
+def published_list_rows(campaign: Campaign) -> Iterator[list]:
+    """The candidates decided 入选, by region in the official order of regions, then by name. No contact details."""
+    query = (select(Application.org_name, Application.province, Organisation.name, Application.industry)
+             .join(Organisation, Organisation.id == Application.recommender_id)
+             .join(Decision, Decision.application_id == Application.id)
+             .where(is_candidate(campaign), Decision.outcome == DecisionOutcome.SELECTED)
+             .order_by(_in_order(Application.province, REGIONS), Application.province, Application.org_name))
+    for number, row in enumerate(db.session.execute(query), start=1):
+        yield [number, *row]
+
+
+def _write_published_list(writer: SheetWriter, sheet, campaign: Campaign) -> None:
+    sheet.set_row(0, 36)
+    writer.title_row(sheet, PUBLISHED_LIST_TITLE, 0, len(PUBLISHED_COLUMNS) - 1)
+    writer.table(sheet, PUBLISHED_COLUMNS, published_list_rows(campaign), header_row=1)
+
+
+# --- values ---------------------------------------------------------------------------------------
+
+def _label(value) -> str | None:
+    return value.label if value is not None else None
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """A stored UTC time as Asia/Shanghai wall time, without a zone (Excel has none)."""
+    return to_local(value).replace(tzinfo=None) if value is not None else None
