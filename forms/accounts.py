@@ -45,3 +45,11 @@ class ChangePasswordForm(PortalForm):
     new = PasswordField("新密码", validators=[DataRequired("请设置新密码。"), _strong_password],
                         description="至少 8 位，须同时包含字母和数字。")
     confirm = PasswordField("确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")])
+
+
+class SetPasswordForm(PortalForm):
+    """Setting a password from an invitation or reset link."""
+
+    new = PasswordField("新密码", validators=[DataRequired("请设置新密码。"), _strong_password],
+                        description="至少 8 位，须同时包含字母和数字。")
+    confirm = PasswordField("确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")])

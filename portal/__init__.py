@@ -52,6 +52,7 @@ def _register_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
     from portal.applications.views import bp as applications_bp
     from portal.applications.views import files_bp
     from portal.notifications.views import bp as notifications_bp
@@ -63,5 +64,5 @@ def _register_blueprints(app: Flask) -> None:
     from portal.review.views import public_bp
 
     for blueprint in (main_bp, accounts_bp, applications_bp, files_bp, recommendations_bp, review_bp, experts_bp, public_bp,
-                      rereview_unit_bp, notifications_bp):
+                      rereview_unit_bp, notifications_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -39,4 +39,5 @@ def role_home_endpoint(user) -> str:
         Role.RECOMMENDER: "recommendations.inbox",
         Role.REVIEWER: "review.dashboard",
         Role.EXPERT: "experts.assignments",
+        Role.ADMIN: "admin.campaigns",
     }.get(user.role, "main.index")

@@ -20,16 +20,20 @@ STAFF_REVIEW = {Role.REVIEWER, Role.ADMIN}
 # Who may use each endpoint. Blueprints guard whole areas; this table says it out loud.
 ACCESS = {
     "static": ANYONE, "main.index": ANYONE, "public.published_units": ANYONE,
-    "accounts.login": ANYONE, "accounts.register": ANYONE,
+    "accounts.login": ANYONE, "accounts.register": ANYONE, "accounts.set_password": ANYONE,
     "accounts.change_password": LOGGED_IN, "accounts.logout": LOGGED_IN, "files.download": LOGGED_IN,
     "notifications": LOGGED_IN,
     "applications": {Role.ENTERPRISE}, "rereview_unit": {Role.ENTERPRISE},
     "recommendations": {Role.RECOMMENDER},
     "experts": {Role.EXPERT},
     "review": STAFF_REVIEW,
+    "admin": {Role.ADMIN},
 }
 # Pages the allowed role reaches with another answer than 200 in an empty campaign.
-ALLOWED_STATUS = {"rereview_unit.update": 404}  # no re-review round is open
+ALLOWED_STATUS = {
+    "rereview_unit.update": 404,  # no re-review round is open
+    "accounts.set_password": 404,  # the token in the URL is not a real one
+}
 ROLES = [None, *Role]
 
 

@@ -4,8 +4,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from forms.accounts import ChangePasswordForm, LoginForm, RegistrationForm
-from portal.accounts import services
+from forms.accounts import ChangePasswordForm, LoginForm, RegistrationForm, SetPasswordForm
+from portal.accounts import services, tokens
 from portal.auth import role_home_endpoint
 from portal.errors import RuleViolation
 from portal.extensions import db
@@ -94,3 +94,25 @@ def change_password():
             flash("密码已修改。", "success")
             return redirect(url_for(role_home_endpoint(user)))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set a password from a one-time invitation or reset link, then log in."""
+    if tokens.valid_token(token) is None:
+        db.session.rollback()
+        return render_template("accounts/set_password.html", form=None), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = tokens.set_password_with_token(token, form.new.data)
+        except RuleViolation as error:
+            db.session.rollback()
+            form.new.errors.append(str(error))
+        else:
+            db.session.commit()
+            _start_session(user)
+            flash("密码已设置，欢迎使用。", "success")
+            return redirect(url_for(role_home_endpoint(user)))
+    db.session.rollback()  # release the token's row lock
+    return render_template("accounts/set_password.html", form=form)

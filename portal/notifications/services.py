@@ -30,6 +30,18 @@ def notify(users, message: str, endpoint: str | None = None, **values) -> None:
                                          body=_body(user, message, link)))
 
 
+def notify_by_email(user: User, subject: str, body: str) -> None:
+    """An e-mail only (no in-app notice), e.g. a password link the user cannot yet log in to read."""
+    if user.email:
+        db.session.add(OutboxMessage(to_address=user.email, subject=f"{SUBJECT_PREFIX}{subject}",
+                                     body=f"{user.display_name}：\n\n{body}\n\n（本邮件由系统自动发送，请勿回复。）"))
+
+
+def portal_url(endpoint: str, **values) -> str:
+    """The page's full address for an e-mail, on the portal's public address (``PORTAL_BASE_URL``)."""
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + _path(endpoint, **values)
+
+
 def _path(endpoint: str, **values) -> str:
     """The page's path, also from the CLI (demo data, reminders), where there is no request."""
     if has_request_context():
