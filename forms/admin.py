@@ -15,8 +15,8 @@ def _moment(label: str):
                               description="北京时间")
 
 
-def _count(label: str, minimum: int = 0):
-    return IntegerField(label, validators=[DataRequired(f"请填写{label}。") if minimum else Optional(),
+def _count(label: str, minimum: int = 0, default: int | None = None):
+    return IntegerField(label, default=default, validators=[DataRequired(f"请填写{label}。") if minimum else Optional(),
                                            NumberRange(min=minimum, message=f"{label}不能小于 {minimum}。")])
 
 
@@ -30,8 +30,8 @@ class CampaignForm(PortalForm):
                                validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")])
     quota_sme = IntegerField("中小型企业推荐名额（每个推荐单位）", default=5,
                              validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")])
-    large_min_employees = _count("大型企业从业人员下限（人）", 1)
-    large_min_revenue = _count("大型企业营业收入下限（万元）", 1)
+    large_min_employees = _count("大型企业从业人员下限（人）", 1, default=1000)
+    large_min_revenue = _count("大型企业营业收入下限（万元）", 1, default=40000)
 
     def validate_recommend_deadline(self, field):
         moments = (self.opens_at.data, self.closes_at.data, field.data)
