@@ -28,6 +28,12 @@ def index():
     return render_template("index.html", campaign=current_campaign(), now=utcnow())
 
 
+@bp.get("/healthz")
+def health():
+    """For load balancers and monitoring: the process answers. (The benchmarks' floor, too.)"""
+    return {"status": "ok"}
+
+
 def _error_page(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = ERROR_MESSAGES[code]
     return render_template("errors/error.html", code=code, title=title or default_title,

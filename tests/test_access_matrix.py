@@ -19,7 +19,7 @@ STAFF_REVIEW = {Role.REVIEWER, Role.ADMIN}
 
 # Who may use each endpoint. Blueprints guard whole areas; this table says it out loud.
 ACCESS = {
-    "static": ANYONE, "main.index": ANYONE, "public.published_units": ANYONE,
+    "static": ANYONE, "main.index": ANYONE, "main.health": ANYONE, "public.published_units": ANYONE,
     "accounts.login": ANYONE, "accounts.register": ANYONE, "accounts.set_password": ANYONE,
     "accounts.change_password": LOGGED_IN, "accounts.logout": LOGGED_IN, "files.download": LOGGED_IN,
     "notifications": LOGGED_IN,
