@@ -278,3 +278,13 @@ def test_dashboard_reads_in_a_fixed_number_of_queries(client, app, world, count_
     count_queries.clear()
     assert "四川省" in client.get("/review/").get_data(as_text=True)
     assert len(count_queries) == first
+
+
+def test_candidate_page_keeps_the_history_of_decisions(client, app, world):
+    application_id = world["candidates"]["北京市"][0]
+    login(client, "reviewer")
+    client.post(f"/review/candidates/{application_id}/decide", data={"outcome": "selected", "reason": "综合得分靠前"})
+    client.post(f"/review/candidates/{application_id}/decide", data={"outcome": "not_selected", "reason": "现场核查发现问题"})
+    page = client.get(f"/review/candidates/{application_id}").get_data(as_text=True)
+    assert "决定记录（2 次）" in page and "入选（综合得分靠前）" in page and "未入选（现场核查发现问题）" in page
+    assert "第 2 次修改" in page

@@ -18,10 +18,11 @@ from forms.review import (
     RubricForm,
     SiteVisitForm,
 )
-from portal.accounts.models import Organisation, Role
+from portal.accounts.models import Organisation, Role, User
 from portal.admin.models import Campaign, current_campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
+from portal.audit import AuditEntry
 from portal.auth import require_role
 from portal.exports.national_workbook import write_national_workbook
 from portal.exports.spreadsheets import send_workbook
@@ -132,8 +133,13 @@ def _render_candidate(application: Application, status: int = 200, **forms):
     decision_form = forms.get("decision_form") or DecisionForm(
         data={"outcome": decision.outcome.value, "reason": decision.reason} if decision else None)
     rank = db.session.scalar(select(RankingEntry.rank).where(RankingEntry.application_id == application.id))
+    decision_history = db.session.execute(
+        select(AuditEntry, User.display_name).join(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.action == "review.decide", AuditEntry.object_type == "Application",
+               AuditEntry.object_id == application.id).order_by(AuditEntry.id)).all()
     return render_template(
         "review/candidate.html", application=application, campaign=campaign, criteria=criteria, rank=rank,
+        decision_history=decision_history, outcome_labels={o.value: o.label for o in DecisionOutcome},
         assignments=assignments, summary=summarise(criteria, assignments), decision=decision,
         visits=db.session.scalars(select(SiteVisit).where(SiteVisit.application_id == application.id)
                                   .order_by(SiteVisit.visited_on)).all(),
