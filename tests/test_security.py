@@ -45,3 +45,46 @@ def test_secure_cookies_behind_https(make_app):
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Strict-Transport-Security" in client.get("/").headers
+
+
+def test_login_throttling_is_shared_through_redis(make_app):
+    """Two app instances (two workers) with one Redis: failures on one lock the account on the other."""
+    import uuid
+
+    import pytest
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    username = f"throttle-{uuid.uuid4().hex[:8]}"
+    first, second = make_app(REDIS_URL=url), make_app(REDIS_URL=url)
+    with first.app_context():
+        make_staff(Role.REVIEWER, username=username)
+        db.session.commit()
+    try:
+        worker_one = first.test_client()
+        for _ in range(first.config["LOGIN_MAX_FAILURES"]):
+            login(worker_one, username, "wrong-password1")
+        refused = login(second.test_client(), username)  # right password, other worker
+        assert "登录失败次数过多" in refused.get_data(as_text=True)
+    finally:
+        store = redis.Redis.from_url(url)
+        for key in store.scan_iter("login-fail:*"):
+            store.delete(key)
+
+
+def test_sessions_expire_after_inactivity(app, client, monkeypatch):
+    import itsdangerous.timed
+
+    with app.app_context():
+        make_staff(Role.REVIEWER, username="reviewer")
+        db.session.commit()
+    login(client, "reviewer")
+    assert client.get("/review/recommenders").status_code in (200, 404)
+    later = itsdangerous.timed.time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    response = client.get("/review/recommenders")
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
