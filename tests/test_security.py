@@ -29,7 +29,7 @@ def test_no_template_has_inline_script():
     import re
     from pathlib import Path
 
-    for template in Path("templates").rglob("*.html"):
+    for template in (Path(__file__).parent.parent / "templates").rglob("*.html"):
         text = template.read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), template
         assert not re.search(r"\son[a-z]+\s*=", text), template  # no onclick= and the like
