@@ -14,12 +14,13 @@ from itertools import groupby, zip_longest
 from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 
 from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, User
 from portal.admin.models import Campaign
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, SelfCheckAnswer
+from portal.applications.rules import Scale
 from portal.exports.spreadsheets import TableFormats, new_workbook
 from portal.extensions import db
 from portal.recommendations.models import RankingEntry
@@ -75,6 +76,7 @@ STATISTICS = [("region", "按地区", "地区"), ("recommender_kind", "按推荐
 def write_national_workbook(campaign: Campaign) -> str:
     """Write the workbook to a temporary ``.xlsx`` file and return its path (the caller removes it)."""
     now = utcnow()
+    _skip_jit_compilation()
     workbook, path = new_workbook()
     writer = SheetWriter(workbook)
     writer.table(workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, to_local(now).date()))
@@ -85,6 +87,16 @@ def write_national_workbook(campaign: Campaign) -> str:
     _write_published_list(writer, workbook.add_worksheet("公布名单"), campaign)
     workbook.close()
     return path
+
+
+def _skip_jit_compilation() -> None:
+    """Turn PostgreSQL's JIT off for this transaction.
+
+    The candidate query's per-row subqueries look costly to the planner, so PostgreSQL compiles it,
+    which took 0.7 s for 10,000 candidates while the query itself ran in 0.35 s.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL jit = off"))
 
 
 class SheetWriter:
@@ -153,32 +165,28 @@ def _candidates(campaign: Campaign, *columns):
     """SELECT ``columns`` over the campaign's candidates, in the workbook's order.
 
     By recommender — kinds in the notice's order (market regulators, industry authorities,
-    associations), each by region in the official order of regions — then large before
-    small/medium, then rank.
+    associations), then regions in the official order, then as created, like the reviewers'
+    progress page — then large before small/medium, then rank. Every key is a number: the expert
+    scores sort 15 rows per candidate, and comparing names by collation would dominate the sort.
     """
     return (select(*columns).select_from(Application)
             .join(Organisation, Organisation.id == Application.recommender_id)
             .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
             .where(is_candidate(campaign))
             .order_by(_in_order(Organisation.kind, RECOMMENDER_KINDS), _in_order(Organisation.region, REGIONS),
-                      Organisation.name, Application.scale, RankingEntry.rank, Application.id))
+                      Organisation.id, _in_order(Application.scale, list(Scale)), RankingEntry.rank, Application.id))
 
 
 def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
     """One row per candidate, as :data:`SUMMARY_COLUMNS`; certificates are judged in force on ``today``."""
-    assignments = (select(Assignment.application_id, func.count().label("assigned"),
-                          func.count(Assignment.submitted_at).label("scored"))
-                   .group_by(Assignment.application_id).subquery())
     query = (_candidates(
-        campaign, Application.id, Organisation.name.label("recommender"), Organisation.kind, RankingEntry.rank,
-        Application.scale, Application.org_name, Enterprise.uscc, Application.province, Application.industry,
-        Application.contact_name, Application.contact_phone, Application.contact_email, Application.employees,
-        Application.revenue, Application.total_assets, answer_count("yes").label("yes"), answer_count("no").label("no"),
-        answer_count("na").label("na"), unbacked_claims(today).label("unbacked"),
-        lapsed_certificates(today).label("lapsed"), func.coalesce(assignments.c.assigned, 0).label("assigned"),
-        func.coalesce(assignments.c.scored, 0).label("scored"), Decision.outcome, Application.submitted_at)
+        campaign, Application.id, Organisation.name, Organisation.kind, RankingEntry.rank, Application.scale,
+        Application.org_name, Enterprise.uscc, Application.province, Application.industry, Application.contact_name,
+        Application.contact_phone, Application.contact_email, Application.employees, Application.revenue,
+        Application.total_assets, answer_count("yes"), answer_count("no"), answer_count("na"), unbacked_claims(today),
+        lapsed_certificates(today), _assignment_count(), _assignment_count(Assignment.submitted_at.is_not(None)),
+        Decision.outcome, Application.submitted_at)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
-        .outerjoin(assignments, assignments.c.application_id == Application.id)
         .outerjoin(Decision, Decision.application_id == Application.id)
         .execution_options(yield_per=BATCH))
     rubric = _rubric(campaign)
@@ -195,6 +203,12 @@ def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
                 not_applicable, certification_status(unbacked, lapsed), _number(means.get(application_id)),
                 f"{scored}/{assigned}", _label(outcome), _local(submitted_at),
             ]
+
+
+def _assignment_count(*conditions):
+    """How many experts the candidate was given (meeting ``conditions``): a correlated subquery."""
+    return (select(func.count()).where(Assignment.application_id == Application.id, *conditions)
+            .correlate(Application).scalar_subquery())
 
 
 def certification_status(unbacked_claims: int, lapsed_certificates: int) -> str:
@@ -253,15 +267,16 @@ def _mean_scores(rubric: list[RubricLine], application_ids: list[int]) -> dict[i
 # --- 自查矩阵 -------------------------------------------------------------------------------------
 
 def self_check_rows(campaign: Campaign) -> Iterator[list]:
-    """One row per candidate, as :data:`MATRIX_COLUMNS`: the 33 answers as √ × —, pivoted in SQL."""
-    answers = (select(SelfCheckAnswer.application_id, *(
-        func.max(case((SelfCheckAnswer.item_code == item.code, SelfCheckAnswer.answer))).label(f"item_{index}")
-        for index, item in enumerate(SELF_CHECK_ITEMS)))
-        .join(Application, Application.id == SelfCheckAnswer.application_id)
-        .where(is_candidate(campaign)).group_by(SelfCheckAnswer.application_id).subquery())
-    query = (_candidates(campaign, Organisation.name, Application.org_name,
-                         *(answers.c[f"item_{index}"] for index in range(len(SELF_CHECK_ITEMS))))
-             .outerjoin(answers, answers.c.application_id == Application.id)
+    """One row per candidate, as :data:`MATRIX_COLUMNS`: the 33 answers as √ × —, pivoted in SQL.
+
+    Grouped by the candidate (and the primary keys of the joined rows, which PostgreSQL needs) rather
+    than joined to a grouped subquery, which PostgreSQL may rescan for every candidate.
+    """
+    answers = (func.max(case((SelfCheckAnswer.item_code == item.code, SelfCheckAnswer.answer)))
+               for item in SELF_CHECK_ITEMS)
+    query = (_candidates(campaign, Organisation.name, Application.org_name, *answers)
+             .outerjoin(SelfCheckAnswer, SelfCheckAnswer.application_id == Application.id)
+             .group_by(Application.id, Organisation.id, RankingEntry.id)
              .execution_options(yield_per=BATCH))
     for number, (recommender, org_name, *marks) in enumerate(db.session.execute(query), start=1):
         yield [number, recommender, org_name, *(mark.label if mark else None for mark in marks)]
