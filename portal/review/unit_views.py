@@ -1,12 +1,11 @@
 """A published unit's 定期复核 pages: update the self-check table and certificates, then submit."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.applications import CertificationForm, typed_self_check
 from forms.recommendations import ActionForm
 from portal.accounts.models import Role
 from portal.auth import require_role
-from portal.errors import RuleViolation
 from portal.extensions import db
 from portal.files import store_upload_noting_refusal
 from portal.review import rereview
@@ -77,14 +76,7 @@ def submit():
     review = _own_open_review()
     if not ActionForm().validate():
         abort(400)
-    try:
-        rereview.submit(review, current_user)
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for("rereview_unit.update"))
-    db.session.commit()
-    flash("复核材料已提交，请等待主管部门审核。", "success")
+    apply_change(lambda: rereview.submit(review, current_user), "复核材料已提交，请等待主管部门审核。")
     return redirect(url_for("rereview_unit.update"))
 
 
