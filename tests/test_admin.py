@@ -145,3 +145,31 @@ def test_outbox_page_lists_waiting_mail(client, app, admin):
     login(client, admin)
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "测试主题" in page and "待发送 1 封" in page
+
+
+def test_preparing_next_years_campaign_keeps_the_portal_on_this_one(app, admin):
+    from portal.admin.models import current_campaign
+
+    with app.app_context():
+        this_year = make_campaign(name="2026年度批次", year=2026)
+        assert current_campaign() == this_year
+        next_year = services.copy_campaign(this_year, _admin())
+        assert current_campaign() == this_year
+        services.archive_campaign(this_year, _admin())
+        assert current_campaign() == next_year  # nothing open: the next one to open
+
+
+def test_admin_sets_the_rubric_of_next_years_campaign(client, app, admin):
+    with app.app_context():
+        this_year = make_campaign(name="2026年度批次", year=2026)
+        this_year_id, next_year_id = this_year.id, services.copy_campaign(this_year, _admin()).id
+        db.session.commit()
+    login(client, admin)
+    assert "评分细则" in client.get(f"/admin/campaigns/{next_year_id}").get_data(as_text=True)
+    rows = {"criteria-0-name": "计量保障", "criteria-0-weight": "100", "criteria-0-min_score": "0", "criteria-0-max_score": "10"}
+    response = client.post(f"/review/rubric?campaign={next_year_id}", data=rows)
+    assert response.status_code == 302 and f"campaign={next_year_id}" in response.headers["Location"]
+    with app.app_context():
+        assert [c.name for c in rubric(db.session.get(Campaign, next_year_id))] == ["计量保障"]
+        assert len(rubric(db.session.get(Campaign, this_year_id))) == 5  # this year's untouched
+    assert client.get("/review/rubric?campaign=999999").status_code == 404

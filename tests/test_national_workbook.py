@@ -36,9 +36,11 @@ FORMULA_NAME = '=HYPERLINK("http://x","y")'
 DETAILS = {"lead_department": "质量发展处", "responsible_person": "李处长", "contact_person": "赵敏",
            "contact_phone": "010-66668888", "contact_email": "zhaomin@example.gov.cn"}
 # Scores out of 100 on the default rubric, whose weights are 25, 20, 25, 15, 15.
-FIRST_EXPERT = [81, 77, 93, 68, 59]  # (2025 + 1540 + 2325 + 1020 + 885) / 100 = 77.95
-SECOND_EXPERT = [90, 85, 88, 72, 96]  # (2250 + 1700 + 2200 + 1080 + 1440) / 100 = 86.70
-MEAN_OF_BOTH = 82.33  # (77.95 + 86.70) / 2 = 82.325, rounded half up
+FIRST_EXPERT = ["81.5", "77", "93", "68", "59"]  # (2037.5 + 1540 + 2325 + 1020 + 885) / 100 = 78.075 -> 78.08
+SECOND_EXPERT = ["90.02", "85", "88", "72", "96"]  # (2250.5 + 1700 + 2200 + 1080 + 1440) / 100 = 86.705 -> 86.71
+# Each expert's total is rounded first: (78.08 + 86.71) / 2 = 82.395 -> 82.40, half up. Averaging the unrounded
+# totals would give 82.39, and so would binary floating point.
+MEAN_OF_BOTH = 82.4
 
 
 def _recommend(campaign, recommender, candidates: list[dict]) -> list[Application]:
@@ -60,11 +62,11 @@ def _answer(application: Application, answers: dict[str, SelfCheckAnswerValue]) 
         answer.answer = answers.get(answer.item_code, answer.answer)
 
 
-def _score(assignment, values: list[int], comment: str | None = None) -> None:
+def _score(assignment, values: list, comment: str | None = None, submit: bool = True) -> None:
     criteria = review.rubric(assignment.application.campaign)
     scores = {criterion.id: (Decimal(value), comment if number == 0 else None)
               for number, (criterion, value) in enumerate(zip(criteria, values, strict=True))}
-    review.save_scores(assignment, assignment.expert.user, scores, ExpertOpinion.RECOMMEND, "计量体系完善", submit=True)
+    review.save_scores(assignment, assignment.expert.user, scores, ExpertOpinion.RECOMMEND, "计量体系完善", submit)
 
 
 @pytest.fixture
@@ -98,9 +100,10 @@ def world(ctx):
     experts = [review.create_expert(campaign, f"expert{number}", PASSWORD, name, organisation, region, None, reviewer)
                for number, (name, organisation, region) in enumerate([
                    ("李专家", "中国计量科学研究院", "广东省"), ("周专家", "=1+1", "四川省"), ("吴专家", "清华大学", "湖北省")])]
-    first, second, _pending = (review.assign(jingce, expert, reviewer) for expert in experts)
+    first, second, draft = (review.assign(jingce, expert, reviewer) for expert in experts)
     _score(first, FIRST_EXPERT, comment="=1+1")
     _score(second, SECOND_EXPERT)
+    _score(draft, [0] * 5, submit=False)  # saved, not submitted: counts nowhere
     _score(review.assign(zhongheng, experts[0], reviewer), [60] * 5)
     review.decide(jingce, DecisionOutcome.SELECTED, "专家评审通过，建议入选", reviewer)
     review.decide(zhongheng, DecisionOutcome.NOT_SELECTED, "证书已过期，暂不入选", reviewer)
@@ -222,12 +225,12 @@ def test_statistics_match_the_database(world, exported):
 def test_expert_scores_with_each_experts_weighted_total(exported):
     sheet = openpyxl.load_workbook(exported)["专家评分"]
     rows = _rows(sheet)
-    assert len(rows) == 3 * (5 + 1)  # submitted assignments only; the pending expert is left out
+    assert len(rows) == 3 * (5 + 1)  # submitted assignments only; the third expert's draft is left out
     first = rows[:6]
-    assert first[0][:7] == ["北京精测仪器有限公司", "李专家", "中国计量科学研究院", "过程计量保障", 25, 81, "=1+1"]
-    assert [row[5] for row in first[:5]] == FIRST_EXPERT
-    assert first[5][3:7] == ["加权总分（百分制）", None, 77.95, "建议入选：计量体系完善"]
-    assert rows[11][1:6] == ["周专家", "=1+1", "加权总分（百分制）", None, 86.7]
+    assert first[0][:7] == ["北京精测仪器有限公司", "李专家", "中国计量科学研究院", "过程计量保障", 25, 81.5, "=1+1"]
+    assert [row[5] for row in first[:5]] == [float(value) for value in FIRST_EXPERT]
+    assert first[5][3:7] == ["加权总分（百分制）", None, 78.08, "建议入选：计量体系完善"]
+    assert rows[11][1:6] == ["周专家", "=1+1", "加权总分（百分制）", None, 86.71]
     assert rows[17][0] == "天津中衡衡器有限公司" and rows[17][5] == 60
     assert all(isinstance(row[7], datetime) for row in rows)
 

@@ -52,7 +52,11 @@ class Campaign(db.Model):
 
 
 def current_campaign() -> Campaign | None:
-    """The campaign the portal works on: the latest one not archived."""
-    return db.session.scalar(
-        select(Campaign).where(Campaign.archived.is_(False)).order_by(Campaign.opens_at.desc()).limit(1)
-    )
+    """The campaign the portal works on: the latest one already opened and not archived.
+
+    Before any has opened, the next one to open. So preparing next year's campaign (copying it,
+    setting its rubric) does not take the portal away from this year's.
+    """
+    active = select(Campaign).where(Campaign.archived.is_(False))
+    return (db.session.scalar(active.where(Campaign.opens_at <= utcnow()).order_by(Campaign.opens_at.desc()).limit(1))
+            or db.session.scalar(active.order_by(Campaign.opens_at).limit(1)))

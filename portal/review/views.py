@@ -370,8 +370,12 @@ def conclude_rereview(review_id: int):
 
 @bp.route("/rubric", methods=["GET", "POST"])
 def rubric():
-    """The campaign's scoring rubric: criteria, weights adding up to 100, score ranges."""
-    campaign = _campaign()
+    """A campaign's scoring rubric: criteria, weights adding up to 100, score ranges.
+
+    The current campaign's by default; ``?campaign=<id>`` for another, e.g. next year's being prepared.
+    """
+    chosen = request.args.get("campaign", type=int)
+    campaign = (db.session.get(Campaign, chosen) if chosen else _campaign()) or abort(404)
     criteria = services.rubric(campaign)
     form = RubricForm(data=None if request.method == "POST" else {"criteria": [
         {"name": c.name, "description": c.description, "weight": c.weight, "min_score": c.min_score, "max_score": c.max_score}
@@ -379,7 +383,7 @@ def rubric():
     if request.method == "GET":
         form.criteria.append_entry()  # a blank line to add a criterion
     elif form.validate() and apply_change(lambda: services.save_rubric(campaign, form.rows(), current_user), "评分细则已保存。"):
-        return redirect(url_for("review.rubric"))
+        return redirect(url_for("review.rubric", campaign=chosen))
     db.session.rollback()
     return render_template("review/rubric.html", campaign=campaign, form=form), 422 if request.method == "POST" else 200
 
