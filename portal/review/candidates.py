@@ -44,7 +44,8 @@ def assignment_totals():
     share = (Score.value - Criterion.min_score) * Criterion.weight / (Criterion.max_score - Criterion.min_score)
     return (
         select(Assignment.id.label("assignment_id"), Assignment.application_id,
-               (func.sum(share) * 100 / func.sum(Criterion.weight)).label("total"))
+               # Rounded like weighted_total, so the mean is the one the candidate page and workbook show.
+               func.round(func.sum(share) * 100 / func.sum(Criterion.weight), 2).label("total"))
         .join(Score, Score.assignment_id == Assignment.id).join(Criterion, Criterion.id == Score.criterion_id)
         .where(Assignment.submitted_at.is_not(None))
         .group_by(Assignment.id, Assignment.application_id).subquery()
