@@ -109,3 +109,18 @@ def grouped_items() -> list[tuple[str, list[tuple[str, list[SelfCheckItem]]]]]:
             topics.append((item.topic, []))
         topics[-1][1].append(item)
     return groups
+
+
+def write_answers(rows_by_code: dict, answers: dict[str, tuple[str | None, str | None]], new_row) -> dict:
+    """Write typed answers ``{code: (yes / no / na or None, remark)}`` onto a self-check table's rows.
+
+    ``new_row(code)`` adds the row of an item not answered before. Returns the rows by code.
+    """
+    rows = {}
+    for code in SELF_CHECK_CODES:
+        answer_code, remark = answers.get(code, (None, None))
+        row = rows_by_code.get(code) or new_row(code)
+        row.answer = SelfCheckAnswerValue(answer_code) if answer_code else None
+        row.remark = (remark or "").strip() or None
+        rows[code] = row
+    return rows

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.applications.rules import Scale
 from portal.extensions import db
 from portal.timeutil import utcnow
 
@@ -39,6 +40,10 @@ class Campaign(db.Model):
         revenue_yi = f"{self.large_min_revenue / 10000:g}"
         return (f"从业人员 {self.large_min_employees} 人以下或营业收入 {revenue_yi} 亿元以下的为中小型企业，"
                 "其余为大型企业。")
+
+    def quota(self, scale: Scale) -> int:
+        """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""
+        return self.quota_large if scale == Scale.LARGE else self.quota_sme
 
     def accepts_applications(self, now: datetime | None = None) -> bool:
         """Enterprises may save and submit between ``opens_at`` and ``closes_at``."""

@@ -22,7 +22,7 @@ from portal.errors import RuleViolation, StaleEdit
 from portal.extensions import db
 from portal.files import StoredFile
 from portal.notifications.services import notify, organisation_users
-from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
+from portal.selfcheck import write_answers
 from portal.timeutil import format_local, utcnow
 
 
@@ -144,20 +144,18 @@ def remove_certification(application: Application, user: User, certification: Ce
     db.session.flush()
 
 
+def _new_answer(application: Application, code: str) -> SelfCheckAnswer:
+    answer = SelfCheckAnswer(item_code=code)
+    application.self_check_answers.append(answer)
+    return answer
+
+
 def save_self_check(application: Application, user: User, answers: dict[str, tuple[str | None, str | None]], evidence: dict[str, StoredFile], expected_version: int | None) -> None:
     """Save answers ``{code: (answer, remark)}`` and new evidence files ``{code: file}``."""
     _ensure_editable(application, expected_version)
-    existing = application.answers_by_code()
-    for code in SELF_CHECK_CODES:
-        answer_code, remark = answers.get(code, (None, None))
-        row = existing.get(code)
-        if row is None:
-            row = SelfCheckAnswer(application=application, item_code=code)
-            db.session.add(row)
-        row.answer = SelfCheckAnswerValue(answer_code) if answer_code else None
-        row.remark = (remark or "").strip() or None
-        if code in evidence:
-            row.evidence_file = evidence[code]
+    rows = write_answers(application.answers_by_code(), answers, lambda code: _new_answer(application, code))
+    for code, stored in evidence.items():
+        rows[code].evidence_file = stored
     _touch(application)
     record_audit("application.self_check_save", application, {"answered": sum(1 for a, _ in answers.values() if a)})
     db.session.flush()

@@ -88,10 +88,6 @@ def _ensure_list_open(recommendation: Recommendation, campaign: Campaign) -> Non
         raise RuleViolation(f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止，排序已锁定。")
 
 
-def _quota(campaign: Campaign, scale: Scale) -> int:
-    return campaign.quota_large if scale == Scale.LARGE else campaign.quota_sme
-
-
 def add_to_ranking(application: Application, user: User) -> RankingEntry:
     """Put an accepted candidate at the end of its scale's list, within the campaign's quota."""
     _ensure_recommender_may_act(application, user)
@@ -102,7 +98,7 @@ def add_to_ranking(application: Application, user: User) -> RankingEntry:
     if any(entry.application_id == application.id for entry in recommendation.entries):
         raise RuleViolation("该企业已在推荐名单中。")
     scale = application.scale
-    quota = _quota(application.campaign, scale)
+    quota = application.campaign.quota(scale)
     ranked = recommendation.ranked(scale)
     if len(ranked) >= quota:
         raise RuleViolation(f"{scale.label}企业最多推荐 {quota} 家，名单已满。请先移除一家再加入。")

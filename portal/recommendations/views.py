@@ -128,7 +128,7 @@ def _render_ranking(campaign, submission_form: SubmissionForm, status: int = 200
     pool = db.session.scalars(select(Application).where(
         Application.campaign_id == campaign.id, Application.recommender_id == current_user.organisation_id,
         Application.status == ApplicationStatus.ACCEPTED).order_by(Application.scale, Application.org_name)).all()
-    lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota_large if scale == Scale.LARGE else campaign.quota_sme)
+    lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota(scale))
              for scale in Scale]
     is_open = recommendation.is_open(campaign, utcnow()) if recommendation else campaign.accepts_recommendations()
     return render_template("recommendations/ranking.html", campaign=campaign, recommendation=recommendation, is_open=is_open,

@@ -17,7 +17,7 @@ from portal.files import StoredFile
 from portal.notifications.services import enterprise_users, notify
 from portal.review.models import ReReview, ReReviewAnswer, ReReviewCertificate, ReReviewOutcome, ReReviewRound
 from portal.review.services import REASON_MIN_CHARS
-from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
+from portal.selfcheck import SELF_CHECK_CODES, write_answers
 from portal.timeutil import format_local, utcnow
 
 CERTIFICATE_COLUMNS = ("kind", "kind_other", "number", "issuer", "issued_on", "expires_on", "status",
@@ -100,18 +100,16 @@ def _ensure_unit_may_edit(review: ReReview, user: User) -> None:
         raise RuleViolation(f"复核材料提交已于 {format_local(review.round.closes_at)} 截止。")
 
 
+def _new_answer(review: ReReview, code: str) -> ReReviewAnswer:
+    answer = ReReviewAnswer(item_code=code)
+    review.answers.append(answer)
+    return answer
+
+
 def save_answers(review: ReReview, user: User, answers: dict[str, tuple[str | None, str | None]]) -> None:
     """The unit's updated self-check answers ``{code: (answer, remark)}``."""
     _ensure_unit_may_edit(review, user)
-    existing = review.answers_by_code()
-    for code in SELF_CHECK_CODES:
-        answer_code, remark = answers.get(code, (None, None))
-        row = existing.get(code)
-        if row is None:
-            row = ReReviewAnswer(item_code=code)
-            review.answers.append(row)
-        row.answer = SelfCheckAnswerValue(answer_code) if answer_code else None
-        row.remark = (remark or "").strip() or None
+    write_answers(review.answers_by_code(), answers, lambda code: _new_answer(review, code))
     db.session.flush()
     record_audit("rereview.answers_save", review, {"answered": sum(1 for a, _ in answers.values() if a)}, user)
 
