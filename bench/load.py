@@ -1,33 +1,33 @@
 """Load benchmark: a national-scale data set in PostgreSQL, gunicorn with production settings, and
-concurrent clients driving the main pages from other processes.
+wrk driving the main pages.
 
-    python -m bench.load [--clients 50] [--seconds 10] [--workers 4]
+    python -m bench.load [--clients 50] [--seconds 10] [--workers 4] [--threads 2] [--wrk-threads 2]
 
 Builds 5,000 applications from 300 recommenders (10 % recommended) in BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/bench; its tables are dropped and recreated), starts gunicorn on
-127.0.0.1, logs one client session in per role and replays it from ``--clients`` threads spread
-over several processes, one page at a time for ``--seconds``. Prints requests per second and the
-p50 / p99 latency of each page, and of /healthz (the same app doing nothing) as the floor.
+127.0.0.1, logs one client session in per role through the login form and replays its cookie with
+wrk (C, keep-alive: ``--clients`` connections over ``--wrk-threads`` threads, so the client costs
+little CPU and adds no latency of its own), one page at a time for ``--seconds``. Prints requests per
+second and the p50 / p99 latency of each page (from ``wrk --latency``), and of /healthz (the same app
+doing nothing) as the floor; errors are wrk's socket errors and timeouts plus any status other than 200.
+Needs wrk (``apt-get install -y wrk``).
 """
 import argparse
 import http.client
 import json
 import os
 import re
+import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from threading import Thread
 from urllib.parse import urlencode
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench"
 PORT = 8765
-PROCESSES = 5
 PAGES = [  # (name, role, path)
     ("floor: /healthz", None, "/healthz"),
     ("login form", None, "/account/login"),
@@ -36,6 +36,22 @@ PAGES = [  # (name, role, path)
     ("ministry: candidates", "reviewer", "/review/candidates"),
 ]
 PASSWORD = "bench2026"
+# Each wrk thread counts the responses other than 200 in its own Lua state; done() gathers them.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_200 = 0 end
+function response(status, headers, body) if status ~= 200 then not_200 = not_200 + 1 end end
+function done(summary, latency, requests)
+  local not_200 = 0
+  for _, thread in ipairs(threads) do not_200 = not_200 + thread:get("not_200") end
+  local e = summary.errors
+  io.write(string.format('BENCH {"requests": %d, "duration": %d, "p50": %d, "p99": %d, "connect": %d, '
+    .. '"read": %d, "write": %d, "status": %d, "timeout": %d, "not_200": %d}\\n', summary.requests,
+    summary.duration, latency:percentile(50.0), latency:percentile(99.0), e.connect, e.read, e.write,
+    e.status, e.timeout, not_200))
+end
+"""
 
 
 def build_data(database_url: str, scratch: Path) -> dict[str, str]:
@@ -70,11 +86,11 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
         return {"enterprise": enterprise.username, "recommender": "bench-recommender", "reviewer": "bench-reviewer"}
 
 
-def start_gunicorn(database_url: str, scratch: Path, workers: int) -> subprocess.Popen:
+def start_gunicorn(database_url: str, scratch: Path, workers: int, threads: int) -> subprocess.Popen:
     env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "bench" * 8, "INSTANCE_PATH": str(scratch / "instance"),
                         "UPLOAD_FOLDER": str(scratch / "uploads")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "2", "--bind", f"127.0.0.1:{PORT}",
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{PORT}",
          "--log-level", "warning", "app:app"], env=env, cwd=Path(__file__).parent.parent)
     for _ in range(100):
         try:
@@ -107,72 +123,48 @@ def log_in(username: str) -> str:
     return response.getheader("Set-Cookie").split(";")[0]
 
 
-def _client_process(path: str, cookie: str | None, threads: int, seconds: float) -> tuple[list[float], int]:
-    """Run ``threads`` keep-alive clients on ``path`` for ``seconds``; latencies in ms and errors."""
-    latencies: list[float] = []
-    errors = [0]
-    deadline = time.perf_counter() + seconds
-
-    def client():
-        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        headers = {"Cookie": cookie} if cookie else {}
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-                ok = False
-            if ok:
-                latencies.append((time.perf_counter() - started) * 1000)
-            else:
-                errors[0] += 1
-
-    workers = [Thread(target=client) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return latencies, errors[0]
-
-
-def drive(path: str, cookie: str | None, clients: int, seconds: float) -> dict:
-    per_process = [clients // PROCESSES + (1 if i < clients % PROCESSES else 0) for i in range(PROCESSES)]
-    with ProcessPoolExecutor(PROCESSES) as pool:
-        results = list(pool.map(_client_process, [path] * PROCESSES, [cookie] * PROCESSES, per_process,
-                                [seconds] * PROCESSES))
-    latencies = sorted(latency for part, _ in results for latency in part)
-    errors = sum(error for _, error in results)
-    quantile = statistics.quantiles(latencies, n=100)
-    return {"requests": len(latencies), "errors": errors, "rps": len(latencies) / seconds,
-            "p50": statistics.median(latencies), "p99": quantile[98]}
+def drive(path: str, cookie: str | None, args: argparse.Namespace, script: Path) -> dict:
+    """Run wrk on ``path``; requests per second, p50 / p99 in ms and errors (any status other than 200 included)."""
+    command = ["wrk", "--threads", str(args.wrk_threads), "--connections", str(args.clients), "--duration",
+               f"{args.seconds}s", "--timeout", "10s", "--latency", "--script", str(script)]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command + [f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True).stdout
+    result = json.loads(re.search(r"^BENCH (.*)$", output, re.MULTILINE).group(1))
+    errors = sum(result[key] for key in ("connect", "read", "write", "timeout", "not_200"))
+    return {"requests": result["requests"], "errors": errors, "rps": result["requests"] / result["duration"] * 1e6,
+            "p50": result["p50"] / 1000, "p99": result["p99"] / 1000}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
+    parser.add_argument("--wrk-threads", type=int, default=2)
     args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get install -y wrk")
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = Path(scratch_dir)
         started = time.perf_counter()
         logins = build_data(database_url, scratch)
         print(f"data: 5,000 applications, 300 recommenders, 10 % recommended, in {time.perf_counter() - started:.1f} s")
-        server = start_gunicorn(database_url, scratch, args.workers)
+        server = start_gunicorn(database_url, scratch, args.workers, args.threads)
         try:
             cookies = {role: log_in(username) for role, username in logins.items()}
-            print(f"gunicorn: {args.workers} workers × 2 threads; {args.clients} clients for {args.seconds:g} s per page")
+            script = scratch / "bench.lua"
+            script.write_text(WRK_SCRIPT)
+            print(f"gunicorn: {args.workers} workers × {args.threads} threads; wrk: {args.clients} connections over "
+                  f"{args.wrk_threads} threads for {args.seconds} s per page")
             print(f"{'page':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
             results = {}
             for name, role, path in PAGES:
-                _get(path, cookies.get(role))  # warm up
-                result = results[name] = drive(path, cookies.get(role), args.clients, args.seconds)
+                status, _, _ = _get(path, cookies.get(role))  # warm up
+                assert status == 200, f"{path}: {status}"
+                result = results[name] = drive(path, cookies.get(role), args, script)
                 print(f"{name:<28} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f} {result['errors']:>7}")
             floor = results[PAGES[0][0]]["p50"]
             print(json.dumps({"p50_over_floor": {name: round(r["p50"] / floor, 1) for name, r in results.items()}},
