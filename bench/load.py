@@ -86,9 +86,12 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
         return {"enterprise": enterprise.username, "recommender": "bench-recommender", "reviewer": "bench-reviewer"}
 
 
-def start_gunicorn(database_url: str, scratch: Path, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(database_url: str, scratch: Path, args: argparse.Namespace) -> subprocess.Popen:
+    """gunicorn as in docs/deploy.md, Redis for throttling and the page cache (its keys fresh for this run)."""
     env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "bench" * 8, "INSTANCE_PATH": str(scratch / "instance"),
-                        "UPLOAD_FOLDER": str(scratch / "uploads")}
+                        "UPLOAD_FOLDER": str(scratch / "uploads"), "REDIS_URL": args.redis_url,
+                        "FRAGMENT_CACHE": "0" if args.no_cache else "1", "REDIS_KEY_PREFIX": f"bench:{time.time()}:"}
+    workers, threads = args.workers, args.threads
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{PORT}",
          "--log-level", "warning", "app:app"], env=env, cwd=Path(__file__).parent.parent)
@@ -143,6 +146,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--no-cache", action="store_true", help="render every page in full (FRAGMENT_CACHE=0)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install -y wrk")
@@ -152,13 +157,13 @@ def main() -> None:
         started = time.perf_counter()
         logins = build_data(database_url, scratch)
         print(f"data: 5,000 applications, 300 recommenders, 10 % recommended, in {time.perf_counter() - started:.1f} s")
-        server = start_gunicorn(database_url, scratch, args.workers, args.threads)
+        server = start_gunicorn(database_url, scratch, args)
         try:
             cookies = {role: log_in(username) for role, username in logins.items()}
             script = scratch / "bench.lua"
             script.write_text(WRK_SCRIPT)
             print(f"gunicorn: {args.workers} workers × {args.threads} threads; wrk: {args.clients} connections over "
-                  f"{args.wrk_threads} threads for {args.seconds} s per page")
+                  f"{args.wrk_threads} threads for {args.seconds} s per page; page cache {'off' if args.no_cache else 'on'}")
             print(f"{'page':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
             results = {}
             for name, role, path in PAGES:

@@ -36,12 +36,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _register_extensions(app: Flask) -> None:
     from portal.accounts.throttle import init_throttle
     from portal.database import make_sqlite_transactions_serial
+    from portal.fragments import init_fragments
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.template_folder), "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     init_throttle(app)
+    init_fragments(app)
     import portal.auth  # noqa: F401  (registers the user loader)
     import portal.models  # noqa: F401  (every table, for Alembic and create_all)
 

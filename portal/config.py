@@ -39,6 +39,10 @@ def build_config(instance_path: str) -> dict:
         # A request may carry a few files at once (a certificate and its audit report).
         "MAX_CONTENT_LENGTH": (upload_mb * 2 + 1) * 1024 * 1024,
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # Every key the portal writes to Redis starts with it: two portals can share one Redis.
+        "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "portal:"),
+        # Busy pages' content is kept in Redis between changes (portal.fragments); needs REDIS_URL.
+        "FRAGMENT_CACHE": os.environ.get("FRAGMENT_CACHE", "1") == "1",
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "SESSION_COOKIE_HTTPONLY": True,

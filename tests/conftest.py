@@ -1,5 +1,10 @@
-"""Fixtures: an app on a fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set)."""
+"""Fixtures: an app on a fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
+
+With TEST_REDIS_URL set, every app also keeps its page cache and login throttle in that Redis, under
+keys of its own: the whole suite then checks that no page shows content from before a change.
+"""
 import os
+import uuid
 
 import pytest
 
@@ -9,6 +14,7 @@ from portal.extensions import db
 from tests.factories import PASSWORD
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
 @pytest.fixture
@@ -25,7 +31,8 @@ def make_app(database_url, tmp_path, monkeypatch):
     def make(**config):
         app = create_app({
             "TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": str(tmp_path / "uploads"), **config,
+            "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:", **config,
         })
         with app.app_context():
             db.drop_all()
@@ -39,6 +46,29 @@ def make_app(database_url, tmp_path, monkeypatch):
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
+        if app.config["REDIS_URL"]:
+            _delete_redis_keys(app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"])
+
+
+def _delete_redis_keys(url: str, prefix: str) -> None:
+    import redis
+
+    store = redis.Redis.from_url(url)
+    for key in store.scan_iter(prefix + "*"):
+        store.delete(key)
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis to test against (TEST_REDIS_URL, else the local one); skips the test without one."""
+    import redis
+
+    url = REDIS_URL or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    return url
 
 
 @pytest.fixture

@@ -61,12 +61,12 @@ class RedisCounter:
 class LoginThrottle:
     """Per-account and per-address failure counting."""
 
-    def __init__(self, counter):
+    def __init__(self, counter, prefix: str = ""):
         self.counter = counter
+        self.prefix = prefix
 
-    @staticmethod
-    def _keys(username: str, address: str | None) -> list[str]:
-        return [f"login-fail:user:{username.lower()}", f"login-fail:ip:{address or '-'}"]
+    def _keys(self, username: str, address: str | None) -> list[str]:
+        return [f"{self.prefix}login-fail:user:{username.lower()}", f"{self.prefix}login-fail:ip:{address or '-'}"]
 
     def seconds_locked(self, username: str, address: str | None) -> int:
         """Seconds until another attempt is allowed, or 0."""
@@ -93,7 +93,8 @@ class LoginThrottle:
 
 def init_throttle(app) -> None:
     url = app.config.get("REDIS_URL")
-    app.extensions["login_throttle"] = LoginThrottle(RedisCounter(url) if url else MemoryCounter())
+    app.extensions["login_throttle"] = (LoginThrottle(RedisCounter(url), app.config["REDIS_KEY_PREFIX"]) if url
+                                        else LoginThrottle(MemoryCounter()))
 
 
 def login_throttle() -> LoginThrottle:

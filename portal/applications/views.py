@@ -15,6 +15,7 @@ from forms.applications import (
     typed_self_check,
 )
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
+from portal import fragments
 from portal.admin.models import current_campaign
 from portal.applications import services
 from portal.applications.completeness import SECTION_TITLES, SECTIONS, missing_fields, section_states
@@ -68,11 +69,19 @@ def _require_application() -> Application:
     return application
 
 
+def _section_content(application: Application, key: str, **context) -> dict:
+    return dict(application=application, section_key=key, section_title=SECTION_TITLES[key],
+                states=section_states(application), **context)
+
+
 def _render_section(template: str, application: Application, key: str, status: int = 200, **context):
-    return render_template(
-        template, application=application, section_key=key, section_title=SECTION_TITLES[key],
-        states=section_states(application), **context,
-    ), status
+    return render_template(template, **_section_content(application, key, **context)), status
+
+
+def _loaded_form(form_class, application: Application):
+    form = form_class(obj=application)
+    form.version.data = application.version
+    return form
 
 
 @bp.get("/")
@@ -114,9 +123,10 @@ def edit_section(key: str):
     form_class = FIELD_SECTIONS.get(key) or abort(404)
     application = _require_application()
     if request.method == "GET":
-        form = form_class(obj=application)
-        form.version.data = application.version
-        return _render_section("applications/section.html", application, key, form=form)
+        return fragments.render_page(
+            "applications/section.html", (application.id, key), (fragments.application_scope(application.id),),
+            lambda: _section_content(application, key, form=_loaded_form(form_class, application)),
+            section_title=SECTION_TITLES[key])
 
     form = form_class()
     valid = form.validate()

@@ -6,8 +6,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forms.recommendations import ActionForm, ReorderForm, ReturnForm, SubmissionForm
+from portal import fragments
 from portal.accounts.models import Role
-from portal.admin.models import current_campaign
+from portal.admin.models import Campaign, current_campaign
 from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
@@ -45,13 +46,18 @@ def get_addressed_application_or_404(application_id: int) -> Application:
 def inbox():
     """The applications addressed to this recommender in the current campaign."""
     campaign = current_campaign()
+    return fragments.render_page("recommendations/inbox.html", (current_user.organisation_id, campaign and campaign.id),
+                                 (fragments.LISTS,), lambda: _inbox_content(campaign))
+
+
+def _inbox_content(campaign: Campaign | None) -> dict:
     if campaign is None:
-        return render_template("recommendations/inbox.html", campaign=None, rows=[], total=0)
+        return dict(campaign=None, rows=[], total=0)
     filters = {name: request.args.get(name, "") for name in FILTERS}
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = inbox_page(current_user.organisation_id, campaign.id, filters, page, date.today())
-    return render_template(
-        "recommendations/inbox.html", campaign=campaign, rows=rows, total=total, page=page,
+    return dict(
+        campaign=campaign, rows=rows, total=total, page=page,
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filters=filters, scales=list(Scale),
         statuses=[s for s in ApplicationStatus if s != ApplicationStatus.DRAFT], industries=INDUSTRIES, regions=REGIONS,
     )

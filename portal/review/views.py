@@ -18,6 +18,7 @@ from forms.review import (
     RubricForm,
     SiteVisitForm,
 )
+from portal import fragments
 from portal.accounts.models import Organisation, Role, User
 from portal.admin.models import Campaign, current_campaign
 from portal.applications.models import Application, ApplicationStatus
@@ -95,6 +96,11 @@ def dashboard():
 def candidates():
     """Every recommended candidate, with filters, search, sorting and paging."""
     campaign = _campaign()
+    return fragments.render_page("review/candidates.html", (campaign.id,), (fragments.LISTS,),
+                                 lambda: _candidates_content(campaign))
+
+
+def _candidates_content(campaign: Campaign) -> dict:
     filters = {name: request.args.get(name, "") for name in CANDIDATE_FILTERS}
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = candidates_page(campaign, filters, page, date.today())
@@ -102,11 +108,10 @@ def candidates():
         Application, Application.recommender_id == Organisation.id).where(
         Application.campaign_id == campaign.id, Application.status.in_(services.CANDIDATE_STATUSES)).distinct()
         .order_by(Organisation.name)).all()
-    return render_template(
-        "review/candidates.html", campaign=campaign, rows=rows, total=total, page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filters=filters, scales=list(Scale),
-        industries=INDUSTRIES, regions=REGIONS, recommenders=recommenders, outcomes=list(DecisionOutcome),
-        sort_labels=SORT_LABELS)
+    return dict(campaign=campaign, rows=rows, total=total, page=page,
+                pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filters=filters, scales=list(Scale),
+                industries=INDUSTRIES, regions=REGIONS, recommenders=recommenders, outcomes=list(DecisionOutcome),
+                sort_labels=SORT_LABELS)
 
 
 @bp.get("/candidates/<int:application_id>")
