@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
-from bench.seed import PASSWORD, make_campaign, make_recommender_login, make_recommenders, seed_applications
+from bench.seed import PASSWORD, analyse_tables, make_campaign, make_recommender_login, make_recommenders, seed_applications
 from portal import create_app
 from portal.extensions import db
 
@@ -55,6 +55,7 @@ def main() -> None:
             started = time.perf_counter()
             seed_applications(campaign, [recommender], args.applications, staff.id)
             db.session.commit()
+            analyse_tables()
             print(f"seeded {args.applications} applications in {time.perf_counter() - started:.1f} s on {url.split(':')[0]}")
             statements: list[str] = []
             event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))

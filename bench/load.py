@@ -57,7 +57,7 @@ end
 def build_data(database_url: str, scratch: Path) -> dict[str, str]:
     """The data set and one login per role; returns {role: username}."""
     os.environ["INSTANCE_PATH"] = str(scratch / "instance")
-    from bench.seed import make_campaign, make_recommenders, seed_applications
+    from bench.seed import analyse_tables, make_campaign, make_recommenders, seed_applications
     from portal import create_app
     from portal.accounts.models import Role, User
     from portal.accounts.services import create_staff_user
@@ -83,6 +83,7 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
         enterprise.set_password(PASSWORD)
         db.session.add(enterprise)
         db.session.commit()
+        analyse_tables()
         return {"enterprise": enterprise.username, "recommender": "bench-recommender", "reviewer": "bench-reviewer"}
 
 

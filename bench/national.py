@@ -29,7 +29,7 @@ from sqlalchemy import event, insert, select
 from werkzeug.security import generate_password_hash
 
 from bench.inbox import build_app
-from bench.seed import BATCH, PASSWORD, make_campaign, make_recommenders, seed_applications
+from bench.seed import BATCH, PASSWORD, analyse_tables, make_campaign, make_recommenders, seed_applications
 from portal.accounts.models import RECOMMENDER_KINDS, Role, User
 from portal.accounts.services import create_staff_user
 from portal.admin.models import Campaign
@@ -132,14 +132,6 @@ def seed_decisions(application_ids: list[int], reviewer: User) -> None:
     _insert(Decision, [
         {"application_id": application_id, "outcome": DecisionOutcome.SELECTED if number % 5 == 0 else DecisionOutcome.NOT_SELECTED,
          "reason": "依据专家评审结果决定。", "decided_by_id": reviewer.id} for number, application_id in enumerate(application_ids)])
-
-
-def analyse_tables() -> None:
-    """Give PostgreSQL's planner the statistics a database in use has (autovacuum would, later)."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
 
 
 # --- the floor: the export's cells, recorded, then written by bare XlsxWriter --------------------

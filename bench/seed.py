@@ -98,3 +98,11 @@ def seed_applications(campaign: Campaign, recommenders: list[Organisation], coun
         ids.extend(application_ids)
     db.session.flush()
     return ids
+
+
+def analyse_tables() -> None:
+    """Give PostgreSQL's planner the statistics a database in use has (autovacuum would, later)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()

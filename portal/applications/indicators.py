@@ -4,7 +4,7 @@ Each function returns a correlated scalar subquery to put in the SELECT of a que
 """
 from datetime import date
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import case, exists, func, or_, select
 
 from portal.applications.models import Application, Certification, CertificationStatus, SelfCheckAnswer
 from portal.selfcheck import CERTIFICATION_CLAIMS
@@ -19,15 +19,20 @@ def answer_count(value: str):
 
 
 def unbacked_claims(today: date):
-    """Items 3.2.x answered √ with no certificate of that kind in force."""
-    claims = []
-    for code, kind in CERTIFICATION_CLAIMS.items():
-        claimed = exists().where(SelfCheckAnswer.application_id == Application.id, SelfCheckAnswer.item_code == code,
-                                 SelfCheckAnswer.answer == "yes")
-        backed = exists().where(Certification.application_id == Application.id, Certification.kind == kind,
-                                Certification.status == CertificationStatus.VALID, Certification.expires_on >= today)
-        claims.append(case((and_(claimed, ~backed), 1), else_=0))
-    return sum(claims[1:], claims[0])
+    """Items 3.2.x answered √ with no certificate of that kind in force.
+
+    One count per application through its own index entries: written as separate EXISTS per item,
+    PostgreSQL with fresh statistics hashed whole tables for each (36 ms for a page of 50 rows).
+    """
+    backed = exists().where(
+        Certification.application_id == SelfCheckAnswer.application_id,
+        Certification.kind == case(CERTIFICATION_CLAIMS, value=SelfCheckAnswer.item_code),
+        Certification.status == CertificationStatus.VALID, Certification.expires_on >= today)
+    return (
+        select(func.count()).where(SelfCheckAnswer.application_id == Application.id,
+                                   SelfCheckAnswer.item_code.in_(CERTIFICATION_CLAIMS), SelfCheckAnswer.answer == "yes", ~backed)
+        .correlate(Application).scalar_subquery()
+    )
 
 
 def lapsed_certificates(today: date):
