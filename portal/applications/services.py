@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import Organisation, User
 from portal.admin.models import Campaign
@@ -99,8 +100,9 @@ def start_application(user: User, campaign: Campaign) -> Application:
 
 
 def find_application(enterprise_id: int, campaign_id: int) -> Application | None:
+    """The enterprise's application, with its campaign and enterprise: the form's pages show both."""
     return db.session.scalar(
-        select(Application).where(
+        select(Application).options(joinedload(Application.campaign), joinedload(Application.enterprise)).where(
             Application.enterprise_id == enterprise_id, Application.campaign_id == campaign_id
         )
     )
