@@ -1,11 +1,12 @@
 """Load benchmark: a national-scale data set in PostgreSQL, gunicorn with production settings, and
 wrk driving the main pages.
 
-    python -m bench.load [--clients 50] [--seconds 10] [--workers 4] [--threads 2] [--wrk-threads 2]
+    python -m bench.load [--clients 50] [--seconds 10] [--workers 2] [--threads 1] [--wrk-threads 2] [--no-cache]
 
 Builds 5,000 applications from 300 recommenders (10 % recommended) in BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/bench; its tables are dropped and recreated), starts gunicorn on
-127.0.0.1, logs one client session in per role through the login form and replays its cookie with
+127.0.0.1 with Redis for the login throttle and the page cache (``--no-cache`` renders every page in
+full), logs one client session in per role through the login form and replays its cookie with
 wrk (C, keep-alive: ``--clients`` connections over ``--wrk-threads`` threads, so the client costs
 little CPU and adds no latency of its own), one page at a time for ``--seconds``. Prints requests per
 second and the p50 / p99 latency of each page (from ``wrk --latency``), and of /healthz (the same app
@@ -144,8 +145,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--no-cache", action="store_true", help="render every page in full (FRAGMENT_CACHE=0)")

@@ -24,9 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
 
-    from portal import commands, pages, security
+    from portal import commands, navigation, pages, security
 
     security.register_security(app)
+    navigation.register_navigation(app)
     pages.register_error_pages(app)
     pages.register_template_helpers(app)
     commands.register_commands(app)

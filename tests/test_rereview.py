@@ -67,7 +67,7 @@ def test_unit_updates_submits_and_reviewer_keeps_or_revokes(client, app, world):
         kept_login, revoked_login = _user_of(world["kept"]).username, _user_of(world["revoked"]).username
     login(client, kept_login)
     page = client.get("/rereview/").get_data(as_text=True)
-    assert "2027年度定期复核" in page and "待提交" in page
+    assert "2027年度定期复核" in page and '定期复核 <span class="badge text-bg-warning">待提交</span></a>' in page  # the nav
     answers = {f"answer-{code}": "yes" for code in SELF_CHECK_CODES} | {"answer-1.1": "no", "remark-1.1": "大纲修订中"}
     assert client.post("/rereview/", data=answers).status_code == 302
     response = client.post("/rereview/certificates", data={
@@ -81,7 +81,8 @@ def test_unit_updates_submits_and_reviewer_keeps_or_revokes(client, app, world):
         assert review.submitted_at is not None and review.answers_by_code()["1.1"].remark == "大纲修订中"
         assert {c.kind for c in review.certificates} == {CertificationKind.QMS, CertificationKind.MMS}
         assert all(c.status == CertificationStatus.VALID for c in review.certificates)
-    assert "已于" in client.get("/rereview/").get_data(as_text=True)
+    page = client.get("/rereview/").get_data(as_text=True)
+    assert "已于" in page and ">定期复核</a>" in page  # still in the nav, no longer 待提交
     client.post("/rereview/", data=answers | {"answer-1.1": "yes"})
     with app.app_context():
         assert _review(world["kept"]).answers_by_code()["1.1"].answer.value == "no"  # locked after submission

@@ -1,7 +1,7 @@
 """The yearly campaign (年度批次): its windows, deadlines, quotas and scale thresholds."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, select
+from sqlalchemy import CheckConstraint, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.applications.rules import Scale
@@ -62,6 +62,12 @@ def current_campaign() -> Campaign | None:
     Before any has opened, the next one to open. So preparing next year's campaign (copying it,
     setting its rubric) does not take the portal away from this year's.
     """
-    active = select(Campaign).where(Campaign.archived.is_(False))
-    return (db.session.scalar(active.where(Campaign.opens_at <= utcnow()).order_by(Campaign.opens_at.desc()).limit(1))
-            or db.session.scalar(active.order_by(Campaign.opens_at).limit(1)))
+    return db.session.scalar(select(Campaign).where(Campaign.id == current_campaign_id()))
+
+
+def current_campaign_id():
+    """The id of :func:`current_campaign`, as SQL: to find a row of it in the same query."""
+    active = select(Campaign.id).where(Campaign.archived.is_(False))
+    opened = active.where(Campaign.opens_at <= utcnow()).order_by(Campaign.opens_at.desc()).limit(1)
+    upcoming = active.order_by(Campaign.opens_at).limit(1)
+    return func.coalesce(opened.scalar_subquery(), upcoming.scalar_subquery())

@@ -1,7 +1,7 @@
 """State changes of an application. Each checks its rule, writes, flushes and audits; the view commits."""
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -99,8 +99,10 @@ def start_application(user: User, campaign: Campaign) -> Application:
     return application
 
 
-def find_application(enterprise_id: int, campaign_id: int) -> Application | None:
-    """The enterprise's application, with its campaign and enterprise: the form's pages show both."""
+def find_application(enterprise_id: int, campaign_id: int | ColumnElement[int]) -> Application | None:
+    """The enterprise's application in a campaign (an id, or ``current_campaign_id()``).
+
+    With its campaign and enterprise: the form's pages show both."""
     return db.session.scalar(
         select(Application).options(joinedload(Application.campaign), joinedload(Application.enterprise)).where(
             Application.enterprise_id == enterprise_id, Application.campaign_id == campaign_id

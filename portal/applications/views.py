@@ -16,7 +16,7 @@ from forms.applications import (
 )
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
 from portal import fragments
-from portal.admin.models import current_campaign
+from portal.admin.models import current_campaign, current_campaign_id
 from portal.applications import services
 from portal.applications.completeness import SECTION_TITLES, SECTIONS, missing_fields, section_states
 from portal.applications.models import Application, ApplicationStatus, Attachment, AttachmentKind, Certification
@@ -55,10 +55,7 @@ def _section_helpers():
 
 
 def _own_application() -> Application | None:
-    campaign = current_campaign()
-    if campaign is None:
-        return None
-    return services.find_application(current_user.enterprise_id, campaign.id)
+    return services.find_application(current_user.enterprise_id, current_campaign_id())
 
 
 def _require_application() -> Application:

@@ -72,9 +72,10 @@ def reviewers() -> list[User]:
     return list(db.session.scalars(select(User).where(User.role == Role.REVIEWER)))
 
 
-def unread_count(user: User) -> int:
-    return db.session.scalar(select(db.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+def unread_count_column(user: User):
+    """How many notifications ``user`` has not read, as a scalar subquery."""
+    return (select(db.func.count(Notification.id))
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery())
 
 
 def mark_read(user: User, notification_id: int | None = None) -> None:

@@ -36,9 +36,3 @@ def read():
         return redirect(notification.link)
     return redirect(url_for("notifications.index"))
 
-
-@bp.app_context_processor
-def _unread_count():
-    if current_user.is_authenticated:
-        return {"unread_notifications": services.unread_count(current_user)}
-    return {}

@@ -5,7 +5,7 @@ previous re-review), so the unit updates rather than re-enters them. Revoked uni
 """
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from portal.accounts.models import User
 from portal.admin.models import Campaign
@@ -80,10 +80,20 @@ def open_round(name: str, opens_at: datetime, closes_at: datetime, user: User) -
 
 def open_review_of(enterprise_id: int, now: datetime) -> ReReview | None:
     """The enterprise's re-review in a round open now, if any."""
-    return db.session.scalar(
-        select(ReReview).join(ReReviewRound).join(Application, Application.id == ReReview.application_id)
-        .where(Application.enterprise_id == enterprise_id, ReReviewRound.opens_at <= now, ReReviewRound.closes_at > now)
-        .order_by(ReReview.id.desc()).limit(1))
+    return db.session.scalar(_open_reviews(select(ReReview), enterprise_id, now))
+
+
+def open_review_state_column(enterprise_id: int, now: datetime):
+    """As a scalar subquery: "pending" or "submitted" for the open re-review of :func:`open_review_of`, else NULL."""
+    state = case((ReReview.submitted_at.is_(None), "pending"), else_="submitted")
+    return _open_reviews(select(state), enterprise_id, now).scalar_subquery()
+
+
+def _open_reviews(query, enterprise_id: int, now: datetime):
+    return (query.join(ReReviewRound, ReReviewRound.id == ReReview.round_id)
+            .join(Application, Application.id == ReReview.application_id)
+            .where(Application.enterprise_id == enterprise_id, ReReviewRound.opens_at <= now, ReReviewRound.closes_at > now)
+            .order_by(ReReview.id.desc()).limit(1))
 
 
 def history_of(application: Application) -> list[ReReview]:

@@ -79,10 +79,3 @@ def submit():
     apply_change(lambda: rereview.submit(review, current_user), "复核材料已提交，请等待主管部门审核。")
     return redirect(url_for("rereview_unit.update"))
 
-
-@bp.app_context_processor
-def _open_rereview_link():
-    """Tells the navigation whether a logged-in enterprise has a re-review to complete."""
-    if current_user.is_authenticated and current_user.role == Role.ENTERPRISE:
-        return {"open_rereview": rereview.open_review_of(current_user.enterprise_id, utcnow())}
-    return {}

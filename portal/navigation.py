@@ -1,0 +1,26 @@
+"""What the navigation bar shows besides its links: unread notifications and a unit's open re-review.
+
+The bar is on every page, so its look-ups are part of the cost of every page: they are one SELECT.
+"""
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.accounts.models import Role
+from portal.extensions import db
+from portal.notifications.services import unread_count_column
+from portal.review.rereview import open_review_state_column
+from portal.timeutil import utcnow
+
+
+def navigation_facts() -> dict:
+    """``unread_notifications``; for an enterprise, ``open_rereview``: None, "pending" or "submitted"."""
+    if not current_user.is_authenticated:
+        return {}
+    columns = [unread_count_column(current_user).label("unread_notifications")]
+    if current_user.role == Role.ENTERPRISE:
+        columns.append(open_review_state_column(current_user.enterprise_id, utcnow()).label("open_rereview"))
+    return db.session.execute(select(*columns)).one()._asdict()
+
+
+def register_navigation(app) -> None:
+    app.context_processor(navigation_facts)
