@@ -9,6 +9,8 @@ from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.extensions import db
 from portal.files import StoredFile
+from portal.recommendations.models import Recommendation
+from portal.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import (
     PDF_BYTES,
@@ -152,6 +154,19 @@ def test_recommender_list_filters_by_kind_and_name(started, app):
     assert "中国计量测试学会" in page and "北京市市场监督管理局" not in page
     page = started.get("/application/recommender?q=北京").get_data(as_text=True)
     assert "北京市市场监督管理局" in page and "中国计量测试学会" not in page
+
+
+def test_recommenders_that_submitted_their_list_are_marked(started, app, world):
+    with app.app_context():
+        shanghai = make_recommender("上海市市场监督管理局", region="上海市")
+        db.session.add(Recommendation(campaign_id=world["campaign"], recommender_id=shanghai.id, submitted_at=utcnow()))
+        db.session.commit()
+    page = started.get("/application/recommender").get_data(as_text=True)
+    shanghai_row, beijing_row = (page.split(f"<span>{name}</span>")[1].split("</label>")[0]
+                                 for name in ("上海市市场监督管理局", "北京市市场监督管理局"))
+    assert "已报送推荐名单" in shanghai_row and "已报送推荐名单" not in beijing_row
+    assert "须待主管部门为其解锁名单后方可纳入推荐" in page
+    assert "须待主管部门" not in started.get("/application/recommender?q=北京").get_data(as_text=True)
 
 
 def test_self_check_answers_save_and_bad_evidence_is_reported_next_to_the_item(started, app):

@@ -280,7 +280,13 @@ def recommender():
             return redirect(_next_section("recommender") if "save_next" in request.form else url_for("applications.recommender"))
     return _render_section("applications/recommender.html", application, "recommender", form=form,
                            recommenders=recommenders, kinds=RECOMMENDER_KINDS, regions=["全国"] + REGIONS,
-                           args=request.args)
+                           args=request.args, submitted_lists=_submitted_list_recommenders(application.campaign_id))
+
+
+def _submitted_list_recommenders(campaign_id: int) -> set[int]:
+    """Recommenders whose list of this campaign is submitted: they can take no new candidate."""
+    return set(db.session.scalars(select(Recommendation.recommender_id).where(
+        Recommendation.campaign_id == campaign_id, Recommendation.submitted_at.is_not(None))))
 
 
 @bp.post("/submit")
