@@ -1,7 +1,7 @@
 """Load benchmark: a national-scale data set in PostgreSQL, gunicorn with production settings, and
 wrk driving the main pages.
 
-    python -m bench.load [--clients 50] [--seconds 10] [--workers 2] [--threads 1] [--wrk-threads 2] [--no-cache]
+    python -m bench.load [--clients 50] [--seconds 10] [--workers 2] [--threads 1] [--wrk-threads 2] [--no-cache] [--writers 0]
 
 Builds 5,000 applications from 300 recommenders (10 % recommended) in BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/bench; its tables are dropped and recreated), starts gunicorn on
@@ -11,6 +11,8 @@ wrk (C, keep-alive: ``--clients`` connections over ``--wrk-threads`` threads, so
 little CPU and adds no latency of its own), one page at a time for ``--seconds``. Prints requests per
 second and the p50 / p99 latency of each page (from ``wrk --latency``), and of /healthz (the same app
 doing nothing) as the floor; errors are wrk's socket errors and timeouts plus any status other than 200.
+With ``--writers N``, N more connections keep saving another enterprise's draft meanwhile (the busy
+day: do the officials' pages stay fast while enterprises write?), and their figures follow each page's.
 Needs wrk (``apt-get install -y wrk``).
 """
 import argparse
@@ -37,6 +39,7 @@ PAGES = [  # (name, role, path)
     ("ministry: candidates", "reviewer", "/review/candidates"),
 ]
 PASSWORD = "bench2026"
+DRAFT_FORM = "/application/section/basic"
 # Each wrk thread counts the responses other than 200 in its own Lua state; done() gathers them.
 WRK_SCRIPT = """
 local threads = {}
@@ -52,6 +55,12 @@ function done(summary, latency, requests)
     summary.duration, latency:percentile(50.0), latency:percentile(99.0), e.connect, e.read, e.write,
     e.status, e.timeout, not_200))
 end
+"""
+# The writers post the draft form; a save answers 302 (to the form again), which they count as success.
+WRITER_REQUEST = """
+wrk.method = "POST"
+wrk.body = [[{body}]]
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 """
 
 
@@ -76,16 +85,20 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
         statuses = [ApplicationStatus.SUBMITTED] * 6 + [ApplicationStatus.ACCEPTED] * 3 + [ApplicationStatus.RECOMMENDED]
         seed_applications(campaign, recommenders, 5000, reviewer.id, statuses=statuses)
         create_staff_user("bench-recommender", PASSWORD, Role.RECOMMENDER, "基准推荐单位", recommenders[0])
-        application = db.session.scalar(db.select(Application).where(Application.recommender_id == recommenders[0].id)
-                                        .order_by(Application.id).limit(1))
-        application.status = ApplicationStatus.DRAFT  # the enterprise is still filling its form
-        enterprise = User(username=f"BENCH{application.enterprise_id:013d}", role=Role.ENTERPRISE, display_name="基准企业",
-                          enterprise_id=application.enterprise_id)
-        enterprise.set_password(PASSWORD)
-        db.session.add(enterprise)
+        # Two enterprises still filling their form, addressed to that recommender: one reads, one saves.
+        logins = {"recommender": "bench-recommender", "reviewer": "bench-reviewer"}
+        drafts = db.session.scalars(db.select(Application).where(Application.recommender_id == recommenders[0].id)
+                                    .order_by(Application.id).limit(2))
+        for role, application in zip(("enterprise", "writer"), drafts):
+            application.status = ApplicationStatus.DRAFT
+            user = User(username=f"BENCH{application.enterprise_id:013d}", role=Role.ENTERPRISE, display_name="基准企业",
+                        enterprise_id=application.enterprise_id)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            logins[role] = user.username
         db.session.commit()
         analyse_tables()
-        return {"enterprise": enterprise.username, "recommender": "bench-recommender", "reviewer": "bench-reviewer"}
+        return logins
 
 
 def start_gunicorn(database_url: str, scratch: Path, args: argparse.Namespace) -> subprocess.Popen:
@@ -130,11 +143,32 @@ def log_in(username: str) -> str:
 
 def drive(path: str, cookie: str | None, args: argparse.Namespace, script: Path) -> dict:
     """Run wrk on ``path``; requests per second, p50 / p99 in ms and errors (any status other than 200 included)."""
-    command = ["wrk", "--threads", str(args.wrk_threads), "--connections", str(args.clients), "--duration",
+    return _result(subprocess.run(_wrk(path, cookie, args.clients, args, script), capture_output=True, text=True,
+                                  check=True).stdout)
+
+
+def _wrk(path: str, cookie: str | None, connections: int, args: argparse.Namespace, script: Path) -> list[str]:
+    command = ["wrk", "--threads", str(args.wrk_threads), "--connections", str(connections), "--duration",
                f"{args.seconds}s", "--timeout", "10s", "--latency", "--script", str(script)]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(command + [f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True).stdout
+    return command + [f"http://127.0.0.1:{PORT}{path}"]
+
+
+def start_writers(cookie: str, args: argparse.Namespace, scratch: Path) -> subprocess.Popen:
+    """``--writers`` connections saving the writer enterprise's draft (基本信息) over and over, in the background."""
+    status, body, headers = _get(DRAFT_FORM, cookie)
+    assert status == 200, f"{DRAFT_FORM}: {status}"
+    cookie = headers.get("Set-Cookie", cookie).split(";")[0]  # the session now holds the form's CSRF secret
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1).decode()
+    form = urlencode({"csrf_token": token, "org_name": "基准起草企业", "province": "北京市", "city": "北京市",
+                      "main_products": "压力变送器", "employees": "1200", "revenue": "50000", "save": ""})
+    script = scratch / "writers.lua"
+    script.write_text(WRK_SCRIPT.replace("status ~= 200", "status ~= 302") + WRITER_REQUEST.format(body=form))
+    return subprocess.Popen(_wrk(DRAFT_FORM, cookie, args.writers, args, script), stdout=subprocess.PIPE, text=True)
+
+
+def _result(output: str) -> dict:
     result = json.loads(re.search(r"^BENCH (.*)$", output, re.MULTILINE).group(1))
     errors = sum(result[key] for key in ("connect", "read", "write", "timeout", "not_200"))
     return {"requests": result["requests"], "errors": errors, "rps": result["requests"] / result["duration"] * 1e6,
@@ -150,6 +184,8 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--no-cache", action="store_true", help="render every page in full (FRAGMENT_CACHE=0)")
+    parser.add_argument("--writers", type=int, default=0,
+                        help="meanwhile, this many connections keep saving another enterprise's draft")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install -y wrk")
@@ -171,8 +207,13 @@ def main() -> None:
             for name, role, path in PAGES:
                 status, _, _ = _get(path, cookies.get(role))  # warm up
                 assert status == 200, f"{path}: {status}"
+                writers = start_writers(cookies["writer"], args, scratch) if args.writers else None
                 result = results[name] = drive(path, cookies.get(role), args, script)
                 print(f"{name:<28} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f} {result['errors']:>7}")
+                if writers:
+                    saved = _result(writers.communicate()[0])
+                    print(f"{'  meanwhile, draft saves':<28} {saved['rps']:>8.0f} {saved['p50']:>8.1f} {saved['p99']:>8.1f} "
+                          f"{saved['errors']:>7}")
             floor = results[PAGES[0][0]]["p50"]
             print(json.dumps({"p50_over_floor": {name: round(r["p50"] / floor, 1) for name, r in results.items()}},
                              ensure_ascii=False))
