@@ -1,26 +1,30 @@
 """Render once per change: the content of the busiest pages, cached in Redis between changes.
 
 A page's content (everything inside ``{% block content %}``: the candidates table, a recommender's
-inbox, an enterprise's form) is stored under a key made of what it shows (the page, the arguments,
-today's date) and of the *generations* of the data it reads. Every commit bumps the generations of
-what it changed, so the first request after a change renders anew and stores a new entry; the old
-one is never read again and expires. Generations are read before the data, so a render that races
-a commit is stored under the generation before that commit and never served after it.
+inbox, an enterprise's form) is stored with the *generations* of the data it was rendered from.
+Every commit bumps the generations of what it changed, so the first request after a change finds
+its entry out of date and renders anew. A request reads the generations first and loads the data
+after, so a render that races a commit is labelled with the generation before that commit and is
+never served after it.
 
 The generations (see :func:`scopes_of`):
 
 * ``settings``: campaigns, organisations, the rubric, and anything not named below. Every page reads it.
 * ``lists``: the applications once submitted, and everything recommenders and reviewers do with them.
-* ``application:<id>``: one application and its parts, drafts included. An enterprise saving its
-  draft bumps only this one, so the officials' lists stay cached on the busiest day.
+* ``enterprise:<id>``: one enterprise's applications and their parts, drafts included. An enterprise
+  saving its draft bumps only this one, so the officials' lists stay cached on the busiest day.
 
 Users, notifications, the audit log and the outbox bump nothing: no cached content shows them (the
 navigation with the unread count and the logout form render on every request, outside the cache).
-Entries live ``TTL`` seconds, which bounds how late a deadline passing shows on a page.
+An entry is served for ``TTL`` seconds at most, which bounds how late a deadline passing, or the
+next campaign opening, shows on a page.
 
+Each page and owner (an organisation's inbox, an enterprise's section) keeps one Redis hash of at most
+``VARIANTS`` renderings (query arguments): what a user can make the cache hold is bounded.
 Without ``REDIS_URL`` nothing is cached: separate workers could not see each other's changes.
 """
 import hashlib
+import time
 from collections.abc import Callable
 
 from flask import current_app, has_app_context, render_template, request
@@ -31,27 +35,48 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from portal.timeutil import to_local, utcnow
+from portal.extensions import db
 
 TTL = 60
+VARIANTS = 50
 SETTINGS = "settings"
 LISTS = "lists"
 _TOKEN_PLACEHOLDER = "\x00csrf-token\x00"
 
 
-def application_scope(application_id: int) -> str:
-    return f"application:{application_id}"
+def enterprise_scope(enterprise_id: int) -> str:
+    return f"enterprise:{enterprise_id}"
 
 
 class FragmentStore:
-    """Generations and rendered content in Redis, under one prefix."""
+    """Generations (counters) and renderings (hashes of ``label|time\\nhtml``) in Redis, under one prefix."""
 
     def __init__(self, url: str, prefix: str):
         self._redis = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._prefix = prefix
 
-    def generations(self, scopes: tuple[str, ...]) -> list:
-        return self._redis.mget([f"{self._prefix}gen:{scope}" for scope in scopes])
+    def lookup(self, entry: str, variant: str, scopes: tuple[str, ...]) -> tuple[str, str | None]:
+        """In one round trip: the scopes' generations as a label, and the rendering stored at that label, if fresh."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.mget([f"{self._prefix}gen:{scope}" for scope in scopes])
+        pipe.hget(self._prefix + entry, variant)
+        generations, stored = pipe.execute()
+        label = ",".join(generation.decode() if generation else "0" for generation in generations)
+        if stored is None:
+            return label, None
+        header, _, html = stored.decode().partition("\n")
+        stored_label, _, stored_at = header.partition("|")
+        fresh = stored_label == label and time.time() - float(stored_at) < TTL
+        return label, html if fresh else None
+
+    def store(self, entry: str, variant: str, label: str, html: str) -> None:
+        key = self._prefix + entry
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(key, variant, f"{label}|{time.time()}\n{html}".encode())
+        pipe.expire(key, TTL)
+        pipe.hlen(key)
+        if pipe.execute()[-1] > VARIANTS:
+            self._redis.delete(key)
 
     def bump(self, scopes: set[str]) -> None:
         pipe = self._redis.pipeline(transaction=False)
@@ -59,53 +84,48 @@ class FragmentStore:
             pipe.incr(f"{self._prefix}gen:{scope}")
         pipe.execute()
 
-    def get(self, key: str) -> str | None:
-        value = self._redis.get(self._prefix + key)
-        return None if value is None else value.decode()
-
-    def set(self, key: str, html: str) -> None:
-        self._redis.set(self._prefix + key, html.encode(), ex=TTL)
-
 
 def init_fragments(app) -> None:
     enabled = app.config["REDIS_URL"] and app.config["FRAGMENT_CACHE"]
-    app.extensions["fragments"] = FragmentStore(app.config["REDIS_URL"], app.config["REDIS_KEY_PREFIX"] + "fragment:") if enabled else None
+    prefix = app.config["REDIS_KEY_PREFIX"] + "fragment:"
+    app.extensions["fragments"] = FragmentStore(app.config["REDIS_URL"], prefix) if enabled else None
 
 
 def _store() -> FragmentStore | None:
     return current_app.extensions.get("fragments") if has_app_context() else None
 
 
-def render_page(template: str, key: tuple, scopes: tuple[str, ...], content: Callable[[], dict], **page) -> str:
+def render_page(template: str, owner: tuple, scopes: tuple[str, ...], content: Callable[[], dict], **page) -> str:
     """``render_template(template, **page, **content())``, with the content block cached.
 
-    ``content`` builds what only the content block uses (the queries): it runs on a miss only.
-    ``page`` is what the rest of the page uses (the title and scripts blocks). ``key`` holds what
-    the content depends on besides the data of ``scopes`` and the request's arguments, such as the
-    organisation whose inbox it is: whoever may see the page and has the same key sees the same content.
-    The CSRF token of forms in the content is stored as a placeholder and filled in per session.
+    ``content`` loads what the content block shows, and runs on a miss only: the view must not load
+    it before (it would predate the generations). ``page`` is what the rest of the page uses (the
+    title and scripts blocks). ``owner`` holds what the content depends on besides the data of
+    ``scopes`` and the request's arguments, such as the organisation whose inbox it is: whoever may
+    see the page and has the same owner sees the same content. The CSRF token of forms in the content
+    is stored as a placeholder and filled in per session.
     """
     store = _store()
     if store is not None and request.method == "GET":
         try:
-            html = _cached_content(store, template, (SETTINGS, *scopes), key, lambda: page | content())
+            html = _cached_content(store, template, owner, (SETTINGS, *scopes), lambda: page | content())
             return render_template(template, content_html=Markup(html), **page)
         except RedisError:
             current_app.logger.warning("page cache unavailable, rendering in full", exc_info=True)
     return render_template(template, **(page | content()))
 
 
-def _cached_content(store: FragmentStore, template: str, scopes: tuple[str, ...], key: tuple,
+def _cached_content(store: FragmentStore, template: str, owner: tuple, scopes: tuple[str, ...],
                     context: Callable[[], dict]) -> str:
-    fingerprint = repr((template, key, sorted(request.args.items(multi=True)), to_local(utcnow()).date(),
-                        store.generations(scopes)))
-    cache_key = hashlib.sha256(fingerprint.encode()).hexdigest()
+    entry = hashlib.sha256(repr((template, owner)).encode()).hexdigest()
+    variant = hashlib.sha256(repr(sorted(request.args.items(multi=True))).encode()).hexdigest()
     token = generate_csrf()
-    html = store.get(cache_key)
+    label, html = store.lookup(entry, variant, scopes)
     if html is not None:
         return html.replace(_TOKEN_PLACEHOLDER, token)
+    db.session.expire_all()  # whatever the request loaded before reading the generations is reloaded
     html = render_template(template, render_content_only=True, **context())
-    store.set(cache_key, html.replace(token, _TOKEN_PLACEHOLDER))
+    store.store(entry, variant, label, html.replace(token, _TOKEN_PLACEHOLDER))
     return html
 
 
@@ -129,10 +149,10 @@ def scopes_of(session: Session, instance) -> set[str]:
         if application_id is None:
             return {LISTS} if type(instance).__module__ in _LIST_MODULES else {SETTINGS}
         application = session.identity_map.get(identity_key(Application, application_id))
-        if application is None:
-            return {application_scope(application_id), LISTS}
+        if application is None:  # whose it is would take a query: make every page stale
+            return {SETTINGS}
     statuses = {application.status, *inspect(application).attrs.status.history.deleted}
-    scopes = {application_scope(application.id)}
+    scopes = {enterprise_scope(application.enterprise_id)}
     if statuses != {ApplicationStatus.DRAFT}:
         scopes.add(LISTS)
     return scopes
@@ -159,6 +179,8 @@ def _collect_statement(orm_execute_state) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bump_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: the transaction goes on
+        return
     scopes = session.info.pop("fragment_scopes", None)
     store = _store()
     if scopes and store is not None:

@@ -98,6 +98,20 @@ def test_a_submitted_application_is_read_only(setup):
         services.submit_application(application, user)
 
 
+def test_a_save_from_a_copy_loaded_before_the_submission_is_refused(setup):
+    """Another tab submitted after this request loaded the application: the save reads the row again, locked."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    campaign, recommender, user = setup
+    application = complete_application(user, campaign, recommender)
+    services.submit_application(application, user)
+    db.session.flush()
+    set_committed_value(application, "status", ApplicationStatus.DRAFT)  # what this request saw
+    with pytest.raises(RuleViolation, match="不能修改"):
+        services.save_fields(application, user, {"city": "天津市"}, None)
+    assert application.city != "天津市"
+
+
 def test_withdraw_returns_to_draft_while_the_recommender_has_not_acted(setup):
     campaign, recommender, user = setup
     application = complete_application(user, campaign, recommender)

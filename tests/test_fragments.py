@@ -124,30 +124,61 @@ def test_scopes_of_each_change(app, world):
         draft = session.get(Application, world["draft"])
         waiting = session.get(Application, world["waiting"])
         answer = session.scalar(select(SelfCheckAnswer).where(SelfCheckAnswer.application_id == draft.id).limit(1))
-        assert fragments.scopes_of(session, draft) == {f"application:{draft.id}"}
-        assert fragments.scopes_of(session, answer) == {f"application:{draft.id}"}  # a draft's part: lists unaffected
-        assert fragments.scopes_of(session, waiting) == {f"application:{waiting.id}", "lists"}
+        drafting, waiting_enterprise = f"enterprise:{draft.enterprise_id}", f"enterprise:{waiting.enterprise_id}"
+        assert fragments.scopes_of(session, draft) == {drafting}
+        assert fragments.scopes_of(session, answer) == {drafting}  # a draft's part: the lists are unaffected
+        assert fragments.scopes_of(session, waiting) == {waiting_enterprise, "lists"}
         draft.status = ApplicationStatus.SUBMITTED
-        assert fragments.scopes_of(session, draft) == {f"application:{draft.id}", "lists"}  # it enters an inbox
+        assert fragments.scopes_of(session, draft) == {drafting, "lists"}  # it enters an inbox
         assert fragments.scopes_of(session, session.get(Campaign, world["campaign"])) == {"settings"}
         assert fragments.scopes_of(session, Notification(user_id=1, message="x")) == set()
         session.rollback()
+        session.expunge_all()
+        orphan = session.scalar(select(SelfCheckAnswer).limit(1))  # its application is not loaded
+        assert fragments.scopes_of(session, orphan) == {"settings"}
+
+
+def _generations(app, *scopes: str) -> list[str]:
+    return app.extensions["fragments"].lookup("none", "none", scopes)[0].split(",")
 
 
 def test_a_draft_save_leaves_the_lists_cached_and_a_bulk_update_does_not(app, world):
-    store = app.extensions["fragments"]
     with app.app_context():
-        before = store.generations(("settings", "lists", f"application:{world['draft']}"))
         draft = db.session.get(Application, world["draft"])
+        scopes = ("settings", "lists", f"enterprise:{draft.enterprise_id}")
+        before = _generations(app, *scopes)
         user = db.session.scalar(select(User).where(User.username == world["drafting"]))
         application_services.save_fields(draft, user, {"main_products": "草稿修改"}, None)
         db.session.commit()
-        after_draft = store.generations(("settings", "lists", f"application:{world['draft']}"))
+        after_draft = _generations(app, *scopes)
         db.session.execute(update(Campaign).values(quota_large=6))
         db.session.commit()
-        after_bulk = store.generations(("settings", "lists", f"application:{world['draft']}"))
+        after_bulk = _generations(app, *scopes)
     assert after_draft[:2] == before[:2] and after_draft[2] != before[2]
     assert after_bulk[0] != after_draft[0]
+
+
+def test_generations_move_when_the_transaction_commits_not_when_a_savepoint_ends(app, world):
+    with app.app_context():
+        before = _generations(app, "settings")
+        db.session.get(Campaign, world["campaign"]).quota_large = 7
+        db.session.flush()
+        with db.session.begin_nested():
+            pass
+        assert _generations(app, "settings") == before
+        db.session.commit()
+        assert _generations(app, "settings") != before
+
+
+def test_what_one_user_can_make_the_cache_hold_is_bounded(app, world, monkeypatch, redis_url):
+    import redis
+
+    monkeypatch.setattr(fragments, "VARIANTS", 3)
+    reviewer = _logged_in(app, "reviewer")
+    for number in range(5):
+        assert reviewer.get(f"/review/candidates?q=x{number}").status_code == 200
+    hashes = list(redis.Redis.from_url(redis_url).scan_iter(app.config["REDIS_KEY_PREFIX"] + "fragment:[0-9a-f]*"))
+    assert len(hashes) == 1 and redis.Redis.from_url(redis_url).hlen(hashes[0]) <= 3
 
 
 def test_a_redis_outage_renders_the_page_in_full(app, world, monkeypatch):
@@ -156,6 +187,6 @@ def test_a_redis_outage_renders_the_page_in_full(app, world, monkeypatch):
     def unavailable(*args):
         raise RedisError("down")
 
-    monkeypatch.setattr(fragments.FragmentStore, "generations", unavailable)
+    monkeypatch.setattr(fragments.FragmentStore, "lookup", unavailable)
     reviewer = _logged_in(app, "reviewer")
     assert "共 2 家" in reviewer.get("/review/candidates").get_data(as_text=True)

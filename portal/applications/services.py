@@ -45,6 +45,8 @@ def _ensure_window_open(campaign: Campaign) -> None:
 
 
 def _ensure_editable(application: Application, expected_version: int | None = None) -> None:
+    """Lock the row and check it is editable: a save racing a submission in another tab must not land."""
+    lock_application(application.id)
     if not application.is_editable:
         raise RuleViolation(f"申报书当前状态为“{application.status.label}”，不能修改。")
     _ensure_window_open(application.campaign)

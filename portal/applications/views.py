@@ -75,10 +75,11 @@ def _render_section(template: str, application: Application, key: str, status: i
     return render_template(template, **_section_content(application, key, **context)), status
 
 
-def _loaded_form(form_class, application: Application):
+def _loaded_section(form_class, key: str) -> dict:
+    application = _require_application()
     form = form_class(obj=application)
     form.version.data = application.version
-    return form
+    return _section_content(application, key, form=form)
 
 
 @bp.get("/")
@@ -118,12 +119,12 @@ def _next_section(key: str) -> str:
 def edit_section(key: str):
     """A section made of plain fields. A draft saves what is valid and keeps every typed value."""
     form_class = FIELD_SECTIONS.get(key) or abort(404)
-    application = _require_application()
     if request.method == "GET":
-        return fragments.render_page(
-            "applications/section.html", (application.id, key), (fragments.application_scope(application.id),),
-            lambda: _section_content(application, key, form=_loaded_form(form_class, application)),
-            section_title=SECTION_TITLES[key])
+        enterprise_id = current_user.enterprise_id
+        return fragments.render_page("applications/section.html", (enterprise_id, key),
+                                     (fragments.enterprise_scope(enterprise_id),),
+                                     lambda: _loaded_section(form_class, key), section_title=SECTION_TITLES[key])
+    application = _require_application()
 
     form = form_class()
     valid = form.validate()

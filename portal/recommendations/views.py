@@ -8,7 +8,7 @@ from sqlalchemy import select
 from forms.recommendations import ActionForm, ReorderForm, ReturnForm, SubmissionForm
 from portal import fragments
 from portal.accounts.models import Role
-from portal.admin.models import Campaign, current_campaign
+from portal.admin.models import current_campaign
 from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
@@ -45,12 +45,12 @@ def get_addressed_application_or_404(application_id: int) -> Application:
 @bp.get("/")
 def inbox():
     """The applications addressed to this recommender in the current campaign."""
+    return fragments.render_page("recommendations/inbox.html", (current_user.organisation_id,), (fragments.LISTS,),
+                                 _inbox_content)
+
+
+def _inbox_content() -> dict:
     campaign = current_campaign()
-    return fragments.render_page("recommendations/inbox.html", (current_user.organisation_id, campaign and campaign.id),
-                                 (fragments.LISTS,), lambda: _inbox_content(campaign))
-
-
-def _inbox_content(campaign: Campaign | None) -> dict:
     if campaign is None:
         return dict(campaign=None, rows=[], total=0)
     filters = {name: request.args.get(name, "") for name in FILTERS}

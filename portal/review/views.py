@@ -95,12 +95,11 @@ def dashboard():
 @bp.get("/candidates")
 def candidates():
     """Every recommended candidate, with filters, search, sorting and paging."""
+    return fragments.render_page("review/candidates.html", (), (fragments.LISTS,), _candidates_content)
+
+
+def _candidates_content() -> dict:
     campaign = _campaign()
-    return fragments.render_page("review/candidates.html", (campaign.id,), (fragments.LISTS,),
-                                 lambda: _candidates_content(campaign))
-
-
-def _candidates_content(campaign: Campaign) -> dict:
     filters = {name: request.args.get(name, "") for name in CANDIDATE_FILTERS}
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = candidates_page(campaign, filters, page, date.today())
