@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: bash scripts/test.sh
 # On SQLite always (browser tests included, in /usr/bin/chromium); on PostgreSQL as well when
-# TEST_DATABASE_URL is set, e.g. postgresql://postgres@127.0.0.1:5432/test, and with the page cache
-# in Redis as in production when TEST_REDIS_URL is set too (e.g. redis://127.0.0.1:6379/14).
+# TEST_DATABASE_URL is set, e.g. postgresql://postgres@127.0.0.1:5432/test, with the page cache in
+# Redis as in production when TEST_REDIS_URL is set too (e.g. redis://127.0.0.1:6379/14); then the
+# browser journeys again with the page cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -12,4 +13,8 @@ env -u TEST_DATABASE_URL -u TEST_REDIS_URL .venv/bin/python -m pytest "$@"
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   echo "== tests on PostgreSQL ($TEST_DATABASE_URL), page cache ${TEST_REDIS_URL:-off} =="
   .venv/bin/python -m pytest -m "not e2e" "$@"
+fi
+if [ -n "${TEST_REDIS_URL:-}" ]; then
+  echo "== browser journeys with the page cache ($TEST_REDIS_URL) =="
+  .venv/bin/python -m pytest -m e2e "$@"
 fi

@@ -5,6 +5,7 @@ of each main step. CSRF stays enabled: the browser must post the tokens the page
 """
 import os
 import threading
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -60,6 +61,9 @@ def app(tmp_path_factory):
             "UPLOAD_FOLDER": str(root / "uploads"),
             "SECRET_KEY": "e2e",
             "TESTING": True,
+            # The page cache too when TEST_REDIS_URL is set (see tests/conftest.py).
+            "REDIS_URL": os.environ.get("TEST_REDIS_URL"),
+            "REDIS_KEY_PREFIX": f"e2e:{uuid.uuid4().hex}:",
         })
         assert app.config.get("WTF_CSRF_ENABLED", True), "e2e tests must run with CSRF protection on"
         with app.app_context():
