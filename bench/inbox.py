@@ -17,7 +17,7 @@ from sqlalchemy import event
 
 from bench.seed import PASSWORD, analyse_tables, make_campaign, make_recommender_login, make_recommenders, seed_applications
 from portal import create_app
-from portal.extensions import db
+from portal.core.extensions import db
 
 
 def build_app(scratch: Path):

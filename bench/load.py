@@ -72,7 +72,7 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
     from portal.accounts.models import Role, User
     from portal.accounts.services import create_staff_user
     from portal.applications.models import Application, ApplicationStatus
-    from portal.extensions import db
+    from portal.core.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench" * 8,
                       "UPLOAD_FOLDER": str(scratch / "uploads")})

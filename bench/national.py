@@ -36,12 +36,12 @@ from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.exports import national_workbook
 from portal.exports.spreadsheets import WORKBOOK_OPTIONS
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.reference import PROVINCES
 from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertOpinion, ExpertProfile, Score
 from portal.review.services import rubric
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 RECOMMENDERS = 80
 EXPERTS = 60

@@ -19,11 +19,11 @@ from portal.applications.models import (
     SelfCheckAnswer,
 )
 from portal.applications.rules import Scale
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import StoredFile
 from portal.reference import INDUSTRIES, PROVINCES
 from portal.selfcheck import SELF_CHECK_CODES
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 BATCH = 1000
 PASSWORD = "bench2026"

@@ -3,8 +3,8 @@ import os
 
 from flask import Flask
 
-from portal.config import build_config
-from portal.extensions import csrf, db, login_manager, migrate
+from portal.core.config import build_config
+from portal.core.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
 
-    from portal import commands, navigation, pages, security
+    from portal.core import commands, navigation, pages, security
 
     security.register_security(app)
     navigation.register_navigation(app)
@@ -36,16 +36,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_extensions(app: Flask) -> None:
     from portal.accounts.throttle import init_throttle
-    from portal.database import make_sqlite_transactions_serial
-    from portal.fragments import init_fragments
+    from portal.core.database import make_sqlite_transactions_serial
+    from portal.core.page_cache import init_page_cache
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.template_folder), "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     init_throttle(app)
-    init_fragments(app)
-    import portal.auth  # noqa: F401  (registers the user loader)
+    init_page_cache(app)
+    import portal.core.auth  # noqa: F401  (registers the user loader)
     import portal.models  # noqa: F401  (every table, for Alembic and create_all)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -59,7 +59,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.applications.views import bp as applications_bp
     from portal.applications.views import files_bp
     from portal.notifications.views import bp as notifications_bp
-    from portal.pages import bp as main_bp
+    from portal.core.pages import bp as main_bp
     from portal.recommendations.views import bp as recommendations_bp
     from portal.review.expert_views import bp as experts_bp
     from portal.review.unit_views import bp as rereview_unit_bp

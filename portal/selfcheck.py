@@ -4,7 +4,7 @@ Forms, pages, the print view and the exports all read this one list.
 """
 from dataclasses import dataclass
 
-from portal.models_base import LabelledEnum
+from portal.core.models_base import LabelledEnum
 
 
 class SelfCheckAnswerValue(LabelledEnum):

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from portal import create_app
-from portal.config import normalise_database_url
-from portal.extensions import db
+from portal.core.config import normalise_database_url
+from portal.core.extensions import db
 from tests.factories import PASSWORD
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")

@@ -12,10 +12,10 @@ from portal.accounts.uscc import uscc_check_character
 from portal.admin.models import Campaign
 from portal.applications import services
 from portal.applications.models import AttachmentKind, CertificationKind, CertificationStatus
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import store_upload
 from portal.selfcheck import SELF_CHECK_CODES
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 PASSWORD = "secret123"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

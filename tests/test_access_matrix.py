@@ -9,7 +9,7 @@ the domain tests (by guessing ids).
 import pytest
 
 from portal.accounts.models import Role
-from portal.extensions import db
+from portal.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_campaign, make_enterprise_user, make_recommender, make_staff
 

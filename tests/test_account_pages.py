@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.audit import AuditEntry
-from portal.extensions import db
+from portal.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_enterprise_user, make_recommender, make_staff, valid_uscc
 

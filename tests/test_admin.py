@@ -11,11 +11,11 @@ from portal.accounts.models import PasswordToken, Role, User
 from portal.accounts.tokens import issue_password_link, set_password_with_token
 from portal.admin import services
 from portal.admin.models import Campaign
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.review.services import rubric
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import make_campaign, make_recommender, make_staff
 

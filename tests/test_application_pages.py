@@ -7,10 +7,10 @@ from sqlalchemy import select
 from portal.accounts.models import Enterprise, Organisation, OrganisationKind, User
 from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import StoredFile
 from portal.recommendations.models import Recommendation
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import (
     PDF_BYTES,

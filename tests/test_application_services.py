@@ -9,9 +9,9 @@ from portal.applications import services
 from portal.applications.models import Application, ApplicationStatus, ApplicationVersion
 from portal.applications.rules import Scale
 from portal.audit import AuditEntry
-from portal.errors import RuleViolation, StaleEdit
-from portal.extensions import db
-from portal.timeutil import utcnow
+from portal.core.errors import RuleViolation, StaleEdit
+from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender
 
 pytestmark = pytest.mark.usefixtures("ctx")

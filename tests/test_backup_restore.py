@@ -13,7 +13,7 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from portal.extensions import db
+from portal.core.extensions import db
 from tests.conftest import POSTGRES_URL
 from tests.factories import make_campaign, make_recommender, submitted_application
 

@@ -3,7 +3,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from portal import create_app
-from portal.extensions import db
+from portal.core.extensions import db
 
 
 def _check(app, **env):

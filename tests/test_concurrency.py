@@ -7,8 +7,8 @@ from portal.accounts.models import User
 from portal.admin.models import Campaign
 from portal.applications import services
 from portal.applications.models import Application, ApplicationVersion, StatusEvent
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender
 
 RACERS = 8

@@ -3,8 +3,8 @@ from sqlalchemy import func, select
 
 from portal.admin.models import current_campaign
 from portal.applications.models import Application, ApplicationStatus, ApplicationVersion
-from portal.demo import load_demo
-from portal.extensions import db
+from portal.core.demo import load_demo
+from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.review.models import Assignment, ExpertProfile, ReReview
 

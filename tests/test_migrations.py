@@ -4,7 +4,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from portal.extensions import db
+from portal.core.extensions import db
 
 
 def test_migrations_match_the_models(make_app):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.accounts.models import OrganisationKind, Role
 from portal.applications.models import Application, ApplicationStatus
 from portal.exports.national_workbook import COMPLIANCE_LABEL, PUBLISHED_LIST_TITLE, write_national_workbook
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import store_upload
 from portal.recommendations.services import accept_application, add_to_ranking, submit_recommendation
 from portal.review import services as review
@@ -20,7 +20,7 @@ from portal.review.models import DecisionOutcome, ExpertOpinion
 from portal.review.services import CANDIDATE_STATUSES
 from portal.review.statistics import compliance_rate, counts_by, self_check_compliance
 from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
-from portal.timeutil import to_local
+from portal.core.timeutil import to_local
 from tests.factories import (
     PASSWORD,
     PNG_BYTES,

@@ -4,11 +4,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.notifications import services
 from portal.notifications.models import Notification, OutboxMessage
 from portal.recommendations.services import return_application
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender, make_staff
 

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role, User
 from portal.applications.models import Application
 from portal.applications.rules import Scale
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.recommendations import services
 from portal.recommendations.models import RankingEntry
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import accepted_application, make_campaign, make_recommender, make_staff
 

@@ -16,13 +16,13 @@ from portal.applications import services as application_services
 from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.files import store_upload
 from portal.recommendations import services
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.selfcheck import SELF_CHECK_ITEMS
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import (
     PNG_BYTES,

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.applications.models import Application, ApplicationStatus
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.recommendations import services
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import make_campaign, make_recommender, make_staff, submitted_application
 

@@ -8,12 +8,12 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.admin.models import Campaign
 from portal.applications.models import Application, CertificationKind, CertificationStatus
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.review import rereview, services
 from portal.review.models import DecisionOutcome, ReReview, ReReviewOutcome
 from portal.selfcheck import SELF_CHECK_CODES
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import PDF_BYTES, make_campaign, make_recommender, make_staff, submitted_list
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.review import services
 from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ExpertProfile
 from portal.review.scoring import summarise, weighted_total

@@ -1,6 +1,6 @@
 """Hardening: security headers on every response, cookies, uploads never rendered as HTML."""
 from portal.accounts.models import Role
-from portal.extensions import db
+from portal.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_staff
 

@@ -6,9 +6,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.extensions import db
-from portal.models_base import LabelledEnum, enum_column
-from portal.timeutil import utcnow
+from portal.core.extensions import db
+from portal.core.models_base import LabelledEnum, enum_column
+from portal.core.timeutil import utcnow
 
 
 class Role(LabelledEnum):

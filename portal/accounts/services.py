@@ -7,9 +7,9 @@ from portal.accounts.models import Enterprise, Organisation, Role, User
 from portal.accounts.throttle import login_throttle
 from portal.accounts.uscc import normalise_uscc
 from portal.audit import record_audit
-from portal.errors import RuleViolation
-from portal.extensions import db
-from portal.timeutil import utcnow
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from portal.accounts.models import PasswordToken, User
 from portal.accounts.services import password_problem
 from portal.audit import record_audit
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.notifications.services import notify_by_email, portal_url
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(days=1)}
 PURPOSE_LABEL = {"invite": "账号开通", "reset": "重设密码"}

@@ -6,9 +6,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.accounts import ChangePasswordForm, LoginForm, RegistrationForm, SetPasswordForm
 from portal.accounts import services, tokens
-from portal.auth import role_home_endpoint
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.auth import role_home_endpoint
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 

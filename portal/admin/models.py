@@ -5,8 +5,8 @@ from sqlalchemy import CheckConstraint, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.applications.rules import Scale
-from portal.extensions import db
-from portal.timeutil import utcnow
+from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 
 
 class Campaign(db.Model):

@@ -9,8 +9,8 @@ from portal.accounts.services import create_staff_user
 from portal.accounts.tokens import issue_password_link
 from portal.admin.models import Campaign
 from portal.audit import record_audit
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.review.models import Criterion
 
 CAMPAIGN_FIELDS = ("name", "year", "opens_at", "closes_at", "recommend_deadline", "quota_large", "quota_sme",

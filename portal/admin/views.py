@@ -12,13 +12,13 @@ from portal.accounts.tokens import issue_password_link
 from portal.admin import services
 from portal.admin.models import Campaign
 from portal.audit import AuditEntry
-from portal.auth import require_role
-from portal.errors import RuleViolation
+from portal.core.auth import require_role
+from portal.core.errors import RuleViolation
 from portal.exports.spreadsheets import TableFormats, new_workbook, send_workbook, write_table
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.notifications.models import OutboxMessage
-from portal.timeutil import from_local, to_local
-from portal.web import apply_change
+from portal.core.timeutil import from_local, to_local
+from portal.core.transactions import apply_change
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from portal.accounts.models import Enterprise, Organisation, Role
 from portal.admin.models import Campaign
 from portal.applications.rules import Scale
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import StoredFile
-from portal.models_base import LabelledEnum, enum_column
+from portal.core.models_base import LabelledEnum, enum_column
 from portal.selfcheck import SelfCheckAnswerValue
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 WORK_SUMMARY_LIMIT = 3000
 BEST_PRACTICES_LIMIT = 3000
@@ -65,7 +65,7 @@ class Application(db.Model):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
     recommender_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     # active_history: a change of status is seen with its old value even when that was not loaded
-    # (portal.fragments decides by it which cached pages a change makes stale).
+    # (portal.core.page_cache decides by it which cached pages a change makes stale).
     status: Mapped[ApplicationStatus] = mapped_column(
         enum_column(ApplicationStatus), default=ApplicationStatus.DRAFT, index=True, active_history=True
     )

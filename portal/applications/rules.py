@@ -1,7 +1,7 @@
 """The notice's rules about applications, each in one function."""
 from decimal import Decimal
 
-from portal.models_base import LabelledEnum
+from portal.core.models_base import LabelledEnum
 
 
 class Scale(LabelledEnum):

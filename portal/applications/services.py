@@ -19,12 +19,12 @@ from portal.applications.models import (
 )
 from portal.applications.rules import derive_scale
 from portal.audit import record_audit
-from portal.errors import RuleViolation, StaleEdit
-from portal.extensions import db
+from portal.core.errors import RuleViolation, StaleEdit
+from portal.core.extensions import db
 from portal.files import StoredFile
 from portal.notifications.services import notify, organisation_users
 from portal.selfcheck import write_answers
-from portal.timeutil import format_local, utcnow
+from portal.core.timeutil import format_local, utcnow
 
 
 class IncompleteApplication(RuleViolation):

@@ -15,19 +15,19 @@ from forms.applications import (
     typed_self_check,
 )
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
-from portal import fragments
+from portal.core import page_cache
 from portal.admin.models import current_campaign, current_campaign_id
 from portal.applications import services
 from portal.applications.completeness import SECTION_TITLES, SECTIONS, missing_fields, section_states
 from portal.applications.models import Application, ApplicationStatus, Attachment, AttachmentKind, Certification
-from portal.auth import require_role
-from portal.errors import RuleViolation, StaleEdit
-from portal.extensions import db
+from portal.core.auth import require_role
+from portal.core.errors import RuleViolation, StaleEdit
+from portal.core.extensions import db
 from portal.files import StoredFile, send_stored_file, store_upload_noting_refusal
 from portal.recommendations.models import Recommendation
 from portal.reference import REGIONS
 from portal.selfcheck import SELF_CHECK_CODES, grouped_items
-from portal.web import apply_change
+from portal.core.transactions import apply_change
 
 bp = Blueprint("applications", __name__, url_prefix="/application")
 bp.before_request(require_role(Role.ENTERPRISE))
@@ -121,8 +121,8 @@ def edit_section(key: str):
     form_class = FIELD_SECTIONS.get(key) or abort(404)
     if request.method == "GET":
         enterprise_id = current_user.enterprise_id
-        return fragments.render_page("applications/section.html", (enterprise_id, key),
-                                     (fragments.enterprise_scope(enterprise_id),),
+        return page_cache.render_page("applications/section.html", (enterprise_id, key),
+                                     (page_cache.enterprise_scope(enterprise_id),),
                                      lambda: _loaded_section(form_class, key), section_title=SECTION_TITLES[key])
     application = _require_application()
 

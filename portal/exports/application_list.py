@@ -4,9 +4,9 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.applications.models import Application
 from portal.exports.spreadsheets import TableFormats, new_workbook, write_table
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.selfcheck import SELF_CHECK_ITEMS
-from portal.timeutil import to_local
+from portal.core.timeutil import to_local
 
 KEY_COLUMNS = [
     ("序号", 6), ("申报单位名称", 30), ("统一社会信用代码", 21), ("企业规模", 9), ("所处行业", 16), ("所在省份", 10),

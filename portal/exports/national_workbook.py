@@ -22,7 +22,7 @@ from portal.applications.indicators import answer_count, lapsed_certificates, un
 from portal.applications.models import Application, SelfCheckAnswer
 from portal.applications.rules import Scale
 from portal.exports.spreadsheets import TableFormats, new_workbook
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry
 from portal.reference import REGIONS
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
@@ -30,7 +30,7 @@ from portal.review.progress import recommender_progress
 from portal.review.scoring import ScoreSummary, weighted_total
 from portal.review.statistics import counts_by, is_candidate, self_check_compliance
 from portal.selfcheck import SELF_CHECK_ITEMS
-from portal.timeutil import to_local, utcnow
+from portal.core.timeutil import to_local, utcnow
 
 BATCH = 500
 A4 = 9

@@ -11,9 +11,9 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.notifications.models import Notification, OutboxMessage
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 SUBJECT_PREFIX = "【工业计量标杆示范申报平台】"
 
@@ -123,7 +123,7 @@ def remind_deadlines(campaign, days: int) -> int:
     """
     from portal.applications.models import Application, ApplicationStatus
     from portal.recommendations.models import Recommendation
-    from portal.timeutil import format_local
+    from portal.core.timeutil import format_local
 
     now = utcnow()
     reminders: list[tuple[list[User], str, str]] = []

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from forms.recommendations import ActionForm
 from portal.accounts.models import Role
-from portal.auth import require_role
-from portal.extensions import db
+from portal.core.auth import require_role
+from portal.core.extensions import db
 from portal.notifications import services
 from portal.notifications.models import Notification
 

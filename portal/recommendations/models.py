@@ -8,9 +8,9 @@ from portal.accounts.models import Organisation, Role
 from portal.admin.models import Campaign
 from portal.applications.models import Application
 from portal.applications.rules import Scale
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import StoredFile
-from portal.models_base import enum_column
+from portal.core.models_base import enum_column
 
 
 class Recommendation(db.Model):

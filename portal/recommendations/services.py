@@ -9,12 +9,12 @@ from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.audit import record_audit
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.files import StoredFile
 from portal.notifications.services import enterprise_users, notify, reviewers
 from portal.recommendations.models import RankingEntry, Recommendation
-from portal.timeutil import format_local, utcnow
+from portal.core.timeutil import format_local, utcnow
 
 RETURN_REASON_MIN_CHARS = 5
 

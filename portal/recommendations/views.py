@@ -6,27 +6,27 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forms.recommendations import ActionForm, ReorderForm, ReturnForm, SubmissionForm
-from portal import fragments
+from portal.core import page_cache
 from portal.accounts.models import Role
 from portal.admin.models import current_campaign
 from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.applications.services import lock_application
-from portal.auth import require_role
-from portal.errors import RuleViolation
+from portal.core.auth import require_role
+from portal.core.errors import RuleViolation
 from portal.exports.application_list import write_application_list
 from portal.exports.recommendation_sheet import summary_rows, write_summary_sheet
 from portal.exports.spreadsheets import send_workbook
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import store_upload_noting_refusal
 from portal.recommendations import services
 from portal.recommendations.inbox import PAGE_SIZE, inbox_filter, inbox_page
 from portal.recommendations.models import Recommendation
 from portal.reference import INDUSTRIES, REGIONS
 from portal.selfcheck import grouped_items
-from portal.timeutil import utcnow
-from portal.web import apply_change
+from portal.core.timeutil import utcnow
+from portal.core.transactions import apply_change
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommender")
 bp.before_request(require_role(Role.RECOMMENDER))
@@ -45,7 +45,7 @@ def get_addressed_application_or_404(application_id: int) -> Application:
 @bp.get("/")
 def inbox():
     """The applications addressed to this recommender in the current campaign."""
-    return fragments.render_page("recommendations/inbox.html", (current_user.organisation_id,), (fragments.LISTS,),
+    return page_cache.render_page("recommendations/inbox.html", (current_user.organisation_id,), (page_cache.LISTS,),
                                  _inbox_content)
 
 

@@ -14,7 +14,7 @@ from portal.admin.models import Campaign
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application
 from portal.applications.rules import Scale
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, Score
 from portal.review.scoring import TWO_PLACES

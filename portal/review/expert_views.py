@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from forms.review import score_form_class
 from portal.accounts.models import Role
-from portal.auth import require_role
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.auth import require_role
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.review import services
 from portal.review.models import Assignment, ExpertOpinion, ExpertProfile
 from portal.selfcheck import grouped_items

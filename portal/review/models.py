@@ -8,11 +8,11 @@ from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 from portal.accounts.models import User
 from portal.admin.models import Campaign
 from portal.applications.models import Application, CertificateFields
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import StoredFile
-from portal.models_base import LabelledEnum, enum_column
+from portal.core.models_base import LabelledEnum, enum_column
 from portal.selfcheck import SelfCheckAnswerValue
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 
 class Criterion(db.Model):

@@ -8,7 +8,7 @@ from portal.accounts.models import RECOMMENDER_KINDS, Organisation
 from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry, Recommendation
 
 

@@ -11,14 +11,14 @@ from portal.accounts.models import User
 from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.files import StoredFile
 from portal.notifications.services import enterprise_users, notify
 from portal.review.models import ReReview, ReReviewAnswer, ReReviewCertificate, ReReviewOutcome, ReReviewRound
 from portal.review.services import REASON_MIN_CHARS
 from portal.selfcheck import SELF_CHECK_CODES, write_answers
-from portal.timeutil import format_local, utcnow
+from portal.core.timeutil import format_local, utcnow
 
 CERTIFICATE_COLUMNS = ("kind", "kind_other", "number", "issuer", "issued_on", "expires_on", "status",
                        "certificate_file_id", "audit_report_file_id")

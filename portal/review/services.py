@@ -13,8 +13,8 @@ from portal.accounts.services import create_staff_user
 from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 from portal.files import StoredFile
 from portal.notifications.services import enterprise_users, notify
 from portal.review.models import (
@@ -28,7 +28,7 @@ from portal.review.models import (
     Score,
     SiteVisit,
 )
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 CANDIDATE_STATUSES = (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW,
                       ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED)

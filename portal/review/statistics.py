@@ -10,8 +10,8 @@ from sqlalchemy import case, func, select
 from portal.accounts.models import Organisation
 from portal.admin.models import Campaign
 from portal.applications.models import Application, SelfCheckAnswer
-from portal.extensions import db
-from portal.models_base import LabelledEnum
+from portal.core.extensions import db
+from portal.core.models_base import LabelledEnum
 from portal.review.services import CANDIDATE_STATUSES
 from portal.selfcheck import SELF_CHECK_ITEMS, SelfCheckAnswerValue, SelfCheckItem
 

@@ -5,14 +5,14 @@ from flask_login import current_user
 from forms.applications import CertificationForm, typed_self_check
 from forms.recommendations import ActionForm
 from portal.accounts.models import Role
-from portal.auth import require_role
-from portal.extensions import db
+from portal.core.auth import require_role
+from portal.core.extensions import db
 from portal.files import store_upload_noting_refusal
 from portal.review import rereview
 from portal.review.models import ReReviewCertificate
 from portal.selfcheck import grouped_items
-from portal.timeutil import utcnow
-from portal.web import apply_change
+from portal.core.timeutil import utcnow
+from portal.core.transactions import apply_change
 
 bp = Blueprint("rereview_unit", __name__, url_prefix="/rereview")
 bp.before_request(require_role(Role.ENTERPRISE))

@@ -18,16 +18,16 @@ from forms.review import (
     RubricForm,
     SiteVisitForm,
 )
-from portal import fragments
+from portal.core import page_cache
 from portal.accounts.models import Organisation, Role, User
 from portal.admin.models import Campaign, current_campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.audit import AuditEntry
-from portal.auth import require_role
+from portal.core.auth import require_role
 from portal.exports.national_workbook import write_national_workbook
 from portal.exports.spreadsheets import send_workbook
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import store_upload_noting_refusal
 from portal.recommendations import services as recommendation_services
 from portal.recommendations.models import RankingEntry
@@ -47,8 +47,8 @@ from portal.review.models import (
 from portal.review.progress import recommender_progress
 from portal.review.scoring import summarise
 from portal.selfcheck import SELF_CHECK_ITEMS, grouped_items
-from portal.timeutil import from_local, utcnow
-from portal.web import apply_change
+from portal.core.timeutil import from_local, utcnow
+from portal.core.transactions import apply_change
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 bp.before_request(require_role(Role.REVIEWER, Role.ADMIN))
@@ -95,7 +95,7 @@ def dashboard():
 @bp.get("/candidates")
 def candidates():
     """Every recommended candidate, with filters, search, sorting and paging."""
-    return fragments.render_page("review/candidates.html", (), (fragments.LISTS,), _candidates_content)
+    return page_cache.render_page("review/candidates.html", (), (page_cache.LISTS,), _candidates_content)
 
 
 def _candidates_content() -> dict:

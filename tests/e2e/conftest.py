@@ -34,7 +34,7 @@ def _seed(db):
     """An open campaign and two recommenders to choose from."""
     from portal.accounts.models import Organisation, OrganisationKind
     from portal.admin.models import Campaign
-    from portal.timeutil import utcnow
+    from portal.core.timeutil import utcnow
 
     now = utcnow()
     db.session.add(Campaign(
@@ -54,7 +54,7 @@ def app(tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("INSTANCE_PATH", str(root / "instance"))  # read by create_app
         from portal import create_app
-        from portal.extensions import db
+        from portal.core.extensions import db
 
         app = create_app({
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'portal.sqlite'}",

@@ -22,7 +22,7 @@ def shanghai(app):
     """Three large enterprises that submitted to the Shanghai bureau; returns their logins by name."""
     from portal.accounts.models import Role
     from portal.admin.models import current_campaign
-    from portal.extensions import db
+    from portal.core.extensions import db
     from tests.factories import make_recommender, make_staff, submitted_application
 
     with app.app_context():

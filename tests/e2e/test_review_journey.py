@@ -23,9 +23,9 @@ def review_campaign(app):
 
     from portal.accounts.models import Role
     from portal.admin.models import Campaign
-    from portal.extensions import db
+    from portal.core.extensions import db
     from portal.review import services
-    from portal.timeutil import utcnow
+    from portal.core.timeutil import utcnow
     from tests.factories import make_recommender, make_staff, submitted_list
 
     with app.app_context():

@@ -35,7 +35,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from portal.extensions import db
+from portal.core.extensions import db
 
 TTL = 60
 VARIANTS = 50
@@ -85,7 +85,7 @@ class FragmentStore:
         pipe.execute()
 
 
-def init_fragments(app) -> None:
+def init_page_cache(app) -> None:
     enabled = app.config["REDIS_URL"] and app.config["FRAGMENT_CACHE"]
     prefix = app.config["REDIS_KEY_PREFIX"] + "fragment:"
     app.extensions["fragments"] = FragmentStore(app.config["REDIS_URL"], prefix) if enabled else None

@@ -5,8 +5,8 @@ from flask_wtf.csrf import CSRFError
 
 from portal.accounts.models import Role
 from portal.admin.models import current_campaign
-from portal.auth import role_home_endpoint
-from portal.timeutil import format_local, utcnow
+from portal.core.auth import role_home_endpoint
+from portal.core.timeutil import format_local, utcnow
 
 bp = Blueprint("main", __name__)
 

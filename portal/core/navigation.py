@@ -6,10 +6,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.notifications.services import unread_count_column
 from portal.review.rereview import open_review_state_column
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 
 def navigation_facts() -> dict:

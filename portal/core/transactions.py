@@ -1,8 +1,8 @@
 """What thin views share: run one service call and commit once, or roll back and say why."""
 from flask import flash
 
-from portal.errors import RuleViolation
-from portal.extensions import db
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
 
 
 def apply_change(action, success_message: str) -> bool:

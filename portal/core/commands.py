@@ -10,9 +10,9 @@ from portal.accounts.models import Organisation, Role
 from portal.accounts.services import create_staff_user
 from portal.admin.models import Campaign
 from portal.audit import record_audit
-from portal.errors import RuleViolation
-from portal.extensions import db
-from portal.timeutil import from_local
+from portal.core.errors import RuleViolation
+from portal.core.extensions import db
+from portal.core.timeutil import from_local
 
 LOCAL_TIME = click.DateTime(formats=["%Y-%m-%d %H:%M", "%Y-%m-%d"])
 
@@ -63,7 +63,7 @@ def create_campaign_command(name, year, opens: datetime, closes: datetime, deadl
 @click.command("demo")
 def demo_command():
     """Load a realistic demo campaign and print the demo logins."""
-    from portal.demo import load_demo
+    from portal.core.demo import load_demo
 
     logins = load_demo()
     db.session.commit()
@@ -76,7 +76,7 @@ def demo_command():
 @with_appcontext
 def check_command():
     """Verify the configuration: secret key, database reachable and migrated, uploads writable, Redis."""
-    from portal.checks import run_checks
+    from portal.core.checks import run_checks
 
     checks = run_checks()
     for check in checks:
@@ -119,7 +119,7 @@ def send_mail_command():
 @with_appcontext
 def clear_page_cache_command():
     """Make every cached page stale: after a restore or a change made outside the portal."""
-    from portal.fragments import SETTINGS
+    from portal.core.page_cache import SETTINGS
 
     store = current_app.extensions["fragments"]
     if store is None:

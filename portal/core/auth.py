@@ -3,7 +3,7 @@ from flask import abort
 from flask_login import current_user
 
 from portal.accounts.models import Role, User
-from portal.extensions import db, login_manager
+from portal.core.extensions import db, login_manager
 
 
 @login_manager.user_loader

@@ -41,7 +41,7 @@ def build_config(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL"),
         # Every key the portal writes to Redis starts with it: two portals can share one Redis.
         "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "portal:"),
-        # Busy pages' content is kept in Redis between changes (portal.fragments); needs REDIS_URL.
+        # Busy pages' content is kept in Redis between changes (portal.core.page_cache); needs REDIS_URL.
         "FRAGMENT_CACHE": os.environ.get("FRAGMENT_CACHE", "1") == "1",
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
-from portal.extensions import db
+from portal.core.extensions import db
 
 MIN_SECRET_KEY_LENGTH = 32
 

@@ -1,15 +1,15 @@
-"""The page cache (portal.fragments): busy pages are rendered once per change and never show stale data."""
+"""The page cache (portal.core.page_cache): busy pages are rendered once per change and never show stale data."""
 import re
 
 import pytest
 from sqlalchemy import select, update
 
-from portal import fragments
+from portal.core import page_cache
 from portal.accounts.models import Role, User
 from portal.admin.models import Campaign
 from portal.applications import services as application_services
 from portal.applications.models import Application, ApplicationStatus, SelfCheckAnswer
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.notifications.models import Notification
 from portal.recommendations.services import return_application
 from portal.review import services as review_services
@@ -125,17 +125,17 @@ def test_scopes_of_each_change(app, world):
         waiting = session.get(Application, world["waiting"])
         answer = session.scalar(select(SelfCheckAnswer).where(SelfCheckAnswer.application_id == draft.id).limit(1))
         drafting, waiting_enterprise = f"enterprise:{draft.enterprise_id}", f"enterprise:{waiting.enterprise_id}"
-        assert fragments.scopes_of(session, draft) == {drafting}
-        assert fragments.scopes_of(session, answer) == {drafting}  # a draft's part: the lists are unaffected
-        assert fragments.scopes_of(session, waiting) == {waiting_enterprise, "lists"}
+        assert page_cache.scopes_of(session, draft) == {drafting}
+        assert page_cache.scopes_of(session, answer) == {drafting}  # a draft's part: the lists are unaffected
+        assert page_cache.scopes_of(session, waiting) == {waiting_enterprise, "lists"}
         draft.status = ApplicationStatus.SUBMITTED
-        assert fragments.scopes_of(session, draft) == {drafting, "lists"}  # it enters an inbox
-        assert fragments.scopes_of(session, session.get(Campaign, world["campaign"])) == {"settings"}
-        assert fragments.scopes_of(session, Notification(user_id=1, message="x")) == set()
+        assert page_cache.scopes_of(session, draft) == {drafting, "lists"}  # it enters an inbox
+        assert page_cache.scopes_of(session, session.get(Campaign, world["campaign"])) == {"settings"}
+        assert page_cache.scopes_of(session, Notification(user_id=1, message="x")) == set()
         session.rollback()
         session.expunge_all()
         orphan = session.scalar(select(SelfCheckAnswer).limit(1))  # its application is not loaded
-        assert fragments.scopes_of(session, orphan) == {"settings"}
+        assert page_cache.scopes_of(session, orphan) == {"settings"}
 
 
 def _generations(app, *scopes: str) -> list[str]:
@@ -173,7 +173,7 @@ def test_generations_move_when_the_transaction_commits_not_when_a_savepoint_ends
 def test_what_one_user_can_make_the_cache_hold_is_bounded(app, world, monkeypatch, redis_url):
     import redis
 
-    monkeypatch.setattr(fragments, "VARIANTS", 3)
+    monkeypatch.setattr(page_cache, "VARIANTS", 3)
     reviewer = _logged_in(app, "reviewer")
     for number in range(5):
         assert reviewer.get(f"/review/candidates?q=x{number}").status_code == 200
@@ -187,6 +187,6 @@ def test_a_redis_outage_renders_the_page_in_full(app, world, monkeypatch):
     def unavailable(*args):
         raise RedisError("down")
 
-    monkeypatch.setattr(fragments.FragmentStore, "lookup", unavailable)
+    monkeypatch.setattr(page_cache.FragmentStore, "lookup", unavailable)
     reviewer = _logged_in(app, "reviewer")
     assert "共 2 家" in reviewer.get("/review/candidates").get_data(as_text=True)

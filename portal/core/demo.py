@@ -23,7 +23,7 @@ from portal.applications.models import (
     CertificationStatus,
 )
 from portal.applications.rules import Scale
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.files import store_upload
 from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
@@ -31,7 +31,7 @@ from portal.review import rereview
 from portal.review import services as review_services
 from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ReReview
 from portal.selfcheck import SELF_CHECK_CODES
-from portal.timeutil import utcnow
+from portal.core.timeutil import utcnow
 
 DEMO_PASSWORD = "demo2026"
 DEMO_CAMPAIGN = "2026年度工业计量标杆示范单位申报"

@@ -1,0 +1,1 @@
+"""Infrastructure every domain stands on: configuration, database, requests, pages, security, CLI."""
