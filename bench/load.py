@@ -15,6 +15,7 @@ With ``--writers N``, N more connections keep saving another enterprise's draft 
 day: do the officials' pages stay fast while enterprises write?), and their figures follow each page's.
 Needs wrk (``apt-get install -y wrk``).
 """
+
 import argparse
 import http.client
 import json
@@ -74,25 +75,36 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
     from portal.applications.models import Application, ApplicationStatus
     from portal.core.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench" * 8,
-                      "UPLOAD_FOLDER": str(scratch / "uploads")})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench" * 8, "UPLOAD_FOLDER": str(scratch / "uploads")}
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
         campaign = make_campaign()
         recommenders = make_recommenders(300)
         reviewer = create_staff_user("bench-reviewer", PASSWORD, Role.REVIEWER, "基准主管部门")
-        statuses = [ApplicationStatus.SUBMITTED] * 6 + [ApplicationStatus.ACCEPTED] * 3 + [ApplicationStatus.RECOMMENDED]
+        statuses = (
+            [ApplicationStatus.SUBMITTED] * 6 + [ApplicationStatus.ACCEPTED] * 3 + [ApplicationStatus.RECOMMENDED]
+        )
         seed_applications(campaign, recommenders, 5000, reviewer.id, statuses=statuses)
         create_staff_user("bench-recommender", PASSWORD, Role.RECOMMENDER, "基准推荐单位", recommenders[0])
         # Two enterprises still filling their form, addressed to that recommender: one reads, one saves.
         logins = {"recommender": "bench-recommender", "reviewer": "bench-reviewer"}
-        drafts = db.session.scalars(db.select(Application).where(Application.recommender_id == recommenders[0].id)
-                                    .order_by(Application.id).limit(2))
-        for role, application in zip(("enterprise", "writer"), drafts):
+        drafts = db.session.scalars(
+            db.select(Application)
+            .where(Application.recommender_id == recommenders[0].id)
+            .order_by(Application.id)
+            .limit(2)
+        )
+        for role, application in zip(("enterprise", "writer"), drafts, strict=False):
             application.status = ApplicationStatus.DRAFT
-            user = User(username=f"BENCH{application.enterprise_id:013d}", role=Role.ENTERPRISE, display_name="基准企业",
-                        enterprise_id=application.enterprise_id)
+            user = User(
+                username=f"BENCH{application.enterprise_id:013d}",
+                role=Role.ENTERPRISE,
+                display_name="基准企业",
+                enterprise_id=application.enterprise_id,
+            )
             user.set_password(PASSWORD)
             db.session.add(user)
             logins[role] = user.username
@@ -103,13 +115,34 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
 
 def start_gunicorn(database_url: str, scratch: Path, args: argparse.Namespace) -> subprocess.Popen:
     """gunicorn as in docs/deploy.md, Redis for throttling and the page cache (its keys fresh for this run)."""
-    env = os.environ | {"DATABASE_URL": database_url, "SECRET_KEY": "bench" * 8, "INSTANCE_PATH": str(scratch / "instance"),
-                        "UPLOAD_FOLDER": str(scratch / "uploads"), "REDIS_URL": args.redis_url,
-                        "FRAGMENT_CACHE": "0" if args.no_cache else "1", "REDIS_KEY_PREFIX": f"bench:{time.time()}:"}
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench" * 8,
+        "INSTANCE_PATH": str(scratch / "instance"),
+        "UPLOAD_FOLDER": str(scratch / "uploads"),
+        "REDIS_URL": args.redis_url,
+        "FRAGMENT_CACHE": "0" if args.no_cache else "1",
+        "REDIS_KEY_PREFIX": f"bench:{time.time()}:",
+    }
     workers, threads = args.workers, args.threads
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{PORT}",
-         "--log-level", "warning", "app:app"], env=env, cwd=Path(__file__).parent.parent)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+            "app:app",
+        ],
+        env=env,
+        cwd=Path(__file__).parent.parent,
+    )
     for _ in range(100):
         try:
             _get("/healthz", None)
@@ -133,8 +166,12 @@ def log_in(username: str) -> str:
     cookie = headers["Set-Cookie"].split(";")[0]
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1).decode()
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    connection.request("POST", "/account/login", body=urlencode({"csrf_token": token, "username": username, "password": PASSWORD}),
-                       headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    connection.request(
+        "POST",
+        "/account/login",
+        body=urlencode({"csrf_token": token, "username": username, "password": PASSWORD}),
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     response = connection.getresponse()
     response.read()
     assert response.status == 302, f"login of {username} failed: {response.status}"
@@ -143,13 +180,28 @@ def log_in(username: str) -> str:
 
 def drive(path: str, cookie: str | None, args: argparse.Namespace, script: Path) -> dict:
     """Run wrk on ``path``; requests per second, p50 / p99 in ms and errors (any status other than 200 included)."""
-    return _result(subprocess.run(_wrk(path, cookie, args.clients, args, script), capture_output=True, text=True,
-                                  check=True).stdout)
+    return _result(
+        subprocess.run(
+            _wrk(path, cookie, args.clients, args, script), capture_output=True, text=True, check=True
+        ).stdout
+    )
 
 
 def _wrk(path: str, cookie: str | None, connections: int, args: argparse.Namespace, script: Path) -> list[str]:
-    command = ["wrk", "--threads", str(args.wrk_threads), "--connections", str(connections), "--duration",
-               f"{args.seconds}s", "--timeout", "10s", "--latency", "--script", str(script)]
+    command = [
+        "wrk",
+        "--threads",
+        str(args.wrk_threads),
+        "--connections",
+        str(connections),
+        "--duration",
+        f"{args.seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "--script",
+        str(script),
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     return command + [f"http://127.0.0.1:{PORT}{path}"]
@@ -161,8 +213,18 @@ def start_writers(cookie: str, args: argparse.Namespace, scratch: Path) -> subpr
     assert status == 200, f"{DRAFT_FORM}: {status}"
     cookie = headers.get("Set-Cookie", cookie).split(";")[0]  # the session now holds the form's CSRF secret
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1).decode()
-    form = urlencode({"csrf_token": token, "org_name": "基准起草企业", "province": "北京市", "city": "北京市",
-                      "main_products": "压力变送器", "employees": "1200", "revenue": "50000", "save": ""})
+    form = urlencode(
+        {
+            "csrf_token": token,
+            "org_name": "基准起草企业",
+            "province": "北京市",
+            "city": "北京市",
+            "main_products": "压力变送器",
+            "employees": "1200",
+            "revenue": "50000",
+            "save": "",
+        }
+    )
     script = scratch / "writers.lua"
     script.write_text(WRK_SCRIPT.replace("status ~= 200", "status ~= 302") + WRITER_REQUEST.format(body=form))
     return subprocess.Popen(_wrk(DRAFT_FORM, cookie, args.writers, args, script), stdout=subprocess.PIPE, text=True)
@@ -171,8 +233,13 @@ def start_writers(cookie: str, args: argparse.Namespace, scratch: Path) -> subpr
 def _result(output: str) -> dict:
     result = json.loads(re.search(r"^BENCH (.*)$", output, re.MULTILINE).group(1))
     errors = sum(result[key] for key in ("connect", "read", "write", "timeout", "not_200"))
-    return {"requests": result["requests"], "errors": errors, "rps": result["requests"] / result["duration"] * 1e6,
-            "p50": result["p50"] / 1000, "p99": result["p99"] / 1000}
+    return {
+        "requests": result["requests"],
+        "errors": errors,
+        "rps": result["requests"] / result["duration"] * 1e6,
+        "p50": result["p50"] / 1000,
+        "p99": result["p99"] / 1000,
+    }
 
 
 def main() -> None:
@@ -184,8 +251,9 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--no-cache", action="store_true", help="render every page in full (FRAGMENT_CACHE=0)")
-    parser.add_argument("--writers", type=int, default=0,
-                        help="meanwhile, this many connections keep saving another enterprise's draft")
+    parser.add_argument(
+        "--writers", type=int, default=0, help="meanwhile, this many connections keep saving another enterprise's draft"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install -y wrk")
@@ -200,8 +268,10 @@ def main() -> None:
             cookies = {role: log_in(username) for role, username in logins.items()}
             script = scratch / "bench.lua"
             script.write_text(WRK_SCRIPT)
-            print(f"gunicorn: {args.workers} workers × {args.threads} threads; wrk: {args.clients} connections over "
-                  f"{args.wrk_threads} threads for {args.seconds} s per page; page cache {'off' if args.no_cache else 'on'}")
+            print(
+                f"gunicorn: {args.workers} workers × {args.threads} threads; wrk: {args.clients} connections over "
+                f"{args.wrk_threads} threads for {args.seconds} s per page; page cache {'off' if args.no_cache else 'on'}"
+            )
             print(f"{'page':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
             results = {}
             for name, role, path in PAGES:
@@ -209,14 +279,22 @@ def main() -> None:
                 assert status == 200, f"{path}: {status}"
                 writers = start_writers(cookies["writer"], args, scratch) if args.writers else None
                 result = results[name] = drive(path, cookies.get(role), args, script)
-                print(f"{name:<28} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f} {result['errors']:>7}")
+                print(
+                    f"{name:<28} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p99']:>8.1f} {result['errors']:>7}"
+                )
                 if writers:
                     saved = _result(writers.communicate()[0])
-                    print(f"{'  meanwhile, draft saves':<28} {saved['rps']:>8.0f} {saved['p50']:>8.1f} {saved['p99']:>8.1f} "
-                          f"{saved['errors']:>7}")
+                    print(
+                        f"{'  meanwhile, draft saves':<28} {saved['rps']:>8.0f} {saved['p50']:>8.1f} {saved['p99']:>8.1f} "
+                        f"{saved['errors']:>7}"
+                    )
             floor = results[PAGES[0][0]]["p50"]
-            print(json.dumps({"p50_over_floor": {name: round(r["p50"] / floor, 1) for name, r in results.items()}},
-                             ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"p50_over_floor": {name: round(r["p50"] / floor, 1) for name, r in results.items()}},
+                    ensure_ascii=False,
+                )
+            )
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)

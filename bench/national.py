@@ -10,6 +10,7 @@ same cells (recorded from the export beforehand, so no query and no row building
 memory is measured in a fresh process that only runs the export: tracemalloc's peak, and the
 growth of the process's maximum resident set.
 """
+
 import argparse
 import json
 import os
@@ -34,14 +35,14 @@ from portal.accounts.models import RECOMMENDER_KINDS, Role, User
 from portal.accounts.services import create_staff_user
 from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
+from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.exports import national_workbook
 from portal.exports.spreadsheets import WORKBOOK_OPTIONS
-from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.reference import PROVINCES
 from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertOpinion, ExpertProfile, Score
 from portal.review.services import rubric
-from portal.core.timeutil import utcnow
 
 RECOMMENDERS = 80
 EXPERTS = 60
@@ -51,6 +52,7 @@ MB = 1024 * 1024
 
 # --- the scratch campaign -----------------------------------------------------------------------
 
+
 def seed_campaign(candidates: int) -> Campaign:
     """A campaign whose N candidates are recommended, scored by three experts each, and decided."""
     campaign = make_campaign()
@@ -58,8 +60,9 @@ def seed_campaign(candidates: int) -> Campaign:
     for number, organisation in enumerate(recommenders):
         organisation.kind = RECOMMENDER_KINDS[number % len(RECOMMENDER_KINDS)]
     reviewer = create_staff_user("bench-reviewer", PASSWORD, Role.REVIEWER, "基准测试评审组")
-    application_ids = seed_applications(campaign, recommenders, candidates, reviewer.id,
-                                        statuses=(ApplicationStatus.RECOMMENDED,))
+    application_ids = seed_applications(
+        campaign, recommenders, candidates, reviewer.id, statuses=(ApplicationStatus.RECOMMENDED,)
+    )
     seed_ranked_lists(campaign)
     seed_scores(campaign, application_ids, seed_experts(campaign), reviewer)
     seed_decisions(application_ids, reviewer)
@@ -69,7 +72,7 @@ def seed_campaign(candidates: int) -> Campaign:
 
 def _insert(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), BATCH):
-        db.session.execute(insert(model), rows[start:start + BATCH])
+        db.session.execute(insert(model), rows[start : start + BATCH])
 
 
 def seed_ranked_lists(campaign: Campaign) -> None:
@@ -78,33 +81,78 @@ def seed_ranked_lists(campaign: Campaign) -> None:
     With thousands of candidates the ranks go far past the quota of 5: only the service checks it.
     """
     now = utcnow()
-    recommender_ids = db.session.scalars(select(Application.recommender_id).distinct()
-                                         .where(Application.campaign_id == campaign.id)).all()
-    _insert(Recommendation, [
-        {"campaign_id": campaign.id, "recommender_id": recommender_id, "submitted_at": now,
-         "lead_department": "质量发展处", "responsible_person": "李处长", "contact_person": "赵敏",
-         "contact_phone": "010-66668888", "contact_email": "bench@example.gov.cn"} for recommender_id in recommender_ids])
-    recommendations = {recommender_id: recommendation_id for recommender_id, recommendation_id in db.session.execute(
-        select(Recommendation.recommender_id, Recommendation.id).where(Recommendation.campaign_id == campaign.id))}
+    recommender_ids = db.session.scalars(
+        select(Application.recommender_id).distinct().where(Application.campaign_id == campaign.id)
+    ).all()
+    _insert(
+        Recommendation,
+        [
+            {
+                "campaign_id": campaign.id,
+                "recommender_id": recommender_id,
+                "submitted_at": now,
+                "lead_department": "质量发展处",
+                "responsible_person": "李处长",
+                "contact_person": "赵敏",
+                "contact_phone": "010-66668888",
+                "contact_email": "bench@example.gov.cn",
+            }
+            for recommender_id in recommender_ids
+        ],
+    )
+    recommendations = {
+        recommender_id: recommendation_id
+        for recommender_id, recommendation_id in db.session.execute(
+            select(Recommendation.recommender_id, Recommendation.id).where(Recommendation.campaign_id == campaign.id)
+        )
+    }
     ranks = Counter()
     entries = []
     for application_id, recommender_id, scale in db.session.execute(
-            select(Application.id, Application.recommender_id, Application.scale)
-            .where(Application.campaign_id == campaign.id).order_by(Application.id)):
+        select(Application.id, Application.recommender_id, Application.scale)
+        .where(Application.campaign_id == campaign.id)
+        .order_by(Application.id)
+    ):
         ranks[recommender_id, scale] += 1
-        entries.append({"recommendation_id": recommendations[recommender_id], "application_id": application_id,
-                        "scale": scale, "rank": ranks[recommender_id, scale]})
+        entries.append(
+            {
+                "recommendation_id": recommendations[recommender_id],
+                "application_id": application_id,
+                "scale": scale,
+                "rank": ranks[recommender_id, scale],
+            }
+        )
     _insert(RankingEntry, entries)
 
 
 def seed_experts(campaign: Campaign) -> list[int]:
     """Expert accounts and profiles; they share one password hash, since hashing is slow by design."""
     password_hash = generate_password_hash(PASSWORD)
-    _insert(User, [{"username": f"bench-expert{number:02d}", "password_hash": password_hash, "role": Role.EXPERT,
-                    "display_name": f"专家{number:02d}"} for number in range(EXPERTS)])
+    _insert(
+        User,
+        [
+            {
+                "username": f"bench-expert{number:02d}",
+                "password_hash": password_hash,
+                "role": Role.EXPERT,
+                "display_name": f"专家{number:02d}",
+            }
+            for number in range(EXPERTS)
+        ],
+    )
     user_ids = db.session.scalars(select(User.id).where(User.role == Role.EXPERT).order_by(User.id)).all()
-    _insert(ExpertProfile, [{"user_id": user_id, "campaign_id": campaign.id, "organisation": f"基准计量研究院{number % 12:02d}",
-                             "region": PROVINCES[number % len(PROVINCES)]} for number, user_id in enumerate(user_ids)])
+    _insert(
+        ExpertProfile,
+        [
+            {
+                "user_id": user_id,
+                "campaign_id": campaign.id,
+                "organisation": f"基准计量研究院{number % 12:02d}",
+                "region": PROVINCES[number % len(PROVINCES)],
+            }
+            for number, user_id in enumerate(user_ids)
+        ],
+    )
     return db.session.scalars(select(ExpertProfile.id).where(ExpertProfile.campaign_id == campaign.id)).all()
 
 
@@ -115,26 +163,52 @@ def seed_scores(campaign: Campaign, application_ids: list[int], expert_ids: list
     now = utcnow()
     for start in range(0, len(application_ids), BATCH):
         assignments = [
-            {"application_id": application_id, "expert_id": expert_ids[((start + offset) * EXPERTS_PER_CANDIDATE + k) % len(expert_ids)],
-             "assigned_by_id": reviewer.id, "submitted_at": now, "opinion": rng.choice(list(ExpertOpinion)),
-             "comment": "计量管理体系健全，典型做法具有推广价值。"}
-            for offset, application_id in enumerate(application_ids[start:start + BATCH])
-            for k in range(EXPERTS_PER_CANDIDATE)]
-        assignment_ids = db.session.scalars(insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
-                                            assignments).all()
-        db.session.execute(insert(Score), [
-            {"assignment_id": assignment_id, "criterion_id": criterion.id, "value": rng.randint(55, 98),
-             "comment": "资料齐全，现场核查与申报一致。" if criterion.position == 1 else None}
-            for assignment_id in assignment_ids for criterion in criteria])
+            {
+                "application_id": application_id,
+                "expert_id": expert_ids[((start + offset) * EXPERTS_PER_CANDIDATE + k) % len(expert_ids)],
+                "assigned_by_id": reviewer.id,
+                "submitted_at": now,
+                "opinion": rng.choice(list(ExpertOpinion)),
+                "comment": "计量管理体系健全，典型做法具有推广价值。",
+            }
+            for offset, application_id in enumerate(application_ids[start : start + BATCH])
+            for k in range(EXPERTS_PER_CANDIDATE)
+        ]
+        assignment_ids = db.session.scalars(
+            insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), assignments
+        ).all()
+        db.session.execute(
+            insert(Score),
+            [
+                {
+                    "assignment_id": assignment_id,
+                    "criterion_id": criterion.id,
+                    "value": rng.randint(55, 98),
+                    "comment": "资料齐全，现场核查与申报一致。" if criterion.position == 1 else None,
+                }
+                for assignment_id in assignment_ids
+                for criterion in criteria
+            ],
+        )
 
 
 def seed_decisions(application_ids: list[int], reviewer: User) -> None:
-    _insert(Decision, [
-        {"application_id": application_id, "outcome": DecisionOutcome.SELECTED if number % 5 == 0 else DecisionOutcome.NOT_SELECTED,
-         "reason": "依据专家评审结果决定。", "decided_by_id": reviewer.id} for number, application_id in enumerate(application_ids)])
+    _insert(
+        Decision,
+        [
+            {
+                "application_id": application_id,
+                "outcome": DecisionOutcome.SELECTED if number % 5 == 0 else DecisionOutcome.NOT_SELECTED,
+                "reason": "依据专家评审结果决定。",
+                "decided_by_id": reviewer.id,
+            }
+            for number, application_id in enumerate(application_ids)
+        ],
+    )
 
 
 # --- the floor: the export's cells, recorded, then written by bare XlsxWriter --------------------
+
 
 class RecordedFormat:
     def __init__(self, properties: dict):
@@ -183,12 +257,19 @@ def time_floor(recorded: RecordedWorkbook, path: str) -> float:
     before the clock starts: what is timed is one XlsxWriter call per cell, and the file's writing.
     """
     workbook = xlsxwriter.Workbook(path, WORKBOOK_OPTIONS)
-    formats = {id(recorded_format): workbook.add_format(recorded_format.properties) for recorded_format in recorded.formats}
+    formats = {
+        id(recorded_format): workbook.add_format(recorded_format.properties) for recorded_format in recorded.formats
+    }
     calls = []
     for recorded_sheet in recorded.sheets:
         sheet = workbook.add_worksheet(recorded_sheet.name)
-        calls += [(getattr(sheet, method), tuple(formats.get(id(arg), arg) if isinstance(arg, RecordedFormat) else arg
-                                                 for arg in args)) for method, args in recorded_sheet.calls]
+        calls += [
+            (
+                getattr(sheet, method),
+                tuple(formats.get(id(arg), arg) if isinstance(arg, RecordedFormat) else arg for arg in args),
+            )
+            for method, args in recorded_sheet.calls
+        ]
     started = time.perf_counter()
     for write, args in calls:
         write(*args)
@@ -201,6 +282,7 @@ def cell_count(recorded: RecordedWorkbook) -> int:
 
 
 # --- measuring ----------------------------------------------------------------------------------
+
 
 def time_export(campaign: Campaign) -> float:
     started = time.perf_counter()
@@ -252,8 +334,12 @@ def export_memory(scratch: Path) -> dict:
 
 
 def measure_memory_in_child(scratch: Path) -> dict:
-    output = subprocess.run([sys.executable, "-m", "bench.national", "--memory-only", str(scratch)],
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.national", "--memory-only", str(scratch)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -275,7 +361,9 @@ def main() -> None:
             campaign = seed_campaign(args.candidates)
             db.session.commit()
             analyse_tables()
-            print(f"seeded {args.candidates} candidates in {time.perf_counter() - started:.1f} s on {url.split(':')[0]}")
+            print(
+                f"seeded {args.candidates} candidates in {time.perf_counter() - started:.1f} s on {url.split(':')[0]}"
+            )
             statements: list[str] = []
             event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
             time_export(campaign)  # warms SQLAlchemy's statement cache and the database's pages
@@ -291,10 +379,14 @@ def main() -> None:
             db.engine.dispose()  # SQLite checkpoints its write-ahead log when the last connection closes
         memory = measure_memory_in_child(Path(scratch))
         export_s, floor_s = min(export), min(floor)
-        print(f"{'candidates':>10} {'cells':>10} {'SQL':>5} {'export s':>9} {'floor s':>8} {'ratio':>6} "
-              f"{'peak MB':>8} {'RSS +MB':>8}")
-        print(f"{args.candidates:>10} {cells:>10} {sql:>5} {export_s:>9.2f} {floor_s:>8.2f} {export_s / floor_s:>6.2f} "
-              f"{memory['peak_mb']:>8.2f} {memory['rss_growth_mb']:>8.1f}")
+        print(
+            f"{'candidates':>10} {'cells':>10} {'SQL':>5} {'export s':>9} {'floor s':>8} {'ratio':>6} "
+            f"{'peak MB':>8} {'RSS +MB':>8}"
+        )
+        print(
+            f"{args.candidates:>10} {cells:>10} {sql:>5} {export_s:>9.2f} {floor_s:>8.2f} {export_s / floor_s:>6.2f} "
+            f"{memory['peak_mb']:>8.2f} {memory['rss_growth_mb']:>8.1f}"
+        )
         with app.app_context():
             db.drop_all()
 

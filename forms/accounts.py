@@ -1,4 +1,5 @@
 """Registration, login and password forms."""
+
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
@@ -17,14 +18,27 @@ def _strong_password(_form, field):
 
 class RegistrationForm(PortalForm):
     name = StringField("单位名称", validators=[DataRequired("请填写单位名称。"), Length(max=120)])
-    uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码。")],
-                       description="18 位，见营业执照；注册后作为登录账号。")
+    uscc = StringField(
+        "统一社会信用代码",
+        validators=[DataRequired("请填写统一社会信用代码。")],
+        description="18 位，见营业执照；注册后作为登录账号。",
+    )
     contact_name = StringField("联系人", validators=[DataRequired("请填写联系人。"), Length(max=40)])
-    mobile = StringField("手机", validators=[DataRequired("请填写手机号码。"), Regexp(MOBILE_PATTERN, message="请输入 11 位中国大陆手机号码。")])
-    email = EmailField("邮箱", validators=[DataRequired("请填写邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)])
-    password = PasswordField("密码", validators=[DataRequired("请设置密码。"), _strong_password],
-                             description="至少 8 位，须同时包含字母和数字。")
-    confirm = PasswordField("确认密码", validators=[DataRequired("请再次输入密码。"), EqualTo("password", "两次输入的密码不一致。")])
+    mobile = StringField(
+        "手机",
+        validators=[DataRequired("请填写手机号码。"), Regexp(MOBILE_PATTERN, message="请输入 11 位中国大陆手机号码。")],
+    )
+    email = EmailField(
+        "邮箱", validators=[DataRequired("请填写邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)]
+    )
+    password = PasswordField(
+        "密码",
+        validators=[DataRequired("请设置密码。"), _strong_password],
+        description="至少 8 位，须同时包含字母和数字。",
+    )
+    confirm = PasswordField(
+        "确认密码", validators=[DataRequired("请再次输入密码。"), EqualTo("password", "两次输入的密码不一致。")]
+    )
 
     def validate_uscc(self, field):
         error = uscc_error(field.data)
@@ -35,21 +49,32 @@ class RegistrationForm(PortalForm):
 
 
 class LoginForm(PortalForm):
-    username = StringField("账号", validators=[DataRequired("请填写账号。")],
-                           description="企业填写统一社会信用代码；管理部门填写用户名。")
+    username = StringField(
+        "账号", validators=[DataRequired("请填写账号。")], description="企业填写统一社会信用代码；管理部门填写用户名。"
+    )
     password = PasswordField("密码", validators=[DataRequired("请填写密码。")])
 
 
 class ChangePasswordForm(PortalForm):
     current = PasswordField("当前密码", validators=[DataRequired("请填写当前密码。")])
-    new = PasswordField("新密码", validators=[DataRequired("请设置新密码。"), _strong_password],
-                        description="至少 8 位，须同时包含字母和数字。")
-    confirm = PasswordField("确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")])
+    new = PasswordField(
+        "新密码",
+        validators=[DataRequired("请设置新密码。"), _strong_password],
+        description="至少 8 位，须同时包含字母和数字。",
+    )
+    confirm = PasswordField(
+        "确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")]
+    )
 
 
 class SetPasswordForm(PortalForm):
     """Setting a password from an invitation or reset link."""
 
-    new = PasswordField("新密码", validators=[DataRequired("请设置新密码。"), _strong_password],
-                        description="至少 8 位，须同时包含字母和数字。")
-    confirm = PasswordField("确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")])
+    new = PasswordField(
+        "新密码",
+        validators=[DataRequired("请设置新密码。"), _strong_password],
+        description="至少 8 位，须同时包含字母和数字。",
+    )
+    confirm = PasswordField(
+        "确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")]
+    )

@@ -1,4 +1,5 @@
 """The administrators' forms."""
+
 from wtforms import DateTimeLocalField, EmailField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -11,25 +12,40 @@ STAFF_ROLES = [(role.value, role.label) for role in Role if role != Role.ENTERPR
 
 
 def _moment(label: str):
-    return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", validators=[DataRequired(f"请填写{label}。")],
-                              description="北京时间")
+    return DateTimeLocalField(
+        label, format="%Y-%m-%dT%H:%M", validators=[DataRequired(f"请填写{label}。")], description="北京时间"
+    )
 
 
 def _count(label: str, minimum: int = 0, default: int | None = None):
-    return IntegerField(label, default=default, validators=[DataRequired(f"请填写{label}。") if minimum else Optional(),
-                                           NumberRange(min=minimum, message=f"{label}不能小于 {minimum}。")])
+    return IntegerField(
+        label,
+        default=default,
+        validators=[
+            DataRequired(f"请填写{label}。") if minimum else Optional(),
+            NumberRange(min=minimum, message=f"{label}不能小于 {minimum}。"),
+        ],
+    )
 
 
 class CampaignForm(PortalForm):
     name = StringField("批次名称", validators=[DataRequired("请填写批次名称。"), Length(max=80)])
-    year = IntegerField("年度", validators=[DataRequired("请填写年度。"), NumberRange(min=2017, max=2100, message="年度不正确。")])
+    year = IntegerField(
+        "年度", validators=[DataRequired("请填写年度。"), NumberRange(min=2017, max=2100, message="年度不正确。")]
+    )
     opens_at = _moment("申报开始")
     closes_at = _moment("申报截止")
     recommend_deadline = _moment("推荐报送截止")
-    quota_large = IntegerField("大型企业推荐名额（每个推荐单位）", default=5,
-                               validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")])
-    quota_sme = IntegerField("中小型企业推荐名额（每个推荐单位）", default=5,
-                             validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")])
+    quota_large = IntegerField(
+        "大型企业推荐名额（每个推荐单位）",
+        default=5,
+        validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")],
+    )
+    quota_sme = IntegerField(
+        "中小型企业推荐名额（每个推荐单位）",
+        default=5,
+        validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")],
+    )
     large_min_employees = _count("大型企业从业人员下限（人）", 1, default=1000)
     large_min_revenue = _count("大型企业营业收入下限（万元）", 1, default=40000)
 
@@ -46,12 +62,19 @@ class OrganisationForm(PortalForm):
 
 
 class InviteForm(PortalForm):
-    username = StringField("登录名", validators=[
-        DataRequired("请填写登录名。"),
-        Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。")])
+    username = StringField(
+        "登录名",
+        validators=[
+            DataRequired("请填写登录名。"),
+            Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。"),
+        ],
+    )
     display_name = StringField("姓名或部门", validators=[DataRequired("请填写姓名或部门。"), Length(max=60)])
-    email = EmailField("邮箱", validators=[Optional(), Email("邮箱格式不正确。", check_deliverability=False)],
-                       description="设置密码的链接将发送到此邮箱，也会显示在本页。")
+    email = EmailField(
+        "邮箱",
+        validators=[Optional(), Email("邮箱格式不正确。", check_deliverability=False)],
+        description="设置密码的链接将发送到此邮箱，也会显示在本页。",
+    )
     role = SelectField("角色", choices=STAFF_ROLES)
     organisation_id = SelectField("所属单位", coerce=int, validators=[Optional()], description="推荐单位账号必填")
 

@@ -3,6 +3,7 @@
 Validators check formats only where something was typed: a draft saves incomplete. What a
 complete application needs is decided by :mod:`portal.applications.completeness`.
 """
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -67,24 +68,38 @@ class BasicInfoForm(SectionForm):
     province = SelectField(LABELS["province"], choices=_choices(REGIONS), validators=[Optional()])
     city = StringField(LABELS["city"], validators=[Optional(), Length(max=40)])
     address = StringField(LABELS["address"], validators=[Optional(), Length(max=200)])
-    postcode = StringField(LABELS["postcode"], validators=[Optional(), Regexp(POSTCODE_PATTERN.pattern, message="邮政编码应为 6 位数字。")])
+    postcode = StringField(
+        LABELS["postcode"], validators=[Optional(), Regexp(POSTCODE_PATTERN.pattern, message="邮政编码应为 6 位数字。")]
+    )
     legal_representative = StringField(LABELS["legal_representative"], validators=[Optional(), Length(max=40)])
     contact_name = StringField(LABELS["contact_name"], validators=[Optional(), Length(max=40)])
     contact_title = StringField(LABELS["contact_title"], validators=[Optional(), Length(max=40)])
-    contact_phone = StringField(LABELS["contact_phone"], validators=[Optional(), Regexp(PHONE_PATTERN.pattern, message="请输入手机号码或带区号的固定电话，如 010-12345678。")])
-    contact_email = StringField(LABELS["contact_email"], validators=[Optional(), Email("邮箱格式不正确。", check_deliverability=False)])
+    contact_phone = StringField(
+        LABELS["contact_phone"],
+        validators=[
+            Optional(),
+            Regexp(PHONE_PATTERN.pattern, message="请输入手机号码或带区号的固定电话，如 010-12345678。"),
+        ],
+    )
+    contact_email = StringField(
+        LABELS["contact_email"], validators=[Optional(), Email("邮箱格式不正确。", check_deliverability=False)]
+    )
     ownership = SelectField(LABELS["ownership"], choices=_choices(OWNERSHIP_TYPES), validators=[Optional()])
     industry = SelectField(LABELS["industry"], choices=_choices(INDUSTRIES), validators=[Optional()])
     employees = _count("employees")
     revenue = _amount("revenue")
     total_assets = _amount("total_assets")
-    main_products = TextAreaField(LABELS["main_products"], validators=[Optional(), Length(max=500)],
-                                  render_kw={"data-maxlength": 500})
+    main_products = TextAreaField(
+        LABELS["main_products"], validators=[Optional(), Length(max=500)], render_kw={"data-maxlength": 500}
+    )
 
 
 class MetrologyForm(SectionForm):
-    metrology_department = StringField(LABELS["metrology_department"], validators=[Optional(), Length(max=80)],
-                                       description="如：计量管理办公室、质量部计量室")
+    metrology_department = StringField(
+        LABELS["metrology_department"],
+        validators=[Optional(), Length(max=80)],
+        description="如：计量管理办公室、质量部计量室",
+    )
     fulltime_metrology_staff = _count("fulltime_metrology_staff")
     parttime_metrology_staff = _count("parttime_metrology_staff")
     instrument_count = _count("instrument_count")
@@ -93,7 +108,8 @@ class MetrologyForm(SectionForm):
     important_processes = _count("important_processes")
     general_processes = _count("general_processes")
     is_key_energy_user = SelectField(
-        LABELS["is_key_energy_user"], choices=[("", "请选择"), ("1", "是"), ("0", "否")],
+        LABELS["is_key_energy_user"],
+        choices=[("", "请选择"), ("1", "是"), ("0", "否")],
         coerce=lambda value: None if value in ("", None) else value in (True, "1", "True"),
         validators=[Optional()],
     )
@@ -101,12 +117,18 @@ class MetrologyForm(SectionForm):
 
 
 class NarrativeForm(SectionForm):
-    work_summary = TextAreaField(LABELS["work_summary"], validators=[Optional(), Length(max=WORK_SUMMARY_LIMIT, message=f"不超过 {WORK_SUMMARY_LIMIT} 字。")],
-                                 render_kw={"data-maxlength": WORK_SUMMARY_LIMIT},
-                                 description="计量在设计、研发、试验、生产和使用各环节的嵌入情况，应用的先进测量技术等。")
-    best_practices = TextAreaField(LABELS["best_practices"], validators=[Optional(), Length(max=BEST_PRACTICES_LIMIT, message=f"不超过 {BEST_PRACTICES_LIMIT} 字。")],
-                                   render_kw={"data-maxlength": BEST_PRACTICES_LIMIT},
-                                   description="计量在技术创新、产品升级、过程控制、质量提升等方面取得的成效和可推广的经验。")
+    work_summary = TextAreaField(
+        LABELS["work_summary"],
+        validators=[Optional(), Length(max=WORK_SUMMARY_LIMIT, message=f"不超过 {WORK_SUMMARY_LIMIT} 字。")],
+        render_kw={"data-maxlength": WORK_SUMMARY_LIMIT},
+        description="计量在设计、研发、试验、生产和使用各环节的嵌入情况，应用的先进测量技术等。",
+    )
+    best_practices = TextAreaField(
+        LABELS["best_practices"],
+        validators=[Optional(), Length(max=BEST_PRACTICES_LIMIT, message=f"不超过 {BEST_PRACTICES_LIMIT} 字。")],
+        render_kw={"data-maxlength": BEST_PRACTICES_LIMIT},
+        description="计量在技术创新、产品升级、过程控制、质量提升等方面取得的成效和可推广的经验。",
+    )
 
 
 class PledgeForm(SectionForm):
@@ -115,7 +137,9 @@ class PledgeForm(SectionForm):
 
 
 class CertificationForm(PortalForm):
-    kind = SelectField("类型", choices=[("", "请选择")] + CertificationKind.choices(), validators=[DataRequired("请选择认证类型。")])
+    kind = SelectField(
+        "类型", choices=[("", "请选择")] + CertificationKind.choices(), validators=[DataRequired("请选择认证类型。")]
+    )
     kind_other = StringField("其他认证名称", validators=[Optional(), Length(max=80)], description="类型为“其他”时填写")
     number = StringField("证书编号", validators=[DataRequired("请填写证书编号。"), Length(max=80)])
     issuer = StringField("发证机构", validators=[DataRequired("请填写发证机构。"), Length(max=120)])
@@ -160,8 +184,9 @@ class AttachmentForm(PortalForm):
 
 
 class RecommenderChoiceForm(PortalForm):
-    recommender_id = RadioField("推荐单位", coerce=int, validate_choice=False,
-                                validators=[DataRequired("请选择一个推荐单位。")])
+    recommender_id = RadioField(
+        "推荐单位", coerce=int, validate_choice=False, validators=[DataRequired("请选择一个推荐单位。")]
+    )
 
 
 def typed_self_check(formdata) -> dict[str, tuple[str | None, str]]:

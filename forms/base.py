@@ -1,4 +1,5 @@
 """The base form: WTForms' built-in messages in Simplified Chinese."""
+
 from flask_wtf import FlaskForm
 
 

@@ -1,4 +1,5 @@
 """The recommender's forms, and the reviewer's reopening of a recommender's list."""
+
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
@@ -9,10 +10,14 @@ from portal.recommendations.services import RETURN_REASON_MIN_CHARS, SUBMISSION_
 
 
 class ReturnForm(PortalForm):
-    reason = TextAreaField("退回理由", validators=[
-        DataRequired("请填写退回理由。"),
-        Length(min=RETURN_REASON_MIN_CHARS, max=1000, message=f"退回理由应为 {RETURN_REASON_MIN_CHARS}–1000 字。"),
-    ], description="企业将看到这段文字，请写明需要补充或修改的内容。")
+    reason = TextAreaField(
+        "退回理由",
+        validators=[
+            DataRequired("请填写退回理由。"),
+            Length(min=RETURN_REASON_MIN_CHARS, max=1000, message=f"退回理由应为 {RETURN_REASON_MIN_CHARS}–1000 字。"),
+        ],
+        description="企业将看到这段文字，请写明需要补充或修改的内容。",
+    )
 
 
 class ActionForm(PortalForm):
@@ -30,7 +35,10 @@ class ReorderForm(PortalForm):
 
 
 def _required(label: str, max_chars: int):
-    return StringField(label, validators=[DataRequired(f"请填写{label}。"), Length(max=max_chars, message=f"{label}不超过 {max_chars} 字。")])
+    return StringField(
+        label,
+        validators=[DataRequired(f"请填写{label}。"), Length(max=max_chars, message=f"{label}不超过 {max_chars} 字。")],
+    )
 
 
 class SubmissionForm(PortalForm):
@@ -39,11 +47,16 @@ class SubmissionForm(PortalForm):
     lead_department = _required("牵头部门", 80)
     responsible_person = _required("责任人", 40)
     contact_person = _required("联系人", 40)
-    contact_phone = StringField("联系电话", validators=[
-        DataRequired("请填写联系电话。"),
-        Regexp(PHONE_PATTERN.pattern, message="请输入手机号码或带区号的固定电话，如 010-12345678。"),
-    ])
-    contact_email = StringField("电子邮箱", validators=[DataRequired("请填写电子邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)])
+    contact_phone = StringField(
+        "联系电话",
+        validators=[
+            DataRequired("请填写联系电话。"),
+            Regexp(PHONE_PATTERN.pattern, message="请输入手机号码或带区号的固定电话，如 010-12345678。"),
+        ],
+    )
+    contact_email = StringField(
+        "电子邮箱", validators=[DataRequired("请填写电子邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)]
+    )
     sealed_scan = FileField("盖章扫描件", description="导出汇总表、打印盖章后扫描上传：PDF、JPG 或 PNG")
 
     def validate_sealed_scan(self, field):
@@ -57,9 +70,16 @@ class SubmissionForm(PortalForm):
 class UnlockForm(PortalForm):
     """A ministry reviewer reopens a recommender's list, with a reason and a new deadline."""
 
-    reason = TextAreaField("解锁理由", validators=[
-        DataRequired("请填写解锁理由。"),
-        Length(min=UNLOCK_REASON_MIN_CHARS, max=500, message=f"解锁理由应为 {UNLOCK_REASON_MIN_CHARS}–500 字。"),
-    ])
-    until = DateTimeLocalField("重新开放至", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写重新开放的截止时间。")],
-                               description="北京时间；到时自动锁定，推荐单位须在此前重新报送。")
+    reason = TextAreaField(
+        "解锁理由",
+        validators=[
+            DataRequired("请填写解锁理由。"),
+            Length(min=UNLOCK_REASON_MIN_CHARS, max=500, message=f"解锁理由应为 {UNLOCK_REASON_MIN_CHARS}–500 字。"),
+        ],
+    )
+    until = DateTimeLocalField(
+        "重新开放至",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired("请填写重新开放的截止时间。")],
+        description="北京时间；到时自动锁定，推荐单位须在此前重新报送。",
+    )

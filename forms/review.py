@@ -1,4 +1,5 @@
 """The ministry reviewers' and experts' forms."""
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -24,24 +25,43 @@ from portal.review.services import REASON_MIN_CHARS
 
 
 def _reason(label: str):
-    return TextAreaField(label, validators=[
-        DataRequired(f"请填写{label}。"),
-        Length(min=REASON_MIN_CHARS, max=1000, message=f"{label}应为 {REASON_MIN_CHARS}–1000 字。"),
-    ])
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(f"请填写{label}。"),
+            Length(min=REASON_MIN_CHARS, max=1000, message=f"{label}应为 {REASON_MIN_CHARS}–1000 字。"),
+        ],
+    )
 
 
 class ExpertForm(PortalForm):
     name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=40)])
-    organisation = StringField("工作单位", validators=[DataRequired("请填写工作单位。"), Length(max=120)],
-                               description="与候选企业或其推荐单位相同者自动回避。")
-    region = SelectField("所在地区", choices=[("", "请选择")] + [(r, r) for r in REGIONS],
-                         validators=[DataRequired("请选择所在地区。")], description="与候选企业同一地区者自动回避。")
-    specialities = StringField("专业领域", validators=[Optional(), Length(max=200)], description="如：电力装备、仪器仪表、测量管理体系")
-    username = StringField("登录名", validators=[
-        DataRequired("请填写登录名。"),
-        Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。")])
-    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码。")],
-                             description="至少 8 位，含字母和数字；请线下告知专家。")
+    organisation = StringField(
+        "工作单位",
+        validators=[DataRequired("请填写工作单位。"), Length(max=120)],
+        description="与候选企业或其推荐单位相同者自动回避。",
+    )
+    region = SelectField(
+        "所在地区",
+        choices=[("", "请选择")] + [(r, r) for r in REGIONS],
+        validators=[DataRequired("请选择所在地区。")],
+        description="与候选企业同一地区者自动回避。",
+    )
+    specialities = StringField(
+        "专业领域", validators=[Optional(), Length(max=200)], description="如：电力装备、仪器仪表、测量管理体系"
+    )
+    username = StringField(
+        "登录名",
+        validators=[
+            DataRequired("请填写登录名。"),
+            Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。"),
+        ],
+    )
+    password = PasswordField(
+        "初始密码",
+        validators=[DataRequired("请设置初始密码。")],
+        description="至少 8 位，含字母和数字；请线下告知专家。",
+    )
 
 
 class AssignForm(PortalForm):
@@ -49,8 +69,11 @@ class AssignForm(PortalForm):
 
 
 class AutoAssignForm(PortalForm):
-    experts_per_candidate = IntegerField("每家候选的专家人数", default=3, validators=[
-        DataRequired("请填写人数。"), NumberRange(min=1, max=9, message="人数应在 1–9 之间。")])
+    experts_per_candidate = IntegerField(
+        "每家候选的专家人数",
+        default=3,
+        validators=[DataRequired("请填写人数。"), NumberRange(min=1, max=9, message="人数应在 1–9 之间。")],
+    )
 
 
 class ConflictForm(PortalForm):
@@ -66,7 +89,9 @@ class SiteVisitForm(PortalForm):
 
 
 class DecisionForm(PortalForm):
-    outcome = RadioField("评审决定", choices=DecisionOutcome.choices(), validators=[DataRequired("请选择入选或未入选。")])
+    outcome = RadioField(
+        "评审决定", choices=DecisionOutcome.choices(), validators=[DataRequired("请选择入选或未入选。")]
+    )
     reason = _reason("决定理由")
 
 
@@ -82,22 +107,46 @@ def score_form_class(criteria):
         comment = TextAreaField("总体评语", validators=[Optional(), Length(max=2000)])
 
     for criterion in criteria:
-        setattr(ScoreForm, f"score_{criterion.id}", DecimalField(
-            f"{criterion.name}（{criterion.min_score}–{criterion.max_score} 分）", places=1, validators=[
-                Optional(), NumberRange(min=criterion.min_score, max=criterion.max_score,
-                                        message=f"分数应在 {criterion.min_score}–{criterion.max_score} 之间。")],
-            render_kw={"step": "0.5", "min": criterion.min_score, "max": criterion.max_score, "inputmode": "decimal"}))
-        setattr(ScoreForm, f"comment_{criterion.id}",
-                TextAreaField(f"{criterion.name}评语", validators=[Optional(), Length(max=1000)]))
+        setattr(
+            ScoreForm,
+            f"score_{criterion.id}",
+            DecimalField(
+                f"{criterion.name}（{criterion.min_score}–{criterion.max_score} 分）",
+                places=1,
+                validators=[
+                    Optional(),
+                    NumberRange(
+                        min=criterion.min_score,
+                        max=criterion.max_score,
+                        message=f"分数应在 {criterion.min_score}–{criterion.max_score} 之间。",
+                    ),
+                ],
+                render_kw={
+                    "step": "0.5",
+                    "min": criterion.min_score,
+                    "max": criterion.max_score,
+                    "inputmode": "decimal",
+                },
+            ),
+        )
+        setattr(
+            ScoreForm,
+            f"comment_{criterion.id}",
+            TextAreaField(f"{criterion.name}评语", validators=[Optional(), Length(max=1000)]),
+        )
     return ScoreForm
 
 
 class OpenRoundForm(PortalForm):
-    name = StringField("复核名称", validators=[DataRequired("请填写复核名称。"), Length(max=80)],
-                       description="如：2027年度工业计量标杆示范单位定期复核")
+    name = StringField(
+        "复核名称",
+        validators=[DataRequired("请填写复核名称。"), Length(max=80)],
+        description="如：2027年度工业计量标杆示范单位定期复核",
+    )
     opens_at = DateTimeLocalField("开始时间", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写开始时间。")])
-    closes_at = DateTimeLocalField("单位提交截止", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写截止时间。")],
-                                   description="北京时间")
+    closes_at = DateTimeLocalField(
+        "单位提交截止", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写截止时间。")], description="北京时间"
+    )
 
 
 class ConcludeForm(PortalForm):
@@ -111,7 +160,9 @@ class CriterionForm(Form):
 
     name = StringField("评分项", validators=[Optional(), Length(max=60)])
     description = StringField("说明", validators=[Optional(), Length(max=300)])
-    weight = DecimalField("权重", places=0, validators=[Optional(), NumberRange(min=0, max=100, message="权重应在 0–100 之间。")])
+    weight = DecimalField(
+        "权重", places=0, validators=[Optional(), NumberRange(min=0, max=100, message="权重应在 0–100 之间。")]
+    )
     min_score = IntegerField("最低分", default=0, validators=[Optional()])
     max_score = IntegerField("最高分", default=100, validators=[Optional()])
 

@@ -1,4 +1,5 @@
 """The 工业计量标杆示范 application portal."""
+
 import os
 
 from flask import Flask
@@ -40,7 +41,9 @@ def _register_extensions(app: Flask) -> None:
     from portal.core.page_cache import init_page_cache
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.template_folder), "migrations"), render_as_batch=True)
+    migrate.init_app(
+        app, db, directory=os.path.join(os.path.dirname(app.template_folder), "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     login_manager.init_app(app)
     init_throttle(app)
@@ -58,14 +61,25 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.applications.views import bp as applications_bp
     from portal.applications.views import files_bp
-    from portal.notifications.views import bp as notifications_bp
     from portal.core.pages import bp as main_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.recommendations.views import bp as recommendations_bp
     from portal.review.expert_views import bp as experts_bp
     from portal.review.unit_views import bp as rereview_unit_bp
     from portal.review.views import bp as review_bp
     from portal.review.views import public_bp
 
-    for blueprint in (main_bp, accounts_bp, applications_bp, files_bp, recommendations_bp, review_bp, experts_bp, public_bp,
-                      rereview_unit_bp, notifications_bp, admin_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        applications_bp,
+        files_bp,
+        recommendations_bp,
+        review_bp,
+        experts_bp,
+        public_bp,
+        rereview_unit_bp,
+        notifications_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)

@@ -1,4 +1,5 @@
 """The audit log: who did what, to which object, when and from where."""
+
 from datetime import datetime
 
 from flask import has_request_context, request

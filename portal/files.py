@@ -3,6 +3,7 @@
 The original (often Chinese) file name is kept only in the database; ``secure_filename`` would
 reduce ``营业执照.pdf`` to ``pdf``. Who may download a file is decided by what it belongs to.
 """
+
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -87,7 +88,9 @@ def store_upload(upload: FileStorage, uploaded_by, application=None) -> StoredFi
     return stored
 
 
-def store_upload_noting_refusal(upload: FileStorage | None, uploaded_by, errors: list[str], application=None) -> StoredFile | None:
+def store_upload_noting_refusal(
+    upload: FileStorage | None, uploaded_by, errors: list[str], application=None
+) -> StoredFile | None:
     """Store an upload if one was sent; a refusal's reason goes to ``errors`` for the form."""
     if not upload or not upload.filename:
         return None

@@ -1,4 +1,5 @@
 """Imports every model, so Alembic and ``create_all`` see all tables."""
+
 from portal.accounts.models import Enterprise, Organisation, User  # noqa: F401
 from portal.admin.models import Campaign  # noqa: F401
 from portal.applications.models import (  # noqa: F401

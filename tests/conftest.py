@@ -3,6 +3,7 @@
 With TEST_REDIS_URL set, every app also keeps its page cache and login throttle in that Redis, under
 keys of its own: the whole suite then checks that no page shows content from before a change.
 """
+
 import os
 import uuid
 
@@ -29,11 +30,18 @@ def make_app(database_url, tmp_path, monkeypatch):
     made = []
 
     def make(**config):
-        app = create_app({
-            "TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-            "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:", **config,
-        })
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "WTF_CSRF_ENABLED": False,
+                "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+                "REDIS_URL": REDIS_URL,
+                "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:",
+                **config,
+            }
+        )
         with app.app_context():
             db.drop_all()
             db.create_all()

@@ -6,6 +6,7 @@ visitors are sent to the login page.
 Whether one enterprise or recommender can reach another's objects is tested with real objects in
 the domain tests (by guessing ids).
 """
+
 import pytest
 
 from portal.accounts.models import Role
@@ -19,11 +20,19 @@ STAFF_REVIEW = {Role.REVIEWER, Role.ADMIN}
 
 # Who may use each endpoint. Blueprints guard whole areas; this table says it out loud.
 ACCESS = {
-    "static": ANYONE, "main.index": ANYONE, "main.health": ANYONE, "public.published_units": ANYONE,
-    "accounts.login": ANYONE, "accounts.register": ANYONE, "accounts.set_password": ANYONE,
-    "accounts.change_password": LOGGED_IN, "accounts.logout": LOGGED_IN, "files.download": LOGGED_IN,
+    "static": ANYONE,
+    "main.index": ANYONE,
+    "main.health": ANYONE,
+    "public.published_units": ANYONE,
+    "accounts.login": ANYONE,
+    "accounts.register": ANYONE,
+    "accounts.set_password": ANYONE,
+    "accounts.change_password": LOGGED_IN,
+    "accounts.logout": LOGGED_IN,
+    "files.download": LOGGED_IN,
     "notifications": LOGGED_IN,
-    "applications": {Role.ENTERPRISE}, "rereview_unit": {Role.ENTERPRISE},
+    "applications": {Role.ENTERPRISE},
+    "rereview_unit": {Role.ENTERPRISE},
     "recommendations": {Role.RECOMMENDER},
     "experts": {Role.EXPERT},
     "review": STAFF_REVIEW,
@@ -77,7 +86,9 @@ def test_access_matrix(app, logins):
             login(client, logins[role])
         for endpoint, method, url in _routes(app):
             rule = _rule_for(endpoint)
-            allowed = rule == ANYONE or (rule == LOGGED_IN and role is not None) or (isinstance(rule, set) and role in rule)
+            allowed = (
+                rule == ANYONE or (rule == LOGGED_IN and role is not None) or (isinstance(rule, set) and role in rule)
+            )
             if method == "POST" and allowed:
                 continue  # the allowed roles' POSTs change data: tested in the domain tests
             response = client.open(url, method=method)
@@ -85,8 +96,11 @@ def test_access_matrix(app, logins):
             if allowed:
                 # 200, or a redirect within the role's area (the home page sends each role to its own start,
                 # sections before an application is started go to the overview), never to the login page.
-                ok = (status == ALLOWED_STATUS.get(endpoint, 200) or (status == 404 and "999999" in url)
-                      or (status == 302 and "/account/login" not in location))
+                ok = (
+                    status == ALLOWED_STATUS.get(endpoint, 200)
+                    or (status == 404 and "999999" in url)
+                    or (status == 302 and "/account/login" not in location)
+                )
             elif role is None:
                 ok = status == 302 and "/account/login" in location
             else:
@@ -96,11 +110,44 @@ def test_access_matrix(app, logins):
     assert not failures, "\n".join(failures)
 
 
-GARBAGE = {name: "=cmd|' /C calc'!A0 <script>x</script> 💥" for name in (
-    "username", "password", "reason", "order", "scale", "until", "outcome", "expert_id", "experts_per_candidate",
-    "visited_on", "team", "findings", "opens_at", "closes_at", "recommend_deadline", "year", "quota_large", "name",
-    "kind", "region", "role", "organisation_id", "id", "confirm", "opinion", "new", "confirm", "version",
-    "criteria-0-weight", "criteria-0-name", "lead_department", "contact_phone", "contact_email")}
+GARBAGE = {
+    name: "=cmd|' /C calc'!A0 <script>x</script> 💥"
+    for name in (
+        "username",
+        "password",
+        "reason",
+        "order",
+        "scale",
+        "until",
+        "outcome",
+        "expert_id",
+        "experts_per_candidate",
+        "visited_on",
+        "team",
+        "findings",
+        "opens_at",
+        "closes_at",
+        "recommend_deadline",
+        "year",
+        "quota_large",
+        "name",
+        "kind",
+        "region",
+        "role",
+        "organisation_id",
+        "id",
+        "confirm",
+        "opinion",
+        "new",
+        "confirm",
+        "version",
+        "criteria-0-weight",
+        "criteria-0-name",
+        "lead_department",
+        "contact_phone",
+        "contact_email",
+    )
+}
 
 
 def test_nothing_a_user_sends_gives_a_server_error(app, logins):
@@ -117,7 +164,9 @@ def test_nothing_a_user_sends_gives_a_server_error(app, logins):
                 if method == "POST":
                     status = client.post(path, data=GARBAGE).status_code
                 else:
-                    status = client.get(path, query_string=GARBAGE | {"page": "-1", "sort": "💥", "version": "x"}).status_code
+                    status = client.get(
+                        path, query_string=GARBAGE | {"page": "-1", "sort": "💥", "version": "x"}
+                    ).status_code
                 if status >= 500:
                     errors.append(f"{role.value if role else 'anonymous'} {method} {path} -> {status}")
     assert not errors, "\n".join(errors)

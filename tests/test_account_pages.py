@@ -1,4 +1,5 @@
 """Registration, login, throttling, logout and passwords through the test client."""
+
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
@@ -7,8 +8,14 @@ from portal.core.extensions import db
 from tests.conftest import login
 from tests.factories import make_enterprise_user, make_recommender, make_staff, valid_uscc
 
-REGISTRATION = {"name": "测试仪表有限公司", "contact_name": "王工", "mobile": "13800138000",
-                "email": "a@example.cn", "password": "abc12345", "confirm": "abc12345"}
+REGISTRATION = {
+    "name": "测试仪表有限公司",
+    "contact_name": "王工",
+    "mobile": "13800138000",
+    "email": "a@example.cn",
+    "password": "abc12345",
+    "confirm": "abc12345",
+}
 
 
 def test_registration_creates_the_enterprise_and_logs_in(client, app):
@@ -21,8 +28,10 @@ def test_registration_creates_the_enterprise_and_logs_in(client, app):
 
 
 def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client):
-    response = client.post("/account/register", data=REGISTRATION | {
-        "uscc": "91110108MA0000001X", "mobile": "12345", "password": "short", "confirm": "other"})
+    response = client.post(
+        "/account/register",
+        data=REGISTRATION | {"uscc": "91110108MA0000001X", "mobile": "12345", "password": "short", "confirm": "other"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "校验位不正确" in page
@@ -74,7 +83,9 @@ def test_login_ignores_an_off_site_next(client, app):
     with app.app_context():
         username = make_enterprise_user().username
         db.session.commit()
-    response = client.post("/account/login?next=https://evil.example/x", data={"username": username, "password": "secret123"})
+    response = client.post(
+        "/account/login?next=https://evil.example/x", data={"username": username, "password": "secret123"}
+    )
     assert response.location == "/application/"
 
 

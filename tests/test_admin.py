@@ -1,4 +1,5 @@
 """Administration: campaigns, organisations, staff invitations and resets, the audit log and the outbox."""
+
 import re
 from datetime import timedelta
 from io import BytesIO
@@ -13,9 +14,9 @@ from portal.admin import services
 from portal.admin.models import Campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.notifications.models import OutboxMessage
 from portal.review.services import rubric
-from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import make_campaign, make_recommender, make_staff
 
@@ -47,9 +48,17 @@ def test_copy_last_years_campaign_with_its_rubric(app, admin):
 
 def test_campaign_form_checks_the_order_of_dates(client, app, admin):
     login(client, admin)
-    data = {"name": "2028年度批次", "year": "2028", "opens_at": "2028-03-01T09:00", "closes_at": "2028-02-01T17:00",
-            "recommend_deadline": "2028-06-30T17:00", "quota_large": "5", "quota_sme": "5",
-            "large_min_employees": "1000", "large_min_revenue": "40000"}
+    data = {
+        "name": "2028年度批次",
+        "year": "2028",
+        "opens_at": "2028-03-01T09:00",
+        "closes_at": "2028-02-01T17:00",
+        "recommend_deadline": "2028-06-30T17:00",
+        "quota_large": "5",
+        "quota_sme": "5",
+        "large_min_employees": "1000",
+        "large_min_revenue": "40000",
+    }
     response = client.post("/admin/campaigns", data=data)
     assert response.status_code == 422 and "时间顺序应为" in response.get_data(as_text=True)
     assert 'value="2028年度批次"' in response.get_data(as_text=True)
@@ -67,9 +76,16 @@ def test_invitation_link_sets_the_password_once(client, app, admin):
         organisation_id = make_recommender("河北省市场监督管理局", region="河北省").id
         db.session.commit()
     login(client, admin)
-    response = client.post("/admin/users", data={"username": "tuijian-hebei", "display_name": "河北省局计量处",
-                                                 "email": "hebei@example.gov.cn", "role": "recommender",
-                                                 "organisation_id": str(organisation_id)})
+    response = client.post(
+        "/admin/users",
+        data={
+            "username": "tuijian-hebei",
+            "display_name": "河北省局计量处",
+            "email": "hebei@example.gov.cn",
+            "role": "recommender",
+            "organisation_id": str(organisation_id),
+        },
+    )
     page = response.get_data(as_text=True)
     link = re.search(r"http://[\w.:]+/account/set-password/[\w-]+", page).group(0)
     assert response.status_code == 200
@@ -94,7 +110,9 @@ def test_reset_links_expire_and_replace_earlier_ones(app, admin):
         second = issue_password_link(user, "reset", _admin()).rsplit("/", 1)[1]
         with pytest.raises(RuleViolation, match="无效、已使用或已过期"):
             set_password_with_token(first, "newpass123")
-        db.session.scalar(select(PasswordToken).where(PasswordToken.used_at.is_(None))).expires_at = utcnow() - timedelta(seconds=1)
+        db.session.scalar(select(PasswordToken).where(PasswordToken.used_at.is_(None))).expires_at = (
+            utcnow() - timedelta(seconds=1)
+        )
         with pytest.raises(RuleViolation, match="过期"):
             set_password_with_token(second, "newpass123")
 
@@ -128,7 +146,9 @@ def test_role_change_rules(app, admin):
 
 def test_audit_log_filters_and_export(client, app, admin):
     login(client, admin)
-    client.post("/admin/organisations", data={"name": "=HYPERLINK(\"http://x\",\"y\")协会", "kind": "association", "region": "全国"})
+    client.post(
+        "/admin/organisations", data={"name": '=HYPERLINK("http://x","y")协会', "kind": "association", "region": "全国"}
+    )
     page = client.get("/admin/audit?action=organisation.").get_data(as_text=True)
     assert "organisation.create" in page and "account.login" not in page
     response = client.get("/admin/audit.xlsx?action=organisation.")
@@ -166,7 +186,12 @@ def test_admin_sets_the_rubric_of_next_years_campaign(client, app, admin):
         db.session.commit()
     login(client, admin)
     assert "评分细则" in client.get(f"/admin/campaigns/{next_year_id}").get_data(as_text=True)
-    rows = {"criteria-0-name": "计量保障", "criteria-0-weight": "100", "criteria-0-min_score": "0", "criteria-0-max_score": "10"}
+    rows = {
+        "criteria-0-name": "计量保障",
+        "criteria-0-weight": "100",
+        "criteria-0-min_score": "0",
+        "criteria-0-max_score": "10",
+    }
     response = client.post(f"/review/rubric?campaign={next_year_id}", data=rows)
     assert response.status_code == 302 and f"campaign={next_year_id}" in response.headers["Location"]
     with app.app_context():

@@ -1,4 +1,5 @@
 """The enterprise's application pages through the test client."""
+
 from io import BytesIO
 
 import pytest
@@ -8,9 +9,9 @@ from portal.accounts.models import Enterprise, Organisation, OrganisationKind, U
 from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.files import StoredFile
 from portal.recommendations.models import Recommendation
-from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import (
     PDF_BYTES,
@@ -30,7 +31,12 @@ def world(app):
         recommender = make_recommender("北京市市场监督管理局")
         first, second = make_enterprise_user("甲公司"), make_enterprise_user("乙公司")
         db.session.commit()
-        return {"campaign": campaign.id, "recommender": recommender.id, "first": first.username, "second": second.username}
+        return {
+            "campaign": campaign.id,
+            "recommender": recommender.id,
+            "first": first.username,
+            "second": second.username,
+        }
 
 
 @pytest.fixture
@@ -46,8 +52,9 @@ def _application(app, enterprise_name="甲公司") -> Application:
 
 def _complete(world, who: str) -> Application:
     user = db.session.scalar(select(User).where(User.username == world[who]))
-    return complete_application(user, db.session.get(Campaign, world["campaign"]),
-                                db.session.get(Organisation, world["recommender"]))
+    return complete_application(
+        user, db.session.get(Campaign, world["campaign"]), db.session.get(Organisation, world["recommender"])
+    )
 
 
 def test_overview_offers_to_start(client, world):
@@ -58,16 +65,33 @@ def test_overview_offers_to_start(client, world):
 
 
 def test_every_section_page_renders(started):
-    for path in ("/application/section/basic", "/application/section/metrology", "/application/section/narrative",
-                 "/application/section/pledge", "/application/selfcheck", "/application/certifications",
-                 "/application/attachments", "/application/recommender", "/application/status", "/application/print"):
+    for path in (
+        "/application/section/basic",
+        "/application/section/metrology",
+        "/application/section/narrative",
+        "/application/section/pledge",
+        "/application/selfcheck",
+        "/application/certifications",
+        "/application/attachments",
+        "/application/recommender",
+        "/application/status",
+        "/application/print",
+    ):
         assert started.get(path).status_code == 200, path
 
 
 def test_draft_save_with_invalid_data_keeps_everything_typed(started, app):
-    response = started.post("/application/section/basic", data={
-        "version": "1", "city": "北京市", "postcode": "12ab", "contact_phone": "12345", "employees": "很多",
-        "industry": "仪器仪表"})
+    response = started.post(
+        "/application/section/basic",
+        data={
+            "version": "1",
+            "city": "北京市",
+            "postcode": "12ab",
+            "contact_phone": "12345",
+            "employees": "很多",
+            "industry": "仪器仪表",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "邮政编码应为 6 位数字" in page and "不是有效的整数" in page
@@ -96,9 +120,16 @@ def test_submit_with_missing_fields_lists_them_with_links(started):
 
 
 def test_a_non_pdf_renamed_pdf_is_refused(started, app):
-    for data, name in ((PNG_BYTES, "营业执照.pdf"), (b"<html><script>alert(1)</script></html>", "营业执照.pdf"), (b"", "空.pdf")):
-        response = started.post("/application/attachments", data={"kind": "business_licence", "file": (BytesIO(data), name)},
-                                content_type="multipart/form-data")
+    for data, name in (
+        (PNG_BYTES, "营业执照.pdf"),
+        (b"<html><script>alert(1)</script></html>", "营业执照.pdf"),
+        (b"", "空.pdf"),
+    ):
+        response = started.post(
+            "/application/attachments",
+            data={"kind": "business_licence", "file": (BytesIO(data), name)},
+            content_type="multipart/form-data",
+        )
         assert "营业执照" in response.get_data(as_text=True)
         assert ("内容与扩展名不符" in response.get_data(as_text=True)) or ("空文件" in response.get_data(as_text=True))
     with app.app_context():
@@ -106,8 +137,11 @@ def test_a_non_pdf_renamed_pdf_is_refused(started, app):
 
 
 def test_a_pdf_upload_is_stored_under_a_random_name_and_downloads_with_its_chinese_name(started, app):
-    started.post("/application/attachments", data={"kind": "business_licence", "file": (BytesIO(PDF_BYTES), "营业执照.pdf")},
-                 content_type="multipart/form-data")
+    started.post(
+        "/application/attachments",
+        data={"kind": "business_licence", "file": (BytesIO(PDF_BYTES), "营业执照.pdf")},
+        content_type="multipart/form-data",
+    )
     with app.app_context():
         stored = db.session.scalar(select(StoredFile))
         assert stored.original_name == "营业执照.pdf" and stored.stored_name != "营业执照.pdf"
@@ -122,7 +156,9 @@ def test_an_enterprise_cannot_read_another_enterprises_files(client, world, app)
     with app.app_context():
         application = _complete(world, "second")
         db.session.commit()
-        file_ids = [c.certificate_file_id for c in application.certifications] + [a.file_id for a in application.attachments]
+        file_ids = [c.certificate_file_id for c in application.certifications] + [
+            a.file_id for a in application.attachments
+        ]
     login(client, world["first"])
     for file_id in file_ids:
         assert client.get(f"/files/{file_id}").status_code == 404
@@ -162,16 +198,23 @@ def test_recommenders_that_submitted_their_list_are_marked(started, app, world):
         db.session.add(Recommendation(campaign_id=world["campaign"], recommender_id=shanghai.id, submitted_at=utcnow()))
         db.session.commit()
     page = started.get("/application/recommender").get_data(as_text=True)
-    shanghai_row, beijing_row = (page.split(f"<span>{name}</span>")[1].split("</label>")[0]
-                                 for name in ("上海市市场监督管理局", "北京市市场监督管理局"))
+    shanghai_row, beijing_row = (
+        page.split(f"<span>{name}</span>")[1].split("</label>")[0]
+        for name in ("上海市市场监督管理局", "北京市市场监督管理局")
+    )
     assert "已报送推荐名单" in shanghai_row and "已报送推荐名单" not in beijing_row
     assert "须待主管部门为其解锁名单后方可纳入推荐" in page
     assert "须待主管部门" not in started.get("/application/recommender?q=北京").get_data(as_text=True)
 
 
 def test_self_check_answers_save_and_bad_evidence_is_reported_next_to_the_item(started, app):
-    data = {"version": "1", "answer-1.1": "yes", "remark-1.1": "见计量保证大纲", "answer-1.2": "na",
-            "evidence-1.3": (BytesIO(b"not a pdf"), "证明.pdf")}
+    data = {
+        "version": "1",
+        "answer-1.1": "yes",
+        "remark-1.1": "见计量保证大纲",
+        "answer-1.2": "na",
+        "evidence-1.3": (BytesIO(b"not a pdf"), "证明.pdf"),
+    }
     page = started.post("/application/selfcheck", data=data, content_type="multipart/form-data").get_data(as_text=True)
     assert "内容与扩展名不符" in page
     assert 'value="见计量保证大纲"' in page

@@ -1,4 +1,5 @@
 """Application state changes at the service level: each transition and each refusal."""
+
 from datetime import timedelta
 
 import pytest

@@ -2,6 +2,7 @@
 
 PostgreSQL only (the production database); needs pg_dump and pg_restore, which .ci/run has.
 """
+
 import os
 import shutil
 import subprocess
@@ -17,16 +18,26 @@ from portal.core.extensions import db
 from tests.conftest import POSTGRES_URL
 from tests.factories import make_campaign, make_recommender, submitted_application
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL or not shutil.which("pg_dump"),
-                                reason="the drill runs on PostgreSQL with pg_dump installed")
+pytestmark = pytest.mark.skipif(
+    not POSTGRES_URL or not shutil.which("pg_dump"), reason="the drill runs on PostgreSQL with pg_dump installed"
+)
 SCRIPTS = Path(__file__).parent.parent / "scripts"
 DRILL_DATABASE = "restore_drill"
 
 
 def _run(script: str, directory: Path, database_url: str, upload_folder: Path, **settings: str) -> None:
-    env = os.environ | {"DATABASE_URL": database_url, "UPLOAD_FOLDER": str(upload_folder),
-                        "FLASK": str(Path(sys.executable).parent / "flask")} | settings
-    subprocess.run(["bash", str(SCRIPTS / script), str(directory)], check=True, env=env, capture_output=True, timeout=120)
+    env = (
+        os.environ
+        | {
+            "DATABASE_URL": database_url,
+            "UPLOAD_FOLDER": str(upload_folder),
+            "FLASK": str(Path(sys.executable).parent / "flask"),
+        }
+        | settings
+    )
+    subprocess.run(
+        ["bash", str(SCRIPTS / script), str(directory)], check=True, env=env, capture_output=True, timeout=120
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """``flask --app app check`` says what is wrong with an installation, and passes on a good one."""
+
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -39,7 +40,12 @@ def test_check_names_a_short_secret_an_unwritable_folder_and_an_unreachable_data
     code, output = _check(app)
     assert code == 1 and "✗ 密钥" in output and "✗ 上传目录" in output
     # A database on a closed port.
-    broken = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-                         "SECRET_KEY": "k" * 40, "UPLOAD_FOLDER": str(tmp_path / "u")})
+    broken = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+            "SECRET_KEY": "k" * 40,
+            "UPLOAD_FOLDER": str(tmp_path / "u"),
+        }
+    )
     code, output = _check(broken)
     assert code == 1 and "✗ 数据库：无法连接" in output

@@ -1,4 +1,5 @@
 """Rules that must hold when requests race: run on SQLite and, with TEST_DATABASE_URL, PostgreSQL."""
+
 import threading
 
 from sqlalchemy import func, select
@@ -71,5 +72,3 @@ def test_simultaneous_submits_submit_once(app):
         assert db.session.scalar(select(func.count()).select_from(ApplicationVersion)) == 1
         labels = db.session.scalars(select(StatusEvent.label)).all()
         assert labels.count("已提交") == 1
-
-

@@ -1,4 +1,5 @@
 """The national workbook and the candidate statistics: a small campaign built through the services."""
+
 import os
 import zipfile
 from collections import Counter
@@ -11,8 +12,9 @@ from sqlalchemy import select
 
 from portal.accounts.models import OrganisationKind, Role
 from portal.applications.models import Application, ApplicationStatus
-from portal.exports.national_workbook import COMPLIANCE_LABEL, PUBLISHED_LIST_TITLE, write_national_workbook
 from portal.core.extensions import db
+from portal.core.timeutil import to_local
+from portal.exports.national_workbook import COMPLIANCE_LABEL, PUBLISHED_LIST_TITLE, write_national_workbook
 from portal.files import store_upload
 from portal.recommendations.services import accept_application, add_to_ranking, submit_recommendation
 from portal.review import services as review
@@ -20,7 +22,6 @@ from portal.review.models import DecisionOutcome, ExpertOpinion
 from portal.review.services import CANDIDATE_STATUSES
 from portal.review.statistics import compliance_rate, counts_by, self_check_compliance
 from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
-from portal.core.timeutil import to_local
 from tests.factories import (
     PASSWORD,
     PNG_BYTES,
@@ -33,8 +34,13 @@ from tests.factories import (
 
 SHEETS = ["候选单位汇总", "自查矩阵", "统计", "专家评分", "推荐单位进度", "公布名单"]
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
-DETAILS = {"lead_department": "质量发展处", "responsible_person": "李处长", "contact_person": "赵敏",
-           "contact_phone": "010-66668888", "contact_email": "zhaomin@example.gov.cn"}
+DETAILS = {
+    "lead_department": "质量发展处",
+    "responsible_person": "李处长",
+    "contact_person": "赵敏",
+    "contact_phone": "010-66668888",
+    "contact_email": "zhaomin@example.gov.cn",
+}
 # Scores out of 100 on the default rubric, whose weights are 25, 20, 25, 15, 15.
 FIRST_EXPERT = ["81.5", "77", "93", "68", "59"]  # (2037.5 + 1540 + 2325 + 1020 + 885) / 100 = 78.075 -> 78.08
 SECOND_EXPERT = ["90.02", "85", "88", "72", "96"]  # (2250.5 + 1700 + 2200 + 1080 + 1440) / 100 = 86.705 -> 86.71
@@ -48,8 +54,9 @@ def _recommend(campaign, recommender, candidates: list[dict]) -> list[Applicatio
     staff = make_staff(Role.RECOMMENDER, recommender)
     applications = []
     for candidate in candidates:
-        application = submitted_application(campaign, recommender, employees=candidate.get("employees", 1200),
-                                            name=candidate["name"])
+        application = submitted_application(
+            campaign, recommender, employees=candidate.get("employees", 1200), name=candidate["name"]
+        )
         accept_application(application, staff)
         add_to_ranking(application, staff)
         applications.append(application)
@@ -64,8 +71,10 @@ def _answer(application: Application, answers: dict[str, SelfCheckAnswerValue]) 
 
 def _score(assignment, values: list, comment: str | None = None, submit: bool = True) -> None:
     criteria = review.rubric(assignment.application.campaign)
-    scores = {criterion.id: (Decimal(value), comment if number == 0 else None)
-              for number, (criterion, value) in enumerate(zip(criteria, values, strict=True))}
+    scores = {
+        criterion.id: (Decimal(value), comment if number == 0 else None)
+        for number, (criterion, value) in enumerate(zip(criteria, values, strict=True))
+    }
     review.save_scores(assignment, assignment.expert.user, scores, ExpertOpinion.RECOMMEND, "计量体系完善", submit)
 
 
@@ -78,8 +87,11 @@ def world(ctx):
     association = make_recommender("中国计量协会", kind=OrganisationKind.ASSOCIATION, region="全国")
     left_out = submitted_application(campaign, beijing, name="北京未推荐有限公司")
     accept_application(left_out, make_staff(Role.RECOMMENDER, beijing))
-    jingce, formula, hengzhun = _recommend(campaign, beijing, [
-        {"name": "北京精测仪器有限公司"}, {"name": FORMULA_NAME}, {"name": "北京恒准科技有限公司", "employees": 300}])
+    jingce, formula, hengzhun = _recommend(
+        campaign,
+        beijing,
+        [{"name": "北京精测仪器有限公司"}, {"name": FORMULA_NAME}, {"name": "北京恒准科技有限公司", "employees": 300}],
+    )
     zhongheng = submitted_application(campaign, association, name="天津中衡衡器有限公司")
     ruiliang = submitted_application(campaign, association, employees=300, name="上海瑞量电子有限公司")
     zhongheng.province, zhongheng.industry, ruiliang.province = "天津市", "钢铁", "上海市"
@@ -97,9 +109,12 @@ def world(ctx):
     _answer(ruiliang, {"1.2": na})
     zhongheng.certifications[0].expires_on = date.today() - timedelta(days=1)  # its ISO 9001 claim lapses
 
-    experts = [review.create_expert(campaign, f"expert{number}", PASSWORD, name, organisation, region, None, reviewer)
-               for number, (name, organisation, region) in enumerate([
-                   ("李专家", "中国计量科学研究院", "广东省"), ("周专家", "=1+1", "四川省"), ("吴专家", "清华大学", "湖北省")])]
+    experts = [
+        review.create_expert(campaign, f"expert{number}", PASSWORD, name, organisation, region, None, reviewer)
+        for number, (name, organisation, region) in enumerate(
+            [("李专家", "中国计量科学研究院", "广东省"), ("周专家", "=1+1", "四川省"), ("吴专家", "清华大学", "湖北省")]
+        )
+    ]
     first, second, draft = (review.assign(jingce, expert, reviewer) for expert in experts)
     _score(first, FIRST_EXPERT, comment="=1+1")
     _score(second, SECOND_EXPERT)
@@ -108,8 +123,15 @@ def world(ctx):
     review.decide(jingce, DecisionOutcome.SELECTED, "专家评审通过，建议入选", reviewer)
     review.decide(zhongheng, DecisionOutcome.NOT_SELECTED, "证书已过期，暂不入选", reviewer)
     db.session.commit()
-    return {"campaign": campaign, "jingce": jingce, "formula": formula, "hengzhun": hengzhun,
-            "zhongheng": zhongheng, "ruiliang": ruiliang, "left_out": left_out}
+    return {
+        "campaign": campaign,
+        "jingce": jingce,
+        "formula": formula,
+        "hengzhun": hengzhun,
+        "zhongheng": zhongheng,
+        "ruiliang": ruiliang,
+        "left_out": left_out,
+    }
 
 
 @pytest.fixture
@@ -124,8 +146,13 @@ def _rows(sheet, min_row: int = 2) -> list[list]:
 
 
 def _candidates(campaign) -> list[Application]:
-    return list(db.session.scalars(select(Application).where(
-        Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES))))
+    return list(
+        db.session.scalars(
+            select(Application).where(
+                Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES)
+            )
+        )
+    )
 
 
 def test_sheets_and_the_summary_row_of_a_candidate(world, exported):
@@ -136,16 +163,38 @@ def test_sheets_and_the_summary_row_of_a_candidate(world, exported):
     rows = _rows(sheet)
     assert len(rows) == len(_candidates(world["campaign"])) == 5
     assert world["left_out"].status == ApplicationStatus.NOT_RECOMMENDED
-    assert [row[5] for row in rows] == ["北京精测仪器有限公司", FORMULA_NAME, "北京恒准科技有限公司",
-                                        "天津中衡衡器有限公司", "上海瑞量电子有限公司"]  # by recommender, scale, rank
+    assert [row[5] for row in rows] == [
+        "北京精测仪器有限公司",
+        FORMULA_NAME,
+        "北京恒准科技有限公司",
+        "天津中衡衡器有限公司",
+        "上海瑞量电子有限公司",
+    ]  # by recommender, scale, rank
     jingce = world["jingce"]
     row = dict(zip(headers, rows[0], strict=True))
     assert row | {"提交时间": None} == {
-        "序号": 1, "推荐单位": "北京市市场监督管理局", "推荐单位类型": "省级市场监管部门", "排名": 1, "企业规模": "大型",
-        "申报单位名称": "北京精测仪器有限公司", "统一社会信用代码": jingce.enterprise.uscc, "所在地区": "北京市",
-        "所处行业": "仪器仪表", "联系人": "王工", "电话": "13800138000", "邮箱": "metrology@example.cn", "从业人员": 1200,
-        "营业收入（万元）": 50000, "资产总额（万元）": 80000, "自查√": 30, "自查×": 2, "自查—": 1,
-        "认证情况": "2 项自查称已通过认证，但无有效证书", "专家平均分": MEAN_OF_BOTH, "已评/应评": "2/3", "决定": "入选",
+        "序号": 1,
+        "推荐单位": "北京市市场监督管理局",
+        "推荐单位类型": "省级市场监管部门",
+        "排名": 1,
+        "企业规模": "大型",
+        "申报单位名称": "北京精测仪器有限公司",
+        "统一社会信用代码": jingce.enterprise.uscc,
+        "所在地区": "北京市",
+        "所处行业": "仪器仪表",
+        "联系人": "王工",
+        "电话": "13800138000",
+        "邮箱": "metrology@example.cn",
+        "从业人员": 1200,
+        "营业收入（万元）": 50000,
+        "资产总额（万元）": 80000,
+        "自查√": 30,
+        "自查×": 2,
+        "自查—": 1,
+        "认证情况": "2 项自查称已通过认证，但无有效证书",
+        "专家平均分": MEAN_OF_BOTH,
+        "已评/应评": "2/3",
+        "决定": "入选",
         "提交时间": None,
     }
     assert isinstance(row["提交时间"], datetime)
@@ -155,13 +204,21 @@ def test_sheets_and_the_summary_row_of_a_candidate(world, exported):
     assert by_name["北京恒准科技有限公司"]["认证情况"] == "正常"
     assert by_name["天津中衡衡器有限公司"]["认证情况"] == "1 项自查称已通过认证，但无有效证书；1 张证书过期、暂停或撤销"
     assert by_name["天津中衡衡器有限公司"]["专家平均分"] == 60 and by_name["天津中衡衡器有限公司"]["决定"] == "未入选"
-    assert by_name["上海瑞量电子有限公司"]["专家平均分"] is None and by_name["上海瑞量电子有限公司"]["已评/应评"] == "0/0"
+    assert (
+        by_name["上海瑞量电子有限公司"]["专家平均分"] is None and by_name["上海瑞量电子有限公司"]["已评/应评"] == "0/0"
+    )
     assert sheet.cell(2, headers.index("专家平均分") + 1).number_format == "0.00"
 
 
 def test_every_data_sheet_is_frozen_filtered_and_printed_a4_landscape(exported):
     workbook = openpyxl.load_workbook(exported)
-    for name, header_row in (("候选单位汇总", 1), ("自查矩阵", 1), ("专家评分", 1), ("推荐单位进度", 1), ("公布名单", 2)):
+    for name, header_row in (
+        ("候选单位汇总", 1),
+        ("自查矩阵", 1),
+        ("专家评分", 1),
+        ("推荐单位进度", 1),
+        ("公布名单", 2),
+    ):
         sheet = workbook[name]
         assert sheet.freeze_panes in (f"A{header_row + 1}", f"D{header_row + 1}"), name
         assert sheet.auto_filter.ref.startswith(f"A{header_row}:"), name
@@ -176,7 +233,12 @@ def test_self_check_matrix_and_compliance_rates(world, exported):
     *candidates, rates = _rows(sheet)
     assert len(candidates) == 5
     jingce = dict(zip(headers, candidates[0], strict=True))
-    assert (jingce["申报单位名称"], jingce["1.1"], jingce["1.2"], jingce["1.3"]) == ("北京精测仪器有限公司", "×", "—", "√")
+    assert (jingce["申报单位名称"], jingce["1.1"], jingce["1.2"], jingce["1.3"]) == (
+        "北京精测仪器有限公司",
+        "×",
+        "—",
+        "√",
+    )
     assert rates[2] == COMPLIANCE_LABEL
     rate = dict(zip(SELF_CHECK_CODES, rates[3:], strict=True))
     assert rate["1.1"] == 3 / 4  # √ 3, × 1, — 1: the — is not counted
@@ -217,7 +279,10 @@ def test_statistics_match_the_database(world, exported):
     assert {title: dict(rows) for title, rows in tables.items()} == {title: dict(c) for title, c in expected.items()}
     assert tables["按地区"] == [("北京市", 3), ("上海市", 1), ("天津市", 1)]  # most first, then by name
     assert counts_by(world["campaign"], "scale") == [("大型", 3), ("中小型", 2)]
-    assert counts_by(world["campaign"], "recommender_kind") == [("省级市场监管部门", 3), ("全国性行业协会/学会/联合会", 2)]
+    assert counts_by(world["campaign"], "recommender_kind") == [
+        ("省级市场监管部门", 3),
+        ("全国性行业协会/学会/联合会", 2),
+    ]
     with pytest.raises(ValueError):
         counts_by(world["campaign"], "colour")
 
@@ -269,17 +334,21 @@ def test_statistics_run_one_query_each_whatever_the_number_of_candidates(world, 
     def queries_of_each() -> list[int]:
         db.session.refresh(world["campaign"])  # begins the transaction, which SQLite does with a statement
         counts = []
-        for run in [*(lambda d=d: counts_by(world["campaign"], d) for d in
-                      ("region", "recommender_kind", "industry", "scale")),
-                    lambda: self_check_compliance(world["campaign"])]:
+        for run in [
+            *(lambda d=d: counts_by(world["campaign"], d) for d in ("region", "recommender_kind", "industry", "scale")),
+            lambda: self_check_compliance(world["campaign"]),
+        ]:
             count_queries.clear()
             run()
             counts.append(len(count_queries))
         return counts
 
     assert queries_of_each() == [1] * 5
-    _recommend(world["campaign"], make_recommender("河北省市场监督管理局", region="河北省"),
-               [{"name": "河北一号有限公司"}, {"name": "河北二号有限公司", "employees": 300}])
+    _recommend(
+        world["campaign"],
+        make_recommender("河北省市场监督管理局", region="河北省"),
+        [{"name": "河北一号有限公司"}, {"name": "河北二号有限公司", "employees": 300}],
+    )
     db.session.commit()
     assert len(_candidates(world["campaign"])) == 7
     assert queries_of_each() == [1] * 5
@@ -292,11 +361,15 @@ def test_export_query_count_does_not_grow_with_the_candidates(world, count_queri
         return len(count_queries)
 
     before = export_queries()
-    hebei_large, hebei_sme = _recommend(world["campaign"], make_recommender("河北省市场监督管理局", region="河北省"),
-                                        [{"name": "河北一号有限公司"}, {"name": "河北二号有限公司", "employees": 300}])
+    hebei_large, hebei_sme = _recommend(
+        world["campaign"],
+        make_recommender("河北省市场监督管理局", region="河北省"),
+        [{"name": "河北一号有限公司"}, {"name": "河北二号有限公司", "employees": 300}],
+    )
     reviewer = make_staff(Role.REVIEWER)
-    expert = review.create_expert(world["campaign"], "expert-hebei", PASSWORD, "郑专家", "中国计量大学", "浙江省", None,
-                                  reviewer)
+    expert = review.create_expert(
+        world["campaign"], "expert-hebei", PASSWORD, "郑专家", "中国计量大学", "浙江省", None, reviewer
+    )
     _score(review.assign(hebei_large, expert, reviewer), [70] * 5)
     review.decide(hebei_sme, DecisionOutcome.SELECTED, "专家评审通过，建议入选", reviewer)
     db.session.commit()

@@ -1,21 +1,23 @@
 """Notifications: who is told what, the outbox, SMTP delivery, deadline reminders, the page."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.notifications import services
 from portal.notifications.models import Notification, OutboxMessage
 from portal.recommendations.services import return_application
-from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender, make_staff
 
 
 def _messages(user: User) -> list[str]:
-    return db.session.scalars(select(Notification.message).where(Notification.user_id == user.id)
-                              .order_by(Notification.id)).all()
+    return db.session.scalars(
+        select(Notification.message).where(Notification.user_id == user.id).order_by(Notification.id)
+    ).all()
 
 
 def _world():

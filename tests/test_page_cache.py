@@ -1,22 +1,31 @@
 """The page cache (portal.core.page_cache): busy pages are rendered once per change and never show stale data."""
+
 import re
 
 import pytest
 from sqlalchemy import select, update
 
-from portal.core import page_cache
 from portal.accounts.models import Role, User
 from portal.admin.models import Campaign
 from portal.applications import services as application_services
 from portal.applications.models import Application, ApplicationStatus, SelfCheckAnswer
+from portal.core import page_cache
 from portal.core.extensions import db
 from portal.notifications.models import Notification
 from portal.recommendations.services import return_application
 from portal.review import services as review_services
 from portal.review.models import DecisionOutcome
 from tests.conftest import login
-from tests.factories import (PASSWORD, complete_application, make_campaign, make_enterprise_user, make_recommender, make_staff,
-                             submitted_application, submitted_list)
+from tests.factories import (
+    PASSWORD,
+    complete_application,
+    make_campaign,
+    make_enterprise_user,
+    make_recommender,
+    make_staff,
+    submitted_application,
+    submitted_list,
+)
 
 
 @pytest.fixture
@@ -29,7 +38,10 @@ def world(app):
     """A campaign with two candidates of 北京, one application submitted to 上海, one enterprise drafting."""
     with app.app_context():
         campaign = make_campaign()
-        beijing, shanghai = make_recommender("北京市市场监督管理局"), make_recommender("上海市市场监督管理局", region="上海市")
+        beijing, shanghai = (
+            make_recommender("北京市市场监督管理局"),
+            make_recommender("上海市市场监督管理局", region="上海市"),
+        )
         candidates = submitted_list(campaign, beijing, 2)
         make_staff(Role.REVIEWER, username="reviewer")
         make_staff(Role.RECOMMENDER, shanghai, username="tuijian-shanghai")
@@ -37,8 +49,13 @@ def world(app):
         drafting = make_enterprise_user("起草中企业")
         draft = complete_application(drafting, campaign, shanghai)
         db.session.commit()
-        return {"candidates": [a.id for a in candidates], "waiting": waiting.id, "draft": draft.id,
-                "drafting": drafting.username, "campaign": campaign.id}
+        return {
+            "candidates": [a.id for a in candidates],
+            "waiting": waiting.id,
+            "draft": draft.id,
+            "drafting": drafting.username,
+            "campaign": campaign.id,
+        }
 
 
 def _logged_in(app, username):
@@ -62,8 +79,12 @@ def test_a_decision_shows_on_the_next_request(app, world):
     reviewer = _logged_in(app, "reviewer")
     assert "入选</span>" not in reviewer.get("/review/candidates").get_data(as_text=True)
     with app.app_context():
-        review_services.decide(db.session.get(Application, world["candidates"][0]), DecisionOutcome.SELECTED, "示范作用突出",
-                               db.session.scalar(select(User).where(User.username == "reviewer")))
+        review_services.decide(
+            db.session.get(Application, world["candidates"][0]),
+            DecisionOutcome.SELECTED,
+            "示范作用突出",
+            db.session.scalar(select(User).where(User.username == "reviewer")),
+        )
         db.session.commit()
     assert "入选</span>" in reviewer.get("/review/candidates").get_data(as_text=True)
 
@@ -72,8 +93,11 @@ def test_a_return_shows_in_the_inbox_on_the_next_request(app, world):
     recommender = _logged_in(app, "tuijian-shanghai")
     assert "退回修改" not in _inbox_table(recommender)
     with app.app_context():
-        return_application(db.session.get(Application, world["waiting"]),
-                           db.session.scalar(select(User).where(User.username == "tuijian-shanghai")), "请补充证书")
+        return_application(
+            db.session.get(Application, world["waiting"]),
+            db.session.scalar(select(User).where(User.username == "tuijian-shanghai")),
+            "请补充证书",
+        )
         db.session.commit()
     assert "退回修改" in _inbox_table(recommender)
 
@@ -91,7 +115,9 @@ def test_each_recommender_sees_its_own_cached_inbox(app, world):
 
 def _beijing_staff(app) -> str:
     with app.app_context():
-        return db.session.scalar(select(User.username).where(User.role == Role.RECOMMENDER, User.username != "tuijian-shanghai"))
+        return db.session.scalar(
+            select(User.username).where(User.role == Role.RECOMMENDER, User.username != "tuijian-shanghai")
+        )
 
 
 def test_an_enterprise_sees_its_saved_draft_and_the_form_carries_its_own_token(app, world):
@@ -100,12 +126,20 @@ def test_an_enterprise_sees_its_saved_draft_and_the_form_carries_its_own_token(a
     sessions = [app.test_client(), app.test_client()]
     for client in sessions:
         token = _token(client.get("/account/login").get_data(as_text=True))
-        response = client.post("/account/login", data={"csrf_token": token, "username": world["drafting"], "password": PASSWORD})
+        response = client.post(
+            "/account/login", data={"csrf_token": token, "username": world["drafting"], "password": PASSWORD}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
     pages = [client.get("/application/section/basic").get_data(as_text=True) for client in sessions]
     assert _token(pages[0]) != _token(pages[1])
-    form = {"csrf_token": _token(pages[1]), "org_name": "起草中企业", "province": "北京市", "city": "北京市",
-            "main_products": "新的主营产品", "save": "1"}
+    form = {
+        "csrf_token": _token(pages[1]),
+        "org_name": "起草中企业",
+        "province": "北京市",
+        "city": "北京市",
+        "main_products": "新的主营产品",
+        "save": "1",
+    }
     assert sessions[1].post("/application/section/basic", data=form).status_code == 302
     assert "新的主营产品" in sessions[0].get("/application/section/basic").get_data(as_text=True)
 

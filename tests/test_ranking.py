@@ -1,4 +1,5 @@
 """The ranked lists: quota per scale, order, locks, one list per candidate, and the race for the last place."""
+
 import threading
 from datetime import timedelta
 
@@ -10,9 +11,9 @@ from portal.applications.models import Application
 from portal.applications.rules import Scale
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.recommendations import services
 from portal.recommendations.models import RankingEntry
-from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import accepted_application, make_campaign, make_recommender, make_staff
 
@@ -38,8 +39,9 @@ def _staff(username="beijing") -> User:
 
 
 def _order(scale=Scale.LARGE) -> list[int]:
-    return db.session.scalars(select(RankingEntry.application_id).where(RankingEntry.scale == scale)
-                              .order_by(RankingEntry.rank)).all()
+    return db.session.scalars(
+        select(RankingEntry.application_id).where(RankingEntry.scale == scale).order_by(RankingEntry.rank)
+    ).all()
 
 
 def _add(application_id):
@@ -100,7 +102,9 @@ def test_a_ranked_candidate_cannot_be_returned_without_removing_it(app, world):
     with app.app_context():
         _add(world["large"][0])
         with pytest.raises(RuleViolation, match="先从名单中移除"):
-            services.return_application(db.session.get(Application, world["large"][0]), _staff(), "请补充材料后再提交。")
+            services.return_application(
+                db.session.get(Application, world["large"][0]), _staff(), "请补充材料后再提交。"
+            )
 
 
 def test_racing_for_the_last_places_leaves_the_quota(app, world):
@@ -124,8 +128,10 @@ def test_racing_for_the_last_places_leaves_the_quota(app, world):
                 db.session.rollback()
                 outcomes.append(str(error))
 
-    threads = [threading.Thread(target=racer, args=(application_id, "beijing" if i % 2 else "beijing2"))
-               for i, application_id in enumerate(contenders)]
+    threads = [
+        threading.Thread(target=racer, args=(application_id, "beijing" if i % 2 else "beijing2"))
+        for i, application_id in enumerate(contenders)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -171,7 +177,15 @@ def test_summary_sheet_in_the_official_layout(client, app, world):
     sheet = openpyxl.load_workbook(BytesIO(response.data)).active
     assert sheet["A1"].value == "工业计量标杆示范单位推荐汇总表"
     assert sheet["A2"].value == "推荐单位（盖章）：北京市市场监督管理局"
-    assert [cell.value for cell in sheet[3]] == ["序号", "申报单位名称", "企业规模", "所处行业", "联系人", "联系方式", "邮箱"]
+    assert [cell.value for cell in sheet[3]] == [
+        "序号",
+        "申报单位名称",
+        "企业规模",
+        "所处行业",
+        "联系人",
+        "联系方式",
+        "邮箱",
+    ]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4, max_row=6)]
     assert [row[0] for row in rows] == ["1", "2", "3"]
     assert [row[2] for row in rows] == ["大型", "大型", "中小型"]  # large first, then small/medium

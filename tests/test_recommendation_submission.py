@@ -1,4 +1,5 @@
 """Submitting the ranked list, the reviewer's unlock, drag-and-drop order, the diff after a return, exports."""
+
 import os
 import re
 import shutil
@@ -18,11 +19,11 @@ from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.files import store_upload
 from portal.recommendations import services
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.selfcheck import SELF_CHECK_ITEMS
-from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import (
     PNG_BYTES,
@@ -34,15 +35,23 @@ from tests.factories import (
     upload,
 )
 
-DETAILS = {"lead_department": "质量发展处", "responsible_person": "李处长", "contact_person": "赵敏",
-           "contact_phone": "010-66668888", "contact_email": "zhaomin@example.gov.cn"}
+DETAILS = {
+    "lead_department": "质量发展处",
+    "responsible_person": "李处长",
+    "contact_person": "赵敏",
+    "contact_phone": "010-66668888",
+    "contact_email": "zhaomin@example.gov.cn",
+}
 
 
 @pytest.fixture
 def world(app):
     with app.app_context():
         campaign = make_campaign()
-        ours, theirs = make_recommender("北京市市场监督管理局"), make_recommender("天津市市场监督管理局", region="天津市")
+        ours, theirs = (
+            make_recommender("北京市市场监督管理局"),
+            make_recommender("天津市市场监督管理局", region="天津市"),
+        )
         staff = make_staff(Role.RECOMMENDER, ours, username="beijing")
         make_staff(Role.RECOMMENDER, theirs, username="tianjin")
         make_staff(Role.REVIEWER, username="reviewer")
@@ -51,7 +60,14 @@ def world(app):
         waiting = submitted_application(campaign, ours).id  # never accepted
         other = submitted_application(campaign, theirs).id
         db.session.commit()
-        return {"large": large, "sme": sme, "waiting": waiting, "other": other, "ours": ours.id, "campaign": campaign.id}
+        return {
+            "large": large,
+            "sme": sme,
+            "waiting": waiting,
+            "other": other,
+            "ours": ours.id,
+            "campaign": campaign.id,
+        }
 
 
 def _user(username: str) -> User:
@@ -79,12 +95,16 @@ def _submit(world, details=DETAILS, scan=True):
 
 def _pass_the_deadline(campaign):
     campaign.opens_at, campaign.closes_at, campaign.recommend_deadline = (
-        utcnow() - timedelta(days=3), utcnow() - timedelta(days=2), utcnow() - timedelta(minutes=1))
+        utcnow() - timedelta(days=3),
+        utcnow() - timedelta(days=2),
+        utcnow() - timedelta(minutes=1),
+    )
 
 
 def _order(scale=Scale.LARGE) -> list[int]:
-    return db.session.scalars(select(RankingEntry.application_id).where(RankingEntry.scale == scale)
-                              .order_by(RankingEntry.rank)).all()
+    return db.session.scalars(
+        select(RankingEntry.application_id).where(RankingEntry.scale == scale).order_by(RankingEntry.rank)
+    ).all()
 
 
 def test_submission_marks_ranked_recommended_and_the_rest_not(app, world):
@@ -92,10 +112,16 @@ def test_submission_marks_ranked_recommended_and_the_rest_not(app, world):
         _rank(world, world["large"][1], world["sme"])
         recommendation = _submit(world)
         assert recommendation.submitted_at is not None and recommendation.contact_phone == "010-66668888"
-        statuses = {key: _application(world[key] if key != "large" else world["large"][1]).status
-                    for key in ("large", "sme", "waiting", "other")}
-        assert statuses == {"large": ApplicationStatus.RECOMMENDED, "sme": ApplicationStatus.RECOMMENDED,
-                            "waiting": ApplicationStatus.NOT_RECOMMENDED, "other": ApplicationStatus.SUBMITTED}
+        statuses = {
+            key: _application(world[key] if key != "large" else world["large"][1]).status
+            for key in ("large", "sme", "waiting", "other")
+        }
+        assert statuses == {
+            "large": ApplicationStatus.RECOMMENDED,
+            "sme": ApplicationStatus.RECOMMENDED,
+            "waiting": ApplicationStatus.NOT_RECOMMENDED,
+            "other": ApplicationStatus.SUBMITTED,
+        }
         assert _application(world["large"][0]).status == ApplicationStatus.NOT_RECOMMENDED
         last = _application(world["large"][1]).events[-1]
         assert last.label == "已推荐" and last.reason == "北京市市场监督管理局推荐，大型企业第 1 名"
@@ -132,7 +158,9 @@ def test_unlock_reopens_the_list_and_withdraws_the_marks(app, world):
         with pytest.raises(RuleViolation, match="解锁理由"):
             services.unlock_recommendation(recommendation, reviewer, "  ", utcnow() + timedelta(days=2))
         with pytest.raises(RuleViolation, match="晚于当前时间"):
-            services.unlock_recommendation(recommendation, reviewer, "排名需调整，重新报送", utcnow() - timedelta(hours=1))
+            services.unlock_recommendation(
+                recommendation, reviewer, "排名需调整，重新报送", utcnow() - timedelta(hours=1)
+            )
         services.unlock_recommendation(recommendation, reviewer, "排名需调整，重新报送", utcnow() + timedelta(days=2))
         assert recommendation.submitted_at is None and recommendation.is_open(campaign, utcnow())
         assert _application(world["large"][0]).status == ApplicationStatus.ACCEPTED
@@ -162,7 +190,9 @@ def test_resubmission_after_a_return_shows_what_changed(app, world):
         application = _application(world["waiting"])
         services.return_application(application, _user("beijing"), "请补充计量人员情况。")
         enterprise = _enterprise_user(application)
-        application_services.save_fields(application, enterprise, {"fulltime_metrology_staff": 9, "contact_phone": "13911112222"}, None)
+        application_services.save_fields(
+            application, enterprise, {"fulltime_metrology_staff": 9, "contact_phone": "13911112222"}, None
+        )
         answers = {answer.item_code: (answer.answer.value, answer.remark) for answer in application.self_check_answers}
         application_services.save_self_check(application, enterprise, answers | {"1.1": ("no", "正在编制")}, {}, None)
         application_services.submit_application(application, enterprise)
@@ -191,13 +221,17 @@ def test_review_page_shows_the_comparison(client, app, world):
 def test_submission_page_stores_the_scan_and_locks(client, app, world):
     login(client, "beijing")
     client.post(f"/recommender/ranking/{world['sme']}/add")
-    response = client.post("/recommender/ranking/submit", data=DETAILS | {"contact_phone": "12345"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/recommender/ranking/submit", data=DETAILS | {"contact_phone": "12345"}, content_type="multipart/form-data"
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "请上传加盖公章" in page and "请输入手机号码" in page
     assert 'value="质量发展处"' in page  # what was typed is kept
-    response = client.post("/recommender/ranking/submit", data=DETAILS | {"sealed_scan": (BytesIO(PNG_BYTES), "汇总表.png")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/recommender/ranking/submit",
+        data=DETAILS | {"sealed_scan": (BytesIO(PNG_BYTES), "汇总表.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     page = client.get("/recommender/ranking").get_data(as_text=True)
     assert "已于" in page and "排序已锁定" in page and "汇总表.png" in page and "加入推荐" not in page
@@ -249,7 +283,9 @@ def test_reviewer_sees_progress_and_unlocks_through_the_page(client, app, world)
     response = client.post(f"/review/recommenders/{world['ours']}/unlock", data={"reason": "短", "until": ""})
     assert response.status_code == 422 and "请填写重新开放的截止时间" in response.get_data(as_text=True)
     until = (datetime.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
-    response = client.post(f"/review/recommenders/{world['ours']}/unlock", data={"reason": "名单需要调整排名", "until": until})
+    response = client.post(
+        f"/review/recommenders/{world['ours']}/unlock", data={"reason": "名单需要调整排名", "until": until}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Recommendation.submitted_at)) is None
@@ -270,7 +306,11 @@ def test_application_list_export_writes_typed_text_as_text(client, app, world):
     workbook = openpyxl.load_workbook(BytesIO(response.data))
     sheet = workbook["申报书列表"]
     header = [cell.value for cell in sheet[1]]
-    assert header[:3] == ["序号", "申报单位名称", "统一社会信用代码"] and header[-1] == f"自查{SELF_CHECK_ITEMS[-1].code}" and len(header) == 19 + 33
+    assert (
+        header[:3] == ["序号", "申报单位名称", "统一社会信用代码"]
+        and header[-1] == f"自查{SELF_CHECK_ITEMS[-1].code}"
+        and len(header) == 19 + 33
+    )
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 4  # three large accepted + the one never accepted; not the other organisation's
     first = rows[0]
@@ -288,7 +328,20 @@ def test_summary_sheet_prints_on_one_page(client, app, world, tmp_path):
     login(client, "beijing")
     sheet = tmp_path / "summary.xlsx"
     sheet.write_bytes(client.get("/recommender/ranking/summary.xlsx").data)
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(sheet)], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(sheet),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     pdf = (tmp_path / "summary.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1

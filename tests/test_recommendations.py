@@ -1,4 +1,5 @@
 """A recommender's inbox, review, accept and return: services and pages."""
+
 from datetime import timedelta
 
 import pytest
@@ -8,8 +9,8 @@ from portal.accounts.models import Role, User
 from portal.applications.models import Application, ApplicationStatus
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
-from portal.recommendations import services
 from portal.core.timeutil import utcnow
+from portal.recommendations import services
 from tests.conftest import login
 from tests.factories import make_campaign, make_recommender, make_staff, submitted_application
 
@@ -18,7 +19,10 @@ from tests.factories import make_campaign, make_recommender, make_staff, submitt
 def world(app):
     with app.app_context():
         campaign = make_campaign()
-        ours, theirs = make_recommender("北京市市场监督管理局"), make_recommender("天津市市场监督管理局", region="天津市")
+        ours, theirs = (
+            make_recommender("北京市市场监督管理局"),
+            make_recommender("天津市市场监督管理局", region="天津市"),
+        )
         make_staff(Role.RECOMMENDER, ours, username="beijing")
         make_staff(Role.RECOMMENDER, theirs, username="tianjin")
         mine, other = submitted_application(campaign, ours), submitted_application(campaign, theirs)
@@ -75,7 +79,9 @@ def test_return_through_the_page_then_the_enterprise_sees_the_reason_and_resubmi
     login(client, "beijing")
     refused = client.post(f"/recommender/applications/{world['mine']}/return", data={"reason": ""})
     assert refused.status_code == 422 and "请填写退回理由" in refused.get_data(as_text=True)
-    client.post(f"/recommender/applications/{world['mine']}/return", data={"reason": "营业执照扫描件不清晰，请重新上传。"})
+    client.post(
+        f"/recommender/applications/{world['mine']}/return", data={"reason": "营业执照扫描件不清晰，请重新上传。"}
+    )
     client.post("/account/logout")
     with app.app_context():
         enterprise_login = db.session.get(Application, world["mine"]).enterprise.uscc

@@ -1,4 +1,5 @@
 """定期复核: published units update their self-check and certificates; reviewers keep or revoke."""
+
 from datetime import datetime, timedelta
 from io import BytesIO
 
@@ -10,10 +11,10 @@ from portal.admin.models import Campaign
 from portal.applications.models import Application, CertificationKind, CertificationStatus
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.review import rereview, services
 from portal.review.models import DecisionOutcome, ReReview, ReReviewOutcome
 from portal.selfcheck import SELF_CHECK_CODES
-from portal.core.timeutil import utcnow
 from tests.conftest import login
 from tests.factories import PDF_BYTES, make_campaign, make_recommender, make_staff, submitted_list
 
@@ -25,14 +26,24 @@ def world(app):
         campaign = make_campaign()
         reviewer = make_staff(Role.REVIEWER, username="reviewer")
         kept, revoked, rejected = submitted_list(campaign, make_recommender("北京市市场监督管理局"), 3)
-        for application, outcome in ((kept, DecisionOutcome.SELECTED), (revoked, DecisionOutcome.SELECTED),
-                                     (rejected, DecisionOutcome.NOT_SELECTED)):
+        for application, outcome in (
+            (kept, DecisionOutcome.SELECTED),
+            (revoked, DecisionOutcome.SELECTED),
+            (rejected, DecisionOutcome.NOT_SELECTED),
+        ):
             services.decide(application, outcome, "综合评审意见", reviewer)
         services.publish(campaign, reviewer)
-        review_round = rereview.open_round("2027年度定期复核", utcnow() - timedelta(hours=1), utcnow() + timedelta(days=30), reviewer)
+        review_round = rereview.open_round(
+            "2027年度定期复核", utcnow() - timedelta(hours=1), utcnow() + timedelta(days=30), reviewer
+        )
         db.session.commit()
-        return {"kept": kept.id, "revoked": revoked.id, "rejected": rejected.id, "round": review_round.id,
-                "campaign": campaign.id}
+        return {
+            "kept": kept.id,
+            "revoked": revoked.id,
+            "rejected": rejected.id,
+            "round": review_round.id,
+            "campaign": campaign.id,
+        }
 
 
 def _user_of(application_id: int) -> User:
@@ -67,13 +78,24 @@ def test_unit_updates_submits_and_reviewer_keeps_or_revokes(client, app, world):
         kept_login, revoked_login = _user_of(world["kept"]).username, _user_of(world["revoked"]).username
     login(client, kept_login)
     page = client.get("/rereview/").get_data(as_text=True)
-    assert "2027年度定期复核" in page and '定期复核 <span class="badge text-bg-warning">待提交</span></a>' in page  # the nav
+    assert (
+        "2027年度定期复核" in page and '定期复核 <span class="badge text-bg-warning">待提交</span></a>' in page
+    )  # the nav
     answers = {f"answer-{code}": "yes" for code in SELF_CHECK_CODES} | {"answer-1.1": "no", "remark-1.1": "大纲修订中"}
     assert client.post("/rereview/", data=answers).status_code == 302
-    response = client.post("/rereview/certificates", data={
-        "kind": "mms", "number": "MMS-2027-01", "issuer": "中启计量体系认证中心", "issued_on": "2026-01-01",
-        "expires_on": "2029-01-01", "status": "valid", "certificate": (BytesIO(PDF_BYTES), "测量管理体系证书.pdf")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/rereview/certificates",
+        data={
+            "kind": "mms",
+            "number": "MMS-2027-01",
+            "issuer": "中启计量体系认证中心",
+            "issued_on": "2026-01-01",
+            "expires_on": "2029-01-01",
+            "status": "valid",
+            "certificate": (BytesIO(PDF_BYTES), "测量管理体系证书.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     client.post("/rereview/submit")
     with app.app_context():
@@ -96,13 +118,17 @@ def test_unit_updates_submits_and_reviewer_keeps_or_revokes(client, app, world):
     assert response.status_code == 422 and "请填写结论理由" in response.get_data(as_text=True)
     client.post(f"/review/rereviews/entry/{kept_id}/conclude", data={"outcome": "keep", "reason": "计量管理持续有效"})
     # The other unit has not submitted: no conclusion while its window is open.
-    response = client.post(f"/review/rereviews/entry/{revoked_id}/conclude", data={"outcome": "revoke", "reason": "未按期提交复核材料"})
+    response = client.post(
+        f"/review/rereviews/entry/{revoked_id}/conclude", data={"outcome": "revoke", "reason": "未按期提交复核材料"}
+    )
     assert response.status_code == 422 and "尚未提交" in response.get_data(as_text=True)
     with app.app_context():
         review_round = _review(world["revoked"]).round
         review_round.opens_at, review_round.closes_at = utcnow() - timedelta(days=40), utcnow() - timedelta(days=1)
         db.session.commit()
-    client.post(f"/review/rereviews/entry/{revoked_id}/conclude", data={"outcome": "revoke", "reason": "未按期提交复核材料"})
+    client.post(
+        f"/review/rereviews/entry/{revoked_id}/conclude", data={"outcome": "revoke", "reason": "未按期提交复核材料"}
+    )
     with app.app_context():
         assert _review(world["kept"]).outcome == ReReviewOutcome.KEEP
         assert _review(world["revoked"]).outcome == ReReviewOutcome.REVOKE
@@ -131,7 +157,9 @@ def test_next_round_starts_from_the_last_update(app, world):
     with app.app_context():
         unit = _user_of(world["kept"])
         review = _review(world["kept"])
-        rereview.save_answers(review, unit, {code: ("yes", None) for code in SELF_CHECK_CODES} | {"2.1": ("na", "改制中")})
+        rereview.save_answers(
+            review, unit, {code: ("yes", None) for code in SELF_CHECK_CODES} | {"2.1": ("na", "改制中")}
+        )
         rereview.submit(review, unit)
         reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
         rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
@@ -139,5 +167,7 @@ def test_next_round_starts_from_the_last_update(app, world):
         following = next(r for r in later.reviews if r.application_id == world["kept"])
         assert following.answers_by_code()["2.1"].remark == "改制中"
         assert [r.round.name for r in rereview.history_of(db.session.get(Application, world["kept"]))] == [
-            "2027年度定期复核", "2029年度定期复核"]
+            "2027年度定期复核",
+            "2029年度定期复核",
+        ]
         assert db.session.get(Campaign, world["campaign"]).published_at is not None

@@ -1,4 +1,5 @@
 """The ministries' review: rubric, conflict-free assignment, scoring, decisions, publication, pages."""
+
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,8 +32,11 @@ def world(app):
             candidates[region] = [a.id for a in submitted_list(campaign, recommender, 3)]
         reviewer = make_staff(Role.REVIEWER, username="reviewer")
         for number, (region, organisation) in enumerate(
-                [("北京市", "北京计量院"), ("上海市", "上海计量院"), ("广东省", "广东计量院"), ("浙江省", "浙江计量院")]):
-            services.create_expert(campaign, f"expert{number}", PASSWORD, f"专家{number}", organisation, region, "仪器仪表", reviewer)
+            [("北京市", "北京计量院"), ("上海市", "上海计量院"), ("广东省", "广东计量院"), ("浙江省", "浙江计量院")]
+        ):
+            services.create_expert(
+                campaign, f"expert{number}", PASSWORD, f"专家{number}", organisation, region, "仪器仪表", reviewer
+            )
         db.session.commit()
         return {"candidates": candidates, "campaign": campaign.id}
 
@@ -55,6 +59,7 @@ def _all_candidates(world) -> list[int]:
 
 # --- rubric and weighted means ------------------------------------------------------------------
 
+
 def test_default_rubric_weights_add_up_to_100(app, world):
     with app.app_context():
         criteria = services.rubric(_campaign(world))
@@ -62,14 +67,22 @@ def test_default_rubric_weights_add_up_to_100(app, world):
         assert sum(c.weight for c in criteria) == 100
 
 
-@pytest.mark.parametrize("rows, message", [
-    ([], "至少要有一项"),
-    ([{"name": "A", "weight": Decimal(60), "min_score": 0, "max_score": 100},
-      {"name": "B", "weight": Decimal(30), "min_score": 0, "max_score": 100}], "之和应为 100，当前为 90"),
-    ([{"name": "A", "weight": Decimal(100), "min_score": 10, "max_score": 10}], "最低分 < 最高分"),
-    ([{"name": "A", "weight": Decimal(0), "min_score": 0, "max_score": 10}], "权重应大于 0"),
-    ([{"name": " ", "weight": Decimal(100), "min_score": 0, "max_score": 10}], "缺少名称"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([], "至少要有一项"),
+        (
+            [
+                {"name": "A", "weight": Decimal(60), "min_score": 0, "max_score": 100},
+                {"name": "B", "weight": Decimal(30), "min_score": 0, "max_score": 100},
+            ],
+            "之和应为 100，当前为 90",
+        ),
+        ([{"name": "A", "weight": Decimal(100), "min_score": 10, "max_score": 10}], "最低分 < 最高分"),
+        ([{"name": "A", "weight": Decimal(0), "min_score": 0, "max_score": 10}], "权重应大于 0"),
+        ([{"name": " ", "weight": Decimal(100), "min_score": 0, "max_score": 10}], "缺少名称"),
+    ],
+)
 def test_rubric_is_validated(rows, message):
     with pytest.raises(RuleViolation, match=message):
         services.check_rubric(rows)
@@ -78,24 +91,38 @@ def test_rubric_is_validated(rows, message):
 def test_weighted_mean_on_known_numbers(app, world):
     with app.app_context():
         campaign = _campaign(world)
-        criteria = services.save_rubric(campaign, [
-            {"name": "过程计量保障", "weight": Decimal(60), "min_score": 0, "max_score": 10},
-            {"name": "示范推广价值", "weight": Decimal(40), "min_score": 0, "max_score": 20},
-        ], _user("reviewer"))
+        criteria = services.save_rubric(
+            campaign,
+            [
+                {"name": "过程计量保障", "weight": Decimal(60), "min_score": 0, "max_score": 10},
+                {"name": "示范推广价值", "weight": Decimal(40), "min_score": 0, "max_score": 20},
+            ],
+            _user("reviewer"),
+        )
         first, second = criteria
         # 60 × 8/10 + 40 × 10/20 = 48 + 20 = 68; and 60 × 10/10 + 40 × 15/20 = 60 + 30 = 90.
         assert weighted_total(criteria, {first.id: Decimal(8), second.id: Decimal(10)}) == Decimal("68.00")
         application = db.session.get(Application, world["candidates"]["北京市"][0])
         for username, values in (("expert1", (8, 10)), ("expert2", (10, 15))):
             assignment = services.assign(application, _expert(username), _user("reviewer"))
-            services.save_scores(assignment, _user(username), {first.id: (Decimal(values[0]), "好"), second.id: (Decimal(values[1]), None)},
-                                 ExpertOpinion.RECOMMEND, "建议入选", submit=True)
+            services.save_scores(
+                assignment,
+                _user(username),
+                {first.id: (Decimal(values[0]), "好"), second.id: (Decimal(values[1]), None)},
+                ExpertOpinion.RECOMMEND,
+                "建议入选",
+                submit=True,
+            )
         pending = services.assign(application, _expert("expert3"), _user("reviewer"))
-        summary = summarise(criteria, db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)).all())
+        summary = summarise(
+            criteria, db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)).all()
+        )
         assert summary.mean == Decimal("79.00") and summary.spread == Decimal("22.00")
         assert [a.id for a in summary.pending] == [pending.id]
         with pytest.raises(RuleViolation, match="专家已开始评分"):
-            services.save_rubric(campaign, [{"name": "A", "weight": Decimal(100), "min_score": 0, "max_score": 10}], _user("reviewer"))
+            services.save_rubric(
+                campaign, [{"name": "A", "weight": Decimal(100), "min_score": 0, "max_score": 10}], _user("reviewer")
+            )
 
 
 def test_scores_must_be_in_range_and_complete_to_submit(app, world):
@@ -104,15 +131,27 @@ def test_scores_must_be_in_range_and_complete_to_submit(app, world):
         assignment = services.assign(application, _expert("expert1"), _user("reviewer"))
         criteria = services.rubric(_campaign(world))
         with pytest.raises(RuleViolation, match="分数应在 0–100 之间"):
-            services.save_scores(assignment, _user("expert1"), {criteria[0].id: (Decimal(101), None)}, None, None, submit=False)
-        services.save_scores(assignment, _user("expert1"), {criteria[0].id: (Decimal(80), None)}, None, None, submit=False)
+            services.save_scores(
+                assignment, _user("expert1"), {criteria[0].id: (Decimal(101), None)}, None, None, submit=False
+            )
+        services.save_scores(
+            assignment, _user("expert1"), {criteria[0].id: (Decimal(80), None)}, None, None, submit=False
+        )
         with pytest.raises(RuleViolation, match="请为“计量工作有效性”打分"):
-            services.save_scores(assignment, _user("expert1"), {criteria[0].id: (Decimal(80), None)}, ExpertOpinion.RECOMMEND, None, submit=True)
+            services.save_scores(
+                assignment,
+                _user("expert1"),
+                {criteria[0].id: (Decimal(80), None)},
+                ExpertOpinion.RECOMMEND,
+                None,
+                submit=True,
+            )
         with pytest.raises(RuleViolation, match="未分配给您"):
             services.save_scores(assignment, _user("expert2"), {}, None, None, submit=False)
 
 
 # --- assignment ---------------------------------------------------------------------------------
+
 
 def test_auto_assignment_avoids_conflicts_and_balances_loads(app, world):
     with app.app_context():
@@ -152,19 +191,24 @@ def test_manual_assignment_refuses_a_conflict_of_interest(app, world):
 
 # --- decisions and publication ------------------------------------------------------------------
 
+
 def test_decisions_are_revisable_with_a_reason_until_publication(app, world):
     with app.app_context():
         campaign, reviewer = _campaign(world), _user("reviewer")
         ids = _all_candidates(world)
         with pytest.raises(RuleViolation, match="决定理由"):
             services.decide(db.session.get(Application, ids[0]), DecisionOutcome.SELECTED, "", reviewer)
-        decision = services.decide(db.session.get(Application, ids[0]), DecisionOutcome.SELECTED, "综合得分靠前", reviewer)
+        decision = services.decide(
+            db.session.get(Application, ids[0]), DecisionOutcome.SELECTED, "综合得分靠前", reviewer
+        )
         services.decide(db.session.get(Application, ids[0]), DecisionOutcome.NOT_SELECTED, "现场核查发现问题", reviewer)
         assert decision.revision == 2 and decision.outcome == DecisionOutcome.NOT_SELECTED
         with pytest.raises(RuleViolation, match="尚未决定"):
             services.publish(campaign, reviewer)
         for application_id in ids[1:]:
-            services.decide(db.session.get(Application, application_id), DecisionOutcome.SELECTED, "综合得分靠前", reviewer)
+            services.decide(
+                db.session.get(Application, application_id), DecisionOutcome.SELECTED, "综合得分靠前", reviewer
+            )
         # Before publication the enterprise still sees 已推荐.
         assert db.session.get(Application, ids[1]).status == ApplicationStatus.RECOMMENDED
         assert services.publish(campaign, reviewer) == len(ids) - 1
@@ -178,10 +222,13 @@ def test_site_visit_in_the_future_is_refused(app, world):
     with app.app_context():
         application = db.session.get(Application, world["candidates"]["北京市"][0])
         with pytest.raises(RuleViolation, match="不能晚于今天"):
-            services.record_site_visit(application, date.today() + timedelta(days=1), "张三、李四", "良好", None, _user("reviewer"))
+            services.record_site_visit(
+                application, date.today() + timedelta(days=1), "张三、李四", "良好", None, _user("reviewer")
+            )
 
 
 # --- pages --------------------------------------------------------------------------------------
+
 
 def test_expert_sees_only_what_is_assigned(client, app, world):
     with app.app_context():
@@ -206,7 +253,11 @@ def test_expert_scores_through_the_page(client, app, world):
         criteria = [c.id for c in services.rubric(_campaign(world))]
         db.session.commit()
     login(client, "expert1")
-    data = {f"score_{cid}": "80" for cid in criteria} | {f"score_{criteria[0]}": "130", "opinion": "recommend", "submit": "1"}
+    data = {f"score_{cid}": "80" for cid in criteria} | {
+        f"score_{criteria[0]}": "130",
+        "opinion": "recommend",
+        "submit": "1",
+    }
     response = client.post(f"/expert/assignments/{assignment_id}", data=data)
     assert response.status_code == 422 and "分数应在 0–100 之间" in response.get_data(as_text=True)
     assert 'value="130"' in response.get_data(as_text=True)  # what was typed is kept
@@ -226,7 +277,9 @@ def test_reviewer_pages_and_public_list(client, app, world):
     response = client.post(f"/review/candidates/{ids[0]}/decide", data={"outcome": "selected", "reason": ""})
     assert response.status_code == 422 and "请填写决定理由" in response.get_data(as_text=True)
     for application_id in ids:
-        client.post(f"/review/candidates/{application_id}/decide", data={"outcome": "selected", "reason": "综合评审通过"})
+        client.post(
+            f"/review/candidates/{application_id}/decide", data={"outcome": "selected", "reason": "综合评审通过"}
+        )
     assert client.post("/review/publish", data={}).status_code == 422
     client.post("/review/publish", data={"confirm": "y"})
     client.post("/account/logout")
@@ -253,16 +306,27 @@ def test_rubric_page_edits_the_criteria(client, app, world):
     login(client, "reviewer")
     page = client.get("/review/rubric").get_data(as_text=True)
     assert 'value="过程计量保障"' in page and 'name="criteria-5-name"' in page  # five defaults and a blank line
-    rows = {"criteria-0-name": "计量保障", "criteria-0-weight": "70", "criteria-0-min_score": "0", "criteria-0-max_score": "10",
-            "criteria-1-name": "示范价值", "criteria-1-weight": "20", "criteria-1-min_score": "0", "criteria-1-max_score": "10",
-            "criteria-2-name": "", "criteria-2-weight": ""}
+    rows = {
+        "criteria-0-name": "计量保障",
+        "criteria-0-weight": "70",
+        "criteria-0-min_score": "0",
+        "criteria-0-max_score": "10",
+        "criteria-1-name": "示范价值",
+        "criteria-1-weight": "20",
+        "criteria-1-min_score": "0",
+        "criteria-1-max_score": "10",
+        "criteria-2-name": "",
+        "criteria-2-weight": "",
+    }
     response = client.post("/review/rubric", data=rows)
     assert response.status_code == 422 and "之和应为 100，当前为 90" in response.get_data(as_text=True)
     assert 'value="计量保障"' in response.get_data(as_text=True)  # nothing typed is lost
     assert client.post("/review/rubric", data=rows | {"criteria-1-weight": "30"}).status_code == 302
     with app.app_context():
         assert [(c.name, c.weight, c.max_score) for c in services.rubric(_campaign(world))] == [
-            ("计量保障", Decimal(70), 10), ("示范价值", Decimal(30), 10)]
+            ("计量保障", Decimal(70), 10),
+            ("示范价值", Decimal(30), 10),
+        ]
 
 
 def test_dashboard_reads_in_a_fixed_number_of_queries(client, app, world, count_queries):
@@ -284,7 +348,9 @@ def test_candidate_page_keeps_the_history_of_decisions(client, app, world):
     application_id = world["candidates"]["北京市"][0]
     login(client, "reviewer")
     client.post(f"/review/candidates/{application_id}/decide", data={"outcome": "selected", "reason": "综合得分靠前"})
-    client.post(f"/review/candidates/{application_id}/decide", data={"outcome": "not_selected", "reason": "现场核查发现问题"})
+    client.post(
+        f"/review/candidates/{application_id}/decide", data={"outcome": "not_selected", "reason": "现场核查发现问题"}
+    )
     page = client.get(f"/review/candidates/{application_id}").get_data(as_text=True)
     assert "决定记录（2 次）" in page and "入选（综合得分靠前）" in page and "未入选（现场核查发现问题）" in page
     assert "第 2 次修改" in page

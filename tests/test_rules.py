@@ -1,4 +1,5 @@
 """The notice's rules as pure functions: the USCC check character and the scale rule."""
+
 from decimal import Decimal
 
 import pytest
@@ -18,24 +19,30 @@ def test_lowercase_is_accepted_as_the_same_code():
     assert uscc_error(VALID.lower()) is None
 
 
-@pytest.mark.parametrize("code, fragment", [
-    ("91350100M000100Y44", "校验位"),
-    ("91350100M000100Y4", "18 位"),
-    ("91350100M000100Y433", "18 位"),
-    ("", "18 位"),
-    ("91350100M0001I0Y43", "不允许的字符"),
-])
+@pytest.mark.parametrize(
+    "code, fragment",
+    [
+        ("91350100M000100Y44", "校验位"),
+        ("91350100M000100Y4", "18 位"),
+        ("91350100M000100Y433", "18 位"),
+        ("", "18 位"),
+        ("91350100M0001I0Y43", "不允许的字符"),
+    ],
+)
 def test_invalid_codes_are_refused_with_the_reason(code, fragment):
     assert fragment in uscc_error(code)
 
 
-@pytest.mark.parametrize("employees, revenue, expected", [
-    (999, 100000, Scale.SME),       # fewer than 1000 people
-    (1000, 40000, Scale.LARGE),     # both at the bound: "以下" excludes it
-    (1000, Decimal("39999.99"), Scale.SME),
-    (5000, 39999, Scale.SME),       # revenue below 4 亿元 alone is enough
-    (1000, 40000.01, Scale.LARGE),
-])
+@pytest.mark.parametrize(
+    "employees, revenue, expected",
+    [
+        (999, 100000, Scale.SME),  # fewer than 1000 people
+        (1000, 40000, Scale.LARGE),  # both at the bound: "以下" excludes it
+        (1000, Decimal("39999.99"), Scale.SME),
+        (5000, 39999, Scale.SME),  # revenue below 4 亿元 alone is enough
+        (1000, 40000.01, Scale.LARGE),
+    ],
+)
 def test_scale_rule_at_its_bounds(employees, revenue, expected):
     assert derive_scale(employees, revenue) == expected
 

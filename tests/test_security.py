@@ -1,4 +1,5 @@
 """Hardening: security headers on every response, cookies, uploads never rendered as HTML."""
+
 from portal.accounts.models import Role
 from portal.core.extensions import db
 from tests.conftest import login

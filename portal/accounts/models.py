@@ -1,4 +1,5 @@
 """People and organisations: enterprises, recommenders, ministries, and their user accounts."""
+
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -62,9 +63,7 @@ class User(UserMixin, db.Model):
     """A login. Enterprises sign in with their 统一社会信用代码; staff with a user name."""
 
     __table_args__ = (
-        CheckConstraint(
-            "role <> 'enterprise' OR enterprise_id IS NOT NULL", name="enterprise_has_enterprise"
-        ),
+        CheckConstraint("role <> 'enterprise' OR enterprise_id IS NOT NULL", name="enterprise_has_enterprise"),
         CheckConstraint(
             "role <> 'recommender' OR organisation_id IS NOT NULL",
             name="recommender_has_organisation",

@@ -1,4 +1,5 @@
 """Accounts: registration, login, logout, passwords, staff creation."""
+
 from flask import request
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -30,8 +31,12 @@ def uscc_taken(uscc: str) -> bool:
 def register_enterprise(name: str, uscc: str, contact_name: str, mobile: str, email: str, password: str) -> User:
     """Create an enterprise and its login (the login name is the 统一社会信用代码)."""
     uscc = normalise_uscc(uscc)
-    enterprise = Enterprise(name=name.strip(), uscc=uscc, contact_name=contact_name.strip(), mobile=mobile.strip(), email=email.strip())
-    user = User(username=uscc, role=Role.ENTERPRISE, display_name=name.strip(), email=email.strip(), enterprise=enterprise)
+    enterprise = Enterprise(
+        name=name.strip(), uscc=uscc, contact_name=contact_name.strip(), mobile=mobile.strip(), email=email.strip()
+    )
+    user = User(
+        username=uscc, role=Role.ENTERPRISE, display_name=name.strip(), email=email.strip(), enterprise=enterprise
+    )
     user.set_password(password)
     try:
         with db.session.begin_nested():
@@ -83,7 +88,14 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
-def create_staff_user(username: str, password: str, role: Role, display_name: str, organisation: Organisation | None = None, email: str | None = None) -> User:
+def create_staff_user(
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    organisation: Organisation | None = None,
+    email: str | None = None,
+) -> User:
     """A recommender, reviewer, expert or admin account (until the admin pages exist: the CLI)."""
     if role == Role.ENTERPRISE:
         raise RuleViolation("企业账号请通过注册页面创建。")

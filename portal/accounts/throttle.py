@@ -2,6 +2,7 @@
 
 Counts live in Redis when ``REDIS_URL`` is set (shared by every worker), else in this process.
 """
+
 import threading
 import time
 
@@ -93,8 +94,9 @@ class LoginThrottle:
 
 def init_throttle(app) -> None:
     url = app.config.get("REDIS_URL")
-    app.extensions["login_throttle"] = (LoginThrottle(RedisCounter(url), app.config["REDIS_KEY_PREFIX"]) if url
-                                        else LoginThrottle(MemoryCounter()))
+    app.extensions["login_throttle"] = (
+        LoginThrottle(RedisCounter(url), app.config["REDIS_KEY_PREFIX"]) if url else LoginThrottle(MemoryCounter())
+    )
 
 
 def login_throttle() -> LoginThrottle:

@@ -1,4 +1,5 @@
 """One-time password links: staff invitations and password resets by an administrator."""
+
 import hashlib
 import secrets
 from datetime import timedelta
@@ -10,8 +11,8 @@ from portal.accounts.services import password_problem
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
-from portal.notifications.services import notify_by_email, portal_url
 from portal.core.timeutil import utcnow
+from portal.notifications.services import notify_by_email, portal_url
 
 LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(days=1)}
 PURPOSE_LABEL = {"invite": "账号开通", "reset": "重设密码"}
@@ -24,16 +25,21 @@ def _hash(token: str) -> str:
 def issue_password_link(user: User, purpose: str, by: User) -> str:
     """A new link for ``user`` (earlier unused links stop working); also e-mailed through the outbox."""
     now = utcnow()
-    for earlier in db.session.scalars(select(PasswordToken).where(PasswordToken.user_id == user.id,
-                                                                  PasswordToken.used_at.is_(None))):
+    for earlier in db.session.scalars(
+        select(PasswordToken).where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+    ):
         earlier.used_at = now
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordToken(user_id=user.id, token_hash=_hash(token), purpose=purpose,
-                                 expires_at=now + LIFETIME[purpose]))
+    db.session.add(
+        PasswordToken(user_id=user.id, token_hash=_hash(token), purpose=purpose, expires_at=now + LIFETIME[purpose])
+    )
     db.session.flush()
     link = portal_url("accounts.set_password", token=token)
-    notify_by_email(user, f"{PURPOSE_LABEL[purpose]}：请设置登录密码",
-                    f"您的登录名为 {user.username}。请在 {LIFETIME[purpose].days} 天内打开以下链接设置密码（仅可使用一次）：\n{link}")
+    notify_by_email(
+        user,
+        f"{PURPOSE_LABEL[purpose]}：请设置登录密码",
+        f"您的登录名为 {user.username}。请在 {LIFETIME[purpose].days} 天内打开以下链接设置密码（仅可使用一次）：\n{link}",
+    )
     record_audit(f"account.{purpose}_link", user, None, by)
     return link
 

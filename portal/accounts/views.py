@@ -1,4 +1,5 @@
 """Registration, login, logout and password change."""
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -36,8 +37,12 @@ def register():
     if form.validate_on_submit():
         try:
             user = services.register_enterprise(
-                form.name.data, form.uscc.data, form.contact_name.data, form.mobile.data,
-                form.email.data, form.password.data,
+                form.name.data,
+                form.uscc.data,
+                form.contact_name.data,
+                form.mobile.data,
+                form.email.data,
+                form.password.data,
             )
         except RuleViolation as error:
             db.session.rollback()

@@ -1,4 +1,5 @@
 """The yearly campaign (年度批次): its windows, deadlines, quotas and scale thresholds."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, String, func, select
@@ -38,8 +39,10 @@ class Campaign(db.Model):
     def scale_rule_text(self) -> str:
         """The scale rule in the notice's words, with this campaign's thresholds."""
         revenue_yi = f"{self.large_min_revenue / 10000:g}"
-        return (f"从业人员 {self.large_min_employees} 人以下或营业收入 {revenue_yi} 亿元以下的为中小型企业，"
-                "其余为大型企业。")
+        return (
+            f"从业人员 {self.large_min_employees} 人以下或营业收入 {revenue_yi} 亿元以下的为中小型企业，"
+            "其余为大型企业。"
+        )
 
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""

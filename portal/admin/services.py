@@ -1,4 +1,5 @@
 """What administrators change: campaigns, organisations, staff accounts. Each checks, writes, audits."""
+
 import secrets
 from datetime import datetime
 
@@ -13,8 +14,17 @@ from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.review.models import Criterion
 
-CAMPAIGN_FIELDS = ("name", "year", "opens_at", "closes_at", "recommend_deadline", "quota_large", "quota_sme",
-                   "large_min_employees", "large_min_revenue")
+CAMPAIGN_FIELDS = (
+    "name",
+    "year",
+    "opens_at",
+    "closes_at",
+    "recommend_deadline",
+    "quota_large",
+    "quota_sme",
+    "large_min_employees",
+    "large_min_revenue",
+)
 
 
 DATE_ORDER_PROBLEM = "时间顺序应为：申报开始 < 申报截止 ≤ 推荐报送截止。"
@@ -43,8 +53,12 @@ def save_campaign(campaign: Campaign | None, values: dict, user: User) -> Campai
         setattr(campaign, field, values[field].strip() if field == "name" else values[field])
     db.session.add(campaign)
     db.session.flush()
-    record_audit("campaign.create" if created else "campaign.update", campaign,
-                 {field: str(values[field]) for field in CAMPAIGN_FIELDS}, user)
+    record_audit(
+        "campaign.create" if created else "campaign.update",
+        campaign,
+        {field: str(values[field]) for field in CAMPAIGN_FIELDS},
+        user,
+    )
     return campaign
 
 
@@ -65,8 +79,17 @@ def copy_campaign(source: Campaign, user: User) -> Campaign:
         values[field] = _a_year_later(values[field])
     _check_campaign(values, None)
     campaign = Campaign(**values)
-    campaign.criteria = [Criterion(position=c.position, name=c.name, description=c.description, weight=c.weight,
-                                   min_score=c.min_score, max_score=c.max_score) for c in source.criteria]
+    campaign.criteria = [
+        Criterion(
+            position=c.position,
+            name=c.name,
+            description=c.description,
+            weight=c.weight,
+            min_score=c.min_score,
+            max_score=c.max_score,
+        )
+        for c in source.criteria
+    ]
     db.session.add(campaign)
     db.session.flush()
     record_audit("campaign.copy", campaign, {"from": source.id}, user)
@@ -92,13 +115,18 @@ def save_organisation(organisation: Organisation | None, values: dict, user: Use
     organisation.name, organisation.kind, organisation.region = name, values["kind"], values["region"]
     db.session.add(organisation)
     db.session.flush()
-    record_audit("organisation.create" if created else "organisation.update", organisation,
-                 {"name": name, "kind": values["kind"].value, "region": values["region"]}, user)
+    record_audit(
+        "organisation.create" if created else "organisation.update",
+        organisation,
+        {"name": name, "kind": values["kind"].value, "region": values["region"]},
+        user,
+    )
     return organisation
 
 
-def invite_staff(username: str, display_name: str, email: str | None, role: Role, organisation: Organisation | None,
-                 user: User) -> tuple[User, str]:
+def invite_staff(
+    username: str, display_name: str, email: str | None, role: Role, organisation: Organisation | None, user: User
+) -> tuple[User, str]:
     """A staff account without a usable password, and the one-time link that lets its owner set one."""
     placeholder = secrets.token_urlsafe(24) + "a1"  # never told to anyone: the link sets the real one
     staff = create_staff_user(username, placeholder, role, display_name, organisation, email)

@@ -1,4 +1,5 @@
 """The administrators' pages: campaigns, organisations, staff accounts, the audit log, the outbox."""
+
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,11 +15,11 @@ from portal.admin.models import Campaign
 from portal.audit import AuditEntry
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
-from portal.exports.spreadsheets import TableFormats, new_workbook, send_workbook, write_table
 from portal.core.extensions import db
-from portal.notifications.models import OutboxMessage
 from portal.core.timeutil import from_local, to_local
 from portal.core.transactions import apply_change
+from portal.exports.spreadsheets import TableFormats, new_workbook, send_workbook, write_table
+from portal.notifications.models import OutboxMessage
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
@@ -34,6 +35,7 @@ def index():
 
 # --- campaigns ----------------------------------------------------------------------------------
 
+
 def _campaign_values(form: CampaignForm) -> dict:
     values = {name: form[name].data for name in services.CAMPAIGN_FIELDS}
     for name in ("opens_at", "closes_at", "recommend_deadline"):
@@ -45,12 +47,14 @@ def _campaign_values(form: CampaignForm) -> dict:
 def campaigns():
     form = CampaignForm()
     if form.validate_on_submit() and apply_change(
-            lambda: services.save_campaign(None, _campaign_values(form), current_user), f"已创建批次：{form.name.data}。"):
+        lambda: services.save_campaign(None, _campaign_values(form), current_user), f"已创建批次：{form.name.data}。"
+    ):
         return redirect(url_for("admin.campaigns"))
     db.session.rollback()
     rows = db.session.scalars(select(Campaign).order_by(Campaign.opens_at.desc())).all()
-    return render_template("admin/campaigns.html", campaigns=rows, form=form,
-                           action_form=ActionForm()), 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/campaigns.html", campaigns=rows, form=form, action_form=ActionForm()
+    ), 422 if request.method == "POST" else 200
 
 
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
@@ -61,7 +65,8 @@ def campaign(campaign_id: int):
         current[name] = to_local(current[name]).replace(tzinfo=None)  # edited in Beijing time
     form = CampaignForm(data=current) if request.method == "GET" else CampaignForm()
     if form.validate_on_submit() and apply_change(
-            lambda: services.save_campaign(record, _campaign_values(form), current_user), "批次已保存。"):
+        lambda: services.save_campaign(record, _campaign_values(form), current_user), "批次已保存。"
+    ):
         return redirect(url_for("admin.campaigns"))
     db.session.rollback()
     return render_template("admin/campaign.html", campaign=record, form=form), 422 if request.method == "POST" else 200
@@ -81,6 +86,7 @@ def campaign_action(campaign_id: int, action: str):
 
 # --- organisations ------------------------------------------------------------------------------
 
+
 def _organisation_values(form: OrganisationForm) -> dict:
     return {"name": form.name.data, "kind": OrganisationKind(form.kind.data), "region": form.region.data}
 
@@ -89,14 +95,22 @@ def _organisation_values(form: OrganisationForm) -> dict:
 def organisations():
     form = OrganisationForm()
     if form.validate_on_submit() and apply_change(
-            lambda: services.save_organisation(None, _organisation_values(form), current_user), f"已添加：{form.name.data}。"):
+        lambda: services.save_organisation(None, _organisation_values(form), current_user),
+        f"已添加：{form.name.data}。",
+    ):
         return redirect(url_for("admin.organisations"))
     db.session.rollback()
-    staff = dict(db.session.execute(select(User.organisation_id, func.count()).where(User.organisation_id.is_not(None))
-                                    .group_by(User.organisation_id)).all())
+    staff = dict(
+        db.session.execute(
+            select(User.organisation_id, func.count())
+            .where(User.organisation_id.is_not(None))
+            .group_by(User.organisation_id)
+        ).all()
+    )
     rows = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.id)).all()
-    return render_template("admin/organisations.html", organisations=rows, staff=staff,
-                           form=form), 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/organisations.html", organisations=rows, staff=staff, form=form
+    ), 422 if request.method == "POST" else 200
 
 
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
@@ -105,16 +119,22 @@ def organisation(organisation_id: int):
     current = {"name": record.name, "kind": record.kind.value, "region": record.region}
     form = OrganisationForm(data=current) if request.method == "GET" else OrganisationForm()
     if form.validate_on_submit() and apply_change(
-            lambda: services.save_organisation(record, _organisation_values(form), current_user), "单位已保存。"):
+        lambda: services.save_organisation(record, _organisation_values(form), current_user), "单位已保存。"
+    ):
         return redirect(url_for("admin.organisations"))
     db.session.rollback()
-    return render_template("admin/organisation.html", organisation=record, form=form), 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/organisation.html", organisation=record, form=form
+    ), 422 if request.method == "POST" else 200
 
 
 # --- users --------------------------------------------------------------------------------------
 
+
 def _organisation_choices():
-    return [(0, "（无）")] + [(o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.id))]
+    return [(0, "（无）")] + [
+        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.id))
+    ]
 
 
 def _organisation(organisation_id: int | None) -> Organisation | None:
@@ -129,8 +149,14 @@ def users():
     link = None
     if form.validate_on_submit():
         try:
-            staff, link = services.invite_staff(form.username.data, form.display_name.data, form.email.data or None,
-                                                Role(form.role.data), _organisation(form.organisation_id.data), current_user)
+            staff, link = services.invite_staff(
+                form.username.data,
+                form.display_name.data,
+                form.email.data or None,
+                Role(form.role.data),
+                _organisation(form.organisation_id.data),
+                current_user,
+            )
         except RuleViolation as error:
             db.session.rollback()
             form.username.errors.append(str(error))
@@ -145,14 +171,25 @@ def users():
 def _render_users(form: InviteForm, link: str | None, status: int = 200):
     role, search = request.args.get("role", ""), request.args.get("q", "").strip()
     query = select(User).order_by(User.role, User.id)
-    query = query.where(User.role == role) if role in {r.value for r in Role} else query.where(User.role != Role.ENTERPRISE)
+    query = (
+        query.where(User.role == role) if role in {r.value for r in Role} else query.where(User.role != Role.ENTERPRISE)
+    )
     if search:
         query = query.where(User.username.contains(search) | User.display_name.contains(search))
     rows = db.session.scalars(query.limit(PAGE_SIZE)).all()
     role_form = RoleForm()
     role_form.organisation_id.choices = _organisation_choices()
-    return render_template("admin/users.html", users=rows, form=form, link=link, roles=list(Role), role=role, q=search,
-                           action_form=ActionForm(), role_form=role_form), status
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        form=form,
+        link=link,
+        roles=list(Role),
+        role=role,
+        q=search,
+        action_form=ActionForm(),
+        role_form=role_form,
+    ), status
 
 
 @bp.post("/users/<int:user_id>/<action>")
@@ -164,14 +201,20 @@ def user_action(user_id: int, action: str):
         form.organisation_id.choices = _organisation_choices()
         if not form.validate():
             abort(400)
-        apply_change(lambda: services.change_role(target, Role(form.role.data), _organisation(form.organisation_id.data),
-                                                  current_user), f"{target.username} 的角色已改为{Role(form.role.data).label}。")
+        apply_change(
+            lambda: services.change_role(
+                target, Role(form.role.data), _organisation(form.organisation_id.data), current_user
+            ),
+            f"{target.username} 的角色已改为{Role(form.role.data).label}。",
+        )
         return redirect(url_for("admin.users"))
     if not ActionForm().validate():
         abort(400)
     if action in ("deactivate", "activate"):
-        apply_change(lambda: services.set_active(target, action == "activate", current_user),
-                     f"{target.username} 已{'启用' if action == 'activate' else '停用'}。")
+        apply_change(
+            lambda: services.set_active(target, action == "activate", current_user),
+            f"{target.username} 已{'启用' if action == 'activate' else '停用'}。",
+        )
         return redirect(url_for("admin.users"))
     if action != "reset":
         abort(404)
@@ -184,6 +227,7 @@ def user_action(user_id: int, action: str):
 
 
 # --- audit log and outbox -----------------------------------------------------------------------
+
 
 def _audit_query(filters: dict):
     conditions = []
@@ -201,8 +245,12 @@ def _audit_query(filters: dict):
         except ValueError:
             continue
         conditions.append(compare(from_local(datetime.combine(day, time()) + timedelta(days=name == "date_to"))))
-    return (select(AuditEntry, User.username).outerjoin(User, User.id == AuditEntry.user_id)
-            .where(and_(True, *conditions)).order_by(AuditEntry.id.desc()))
+    return (
+        select(AuditEntry, User.username)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(and_(True, *conditions))
+        .order_by(AuditEntry.id.desc())
+    )
 
 
 @bp.get("/audit")
@@ -212,10 +260,21 @@ def audit():
     query = _audit_query(filters)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    object_types = db.session.scalars(select(AuditEntry.object_type).distinct().where(AuditEntry.object_type.is_not(None))
-                                      .order_by(AuditEntry.object_type)).all()
-    return render_template("admin/audit.html", rows=rows, total=total, page=page, filters=filters,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), object_types=object_types)
+    object_types = db.session.scalars(
+        select(AuditEntry.object_type)
+        .distinct()
+        .where(AuditEntry.object_type.is_not(None))
+        .order_by(AuditEntry.object_type)
+    ).all()
+    return render_template(
+        "admin/audit.html",
+        rows=rows,
+        total=total,
+        page=page,
+        filters=filters,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        object_types=object_types,
+    )
 
 
 @bp.get("/audit.xlsx")
@@ -223,11 +282,24 @@ def audit_export():
     """The audit log as filtered, streamed."""
     filters = {name: request.args.get(name, "").strip() for name in AUDIT_FILTERS}
     workbook, path = new_workbook()
-    rows = ([to_local(entry.at), username or "", entry.action, entry.object_type or "", entry.object_id,
-             "" if entry.detail is None else str(entry.detail), entry.ip_address or ""]
-            for entry, username in db.session.execute(_audit_query(filters).execution_options(yield_per=1000)))
-    write_table(workbook.add_worksheet("操作日志"), [("时间", 17), ("操作人", 20), ("操作", 28), ("对象类型", 14),
-                                                   ("对象编号", 10), ("详情", 60), ("IP 地址", 16)], rows, TableFormats(workbook))
+    rows = (
+        [
+            to_local(entry.at),
+            username or "",
+            entry.action,
+            entry.object_type or "",
+            entry.object_id,
+            "" if entry.detail is None else str(entry.detail),
+            entry.ip_address or "",
+        ]
+        for entry, username in db.session.execute(_audit_query(filters).execution_options(yield_per=1000))
+    )
+    write_table(
+        workbook.add_worksheet("操作日志"),
+        [("时间", 17), ("操作人", 20), ("操作", 28), ("对象类型", 14), ("对象编号", 10), ("详情", 60), ("IP 地址", 16)],
+        rows,
+        TableFormats(workbook),
+    )
     workbook.close()
     return send_workbook(path, "操作日志.xlsx")
 

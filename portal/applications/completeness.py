@@ -3,6 +3,7 @@
 One function, :func:`missing_fields`, decides; the overview marks sections complete with it and
 submission refuses while it returns anything.
 """
+
 import re
 from dataclasses import dataclass
 
@@ -72,14 +73,33 @@ LABELS = {
 
 REQUIRED = {
     "basic": [
-        "org_name", "province", "city", "address", "postcode", "legal_representative",
-        "contact_name", "contact_title", "contact_phone", "contact_email", "ownership", "industry",
-        "employees", "revenue", "total_assets", "main_products",
+        "org_name",
+        "province",
+        "city",
+        "address",
+        "postcode",
+        "legal_representative",
+        "contact_name",
+        "contact_title",
+        "contact_phone",
+        "contact_email",
+        "ownership",
+        "industry",
+        "employees",
+        "revenue",
+        "total_assets",
+        "main_products",
     ],
     "metrology": [
-        "metrology_department", "fulltime_metrology_staff", "parttime_metrology_staff",
-        "instrument_count", "highest_standard_count", "key_processes", "important_processes",
-        "general_processes", "is_key_energy_user",
+        "metrology_department",
+        "fulltime_metrology_staff",
+        "parttime_metrology_staff",
+        "instrument_count",
+        "highest_standard_count",
+        "key_processes",
+        "important_processes",
+        "general_processes",
+        "is_key_energy_user",
     ],
     "narrative": ["work_summary", "best_practices"],
     "pledge": ["pledge_signatory"],
@@ -120,10 +140,13 @@ def _invalid_formats(application: Application) -> list[Missing]:
     for field, limit in (("work_summary", WORK_SUMMARY_LIMIT), ("best_practices", BEST_PRACTICES_LIMIT)):
         text = getattr(application, field) or ""
         if text and not NARRATIVE_MIN_CHARS <= len(text) <= limit:
-            problems.append(Missing(
-                "narrative", field,
-                f"“{LABELS[field]}”应为 {NARRATIVE_MIN_CHARS}–{limit} 字，当前 {len(text)} 字。",
-            ))
+            problems.append(
+                Missing(
+                    "narrative",
+                    field,
+                    f"“{LABELS[field]}”应为 {NARRATIVE_MIN_CHARS}–{limit} 字，当前 {len(text)} 字。",
+                )
+            )
     return problems
 
 

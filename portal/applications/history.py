@@ -3,6 +3,7 @@
 Each submission freezes a snapshot (:class:`ApplicationVersion`); after a return the recommender
 compares the resubmitted version with the one it returned.
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -63,9 +64,11 @@ def _self_check_changes(old: dict, new: dict) -> list[Change]:
 
 
 def _certificate_text(certificate: dict) -> str:
-    return (f"{CertificationKind(certificate['kind']).label} {certificate['number']}，{certificate['issuer']}，"
-            f"{certificate['issued_on']} 至 {certificate['expires_on']}，"
-            f"{CertificationStatus(certificate['status']).label}")
+    return (
+        f"{CertificationKind(certificate['kind']).label} {certificate['number']}，{certificate['issuer']}，"
+        f"{certificate['issued_on']} 至 {certificate['expires_on']}，"
+        f"{CertificationStatus(certificate['status']).label}"
+    )
 
 
 def _list_changes(label: str, before: list[str], after: list[str]) -> list[Change]:
@@ -78,18 +81,26 @@ def compare_snapshots(old: dict, new: dict) -> list[Change]:
     """Every difference between two snapshots, in the order of the application form."""
     return (
         _field_changes(old, new)
-        + _list_changes("认证与认可", [_certificate_text(c) for c in old.get("certifications", [])],
-                        [_certificate_text(c) for c in new.get("certifications", [])])
+        + _list_changes(
+            "认证与认可",
+            [_certificate_text(c) for c in old.get("certifications", [])],
+            [_certificate_text(c) for c in new.get("certifications", [])],
+        )
         + _self_check_changes(old.get("self_check", {}), new.get("self_check", {}))
-        + _list_changes("附件", [a["name"] for a in old.get("attachments", [])],
-                        [a["name"] for a in new.get("attachments", [])])
+        + _list_changes(
+            "附件", [a["name"] for a in old.get("attachments", [])], [a["name"] for a in new.get("attachments", [])]
+        )
     )
 
 
 def versions_of(application: Application) -> list[ApplicationVersion]:
-    return list(db.session.scalars(
-        select(ApplicationVersion).where(ApplicationVersion.application_id == application.id)
-        .order_by(ApplicationVersion.number)))
+    return list(
+        db.session.scalars(
+            select(ApplicationVersion)
+            .where(ApplicationVersion.application_id == application.id)
+            .order_by(ApplicationVersion.number)
+        )
+    )
 
 
 def changes_since_last_version(versions: list[ApplicationVersion]) -> list[Change] | None:

@@ -1,4 +1,5 @@
 """The application (申报书) and everything attached to it."""
+
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -9,10 +10,10 @@ from portal.accounts.models import Enterprise, Organisation, Role
 from portal.admin.models import Campaign
 from portal.applications.rules import Scale
 from portal.core.extensions import db
-from portal.files import StoredFile
 from portal.core.models_base import LabelledEnum, enum_column
-from portal.selfcheck import SelfCheckAnswerValue
 from portal.core.timeutil import utcnow
+from portal.files import StoredFile
+from portal.selfcheck import SelfCheckAnswerValue
 
 WORK_SUMMARY_LIMIT = 3000
 BEST_PRACTICES_LIMIT = 3000
@@ -167,8 +168,14 @@ class Application(db.Model):
         if user.role == Role.EXPERT:
             from portal.review.models import Assignment, ExpertProfile
 
-            return db.session.scalar(select(Assignment.id).join(ExpertProfile).where(
-                Assignment.application_id == self.id, ExpertProfile.user_id == user.id)) is not None
+            return (
+                db.session.scalar(
+                    select(Assignment.id)
+                    .join(ExpertProfile)
+                    .where(Assignment.application_id == self.id, ExpertProfile.user_id == user.id)
+                )
+                is not None
+            )
         return user.role in (Role.REVIEWER, Role.ADMIN)
 
 

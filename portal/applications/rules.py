@@ -1,4 +1,5 @@
 """The notice's rules about applications, each in one function."""
+
 from decimal import Decimal
 
 from portal.core.models_base import LabelledEnum

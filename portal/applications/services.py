@@ -1,4 +1,5 @@
 """State changes of an application. Each checks its rule, writes, flushes and audits; the view commits."""
+
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, select
@@ -21,10 +22,10 @@ from portal.applications.rules import derive_scale
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation, StaleEdit
 from portal.core.extensions import db
+from portal.core.timeutil import format_local, utcnow
 from portal.files import StoredFile
 from portal.notifications.services import notify, organisation_users
 from portal.selfcheck import write_answers
-from portal.core.timeutil import format_local, utcnow
 
 
 class IncompleteApplication(RuleViolation):
@@ -66,7 +67,9 @@ def lock_application(application_id: int) -> Application | None:
     status another request has just committed.
     """
     return db.session.scalar(
-        select(Application).where(Application.id == application_id).with_for_update()
+        select(Application)
+        .where(Application.id == application_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
 
@@ -82,8 +85,11 @@ def start_application(user: User, campaign: Campaign) -> Application:
         return existing
     enterprise = user.enterprise
     application = Application(
-        campaign_id=campaign.id, enterprise_id=enterprise.id, org_name=enterprise.name,
-        contact_name=enterprise.contact_name, contact_phone=enterprise.mobile,
+        campaign_id=campaign.id,
+        enterprise_id=enterprise.id,
+        org_name=enterprise.name,
+        contact_name=enterprise.contact_name,
+        contact_phone=enterprise.mobile,
         contact_email=enterprise.email,
     )
     try:
@@ -106,9 +112,9 @@ def find_application(enterprise_id: int, campaign_id: int | ColumnElement[int]) 
 
     With its campaign and enterprise: the form's pages show both."""
     return db.session.scalar(
-        select(Application).options(joinedload(Application.campaign), joinedload(Application.enterprise)).where(
-            Application.enterprise_id == enterprise_id, Application.campaign_id == campaign_id
-        )
+        select(Application)
+        .options(joinedload(Application.campaign), joinedload(Application.enterprise))
+        .where(Application.enterprise_id == enterprise_id, Application.campaign_id == campaign_id)
     )
 
 
@@ -119,15 +125,19 @@ def save_fields(application: Application, user: User, values: dict, expected_ver
         setattr(application, field, value)
     campaign = application.campaign
     application.scale = derive_scale(
-        application.employees, application.revenue,
-        campaign.large_min_employees, campaign.large_min_revenue,
+        application.employees,
+        application.revenue,
+        campaign.large_min_employees,
+        campaign.large_min_revenue,
     )
     _touch(application)
     record_audit("application.save", application, {"fields": sorted(values)})
     db.session.flush()
 
 
-def add_certification(application: Application, user: User, values: dict, certificate: StoredFile, audit_report: StoredFile | None) -> Certification:
+def add_certification(
+    application: Application, user: User, values: dict, certificate: StoredFile, audit_report: StoredFile | None
+) -> Certification:
     """Add a row to 认证与认可 with its certificate scan."""
     _ensure_editable(application)
     certification = Certification(
@@ -136,7 +146,11 @@ def add_certification(application: Application, user: User, values: dict, certif
     db.session.add(certification)
     _touch(application)
     db.session.flush()
-    record_audit("application.certification_add", application, {"certification_id": certification.id, "number": certification.number})
+    record_audit(
+        "application.certification_add",
+        application,
+        {"certification_id": certification.id, "number": certification.number},
+    )
     return certification
 
 
@@ -144,7 +158,11 @@ def remove_certification(application: Application, user: User, certification: Ce
     _ensure_editable(application)
     if certification.application_id != application.id:
         raise RuleViolation("该证书不属于此申报书。")
-    record_audit("application.certification_remove", application, {"certification_id": certification.id, "number": certification.number})
+    record_audit(
+        "application.certification_remove",
+        application,
+        {"certification_id": certification.id, "number": certification.number},
+    )
     application.certifications.remove(certification)
     _touch(application)
     db.session.flush()
@@ -156,7 +174,13 @@ def _new_answer(application: Application, code: str) -> SelfCheckAnswer:
     return answer
 
 
-def save_self_check(application: Application, user: User, answers: dict[str, tuple[str | None, str | None]], evidence: dict[str, StoredFile], expected_version: int | None) -> None:
+def save_self_check(
+    application: Application,
+    user: User,
+    answers: dict[str, tuple[str | None, str | None]],
+    evidence: dict[str, StoredFile],
+    expected_version: int | None,
+) -> None:
     """Save answers ``{code: (answer, remark)}`` and new evidence files ``{code: file}``."""
     _ensure_editable(application, expected_version)
     rows = write_answers(application.answers_by_code(), answers, lambda code: _new_answer(application, code))
@@ -167,7 +191,9 @@ def save_self_check(application: Application, user: User, answers: dict[str, tup
     db.session.flush()
 
 
-def add_attachment(application: Application, user: User, kind: AttachmentKind, stored: StoredFile, description: str | None) -> Attachment:
+def add_attachment(
+    application: Application, user: User, kind: AttachmentKind, stored: StoredFile, description: str | None
+) -> Attachment:
     _ensure_editable(application)
     attachment = Attachment(application=application, kind=kind, file=stored, description=description)
     db.session.add(attachment)
@@ -206,15 +232,23 @@ def _snapshot(application: Application) -> dict:
         if column.key not in ("id", "version", "created_at", "updated_at", "submitted_at", "status")
     }
     # Decimals as plain text, the same whether just typed (50000) or read back (50000.00).
-    data = {key: (format(value.normalize(), "f") if isinstance(value, Decimal) else value) for key, value in columns.items()}
+    data = {
+        key: (format(value.normalize(), "f") if isinstance(value, Decimal) else value) for key, value in columns.items()
+    }
     data["scale"] = application.scale.value if application.scale else None
     data["self_check"] = {
         a.item_code: {"answer": a.answer.value if a.answer else None, "remark": a.remark}
         for a in application.self_check_answers
     }
     data["certifications"] = [
-        {"kind": c.kind.value, "number": c.number, "issuer": c.issuer, "issued_on": c.issued_on.isoformat(),
-         "expires_on": c.expires_on.isoformat(), "status": c.status.value}
+        {
+            "kind": c.kind.value,
+            "number": c.number,
+            "issuer": c.issuer,
+            "issued_on": c.issued_on.isoformat(),
+            "expires_on": c.expires_on.isoformat(),
+            "status": c.status.value,
+        }
         for c in application.certifications
     ]
     data["attachments"] = [{"kind": a.kind.value, "name": a.file.original_name} for a in application.attachments]
@@ -230,23 +264,37 @@ def submit_application(application: Application, user: User) -> None:
     resubmission = application.status == ApplicationStatus.RETURNED
     application.submitted_at = utcnow()
     _touch(application)
-    number = 1 + (db.session.scalar(
-        select(db.func.max(ApplicationVersion.number)).where(ApplicationVersion.application_id == application.id)
-    ) or 0)
+    number = 1 + (
+        db.session.scalar(
+            select(db.func.max(ApplicationVersion.number)).where(ApplicationVersion.application_id == application.id)
+        )
+        or 0
+    )
     db.session.add(ApplicationVersion(application_id=application.id, number=number, data=_snapshot(application)))
-    application.move_to(ApplicationStatus.SUBMITTED, user, label="重新提交" if resubmission else "已提交",
-                        reason=f"提交至{application.recommender.name}")
+    application.move_to(
+        ApplicationStatus.SUBMITTED,
+        user,
+        label="重新提交" if resubmission else "已提交",
+        reason=f"提交至{application.recommender.name}",
+    )
     record_audit("application.submit", application, {"version": number, "recommender_id": application.recommender_id})
-    notify(organisation_users(application.recommender_id),
-           f"{'重新提交' if resubmission else '收到新的申报书'}：{application.display_name}",
-           "recommendations.review", application_id=application.id)
+    notify(
+        organisation_users(application.recommender_id),
+        f"{'重新提交' if resubmission else '收到新的申报书'}：{application.display_name}",
+        "recommendations.review",
+        application_id=application.id,
+    )
     db.session.flush()
 
 
 def withdraw_application(application: Application, user: User) -> None:
     """Take a submitted application back to draft, while the recommender has not acted on it."""
     if application.status != ApplicationStatus.SUBMITTED:
-        raise RuleViolation("推荐单位已处理该申报书，不能撤回。" if application.status != ApplicationStatus.DRAFT else "申报书尚未提交。")
+        raise RuleViolation(
+            "推荐单位已处理该申报书，不能撤回。"
+            if application.status != ApplicationStatus.DRAFT
+            else "申报书尚未提交。"
+        )
     _ensure_window_open(application.campaign)
     _touch(application)
     application.move_to(ApplicationStatus.DRAFT, user, label="已撤回")

@@ -1,4 +1,5 @@
 """The enterprise's application pages, and file downloads for everyone allowed to see a file."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -15,19 +16,19 @@ from forms.applications import (
     typed_self_check,
 )
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
-from portal.core import page_cache
 from portal.admin.models import current_campaign, current_campaign_id
 from portal.applications import services
 from portal.applications.completeness import SECTION_TITLES, SECTIONS, missing_fields, section_states
 from portal.applications.models import Application, ApplicationStatus, Attachment, AttachmentKind, Certification
+from portal.core import page_cache
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation, StaleEdit
 from portal.core.extensions import db
+from portal.core.transactions import apply_change
 from portal.files import StoredFile, send_stored_file, store_upload_noting_refusal
 from portal.recommendations.models import Recommendation
 from portal.reference import REGIONS
 from portal.selfcheck import SELF_CHECK_CODES, grouped_items
-from portal.core.transactions import apply_change
 
 bp = Blueprint("applications", __name__, url_prefix="/application")
 bp.before_request(require_role(Role.ENTERPRISE))
@@ -67,8 +68,13 @@ def _require_application() -> Application:
 
 
 def _section_content(application: Application, key: str, **context) -> dict:
-    return dict(application=application, section_key=key, section_title=SECTION_TITLES[key],
-                states=section_states(application), **context)
+    return dict(
+        application=application,
+        section_key=key,
+        section_title=SECTION_TITLES[key],
+        states=section_states(application),
+        **context,
+    )
 
 
 def _render_section(template: str, application: Application, key: str, status: int = 200, **context):
@@ -88,8 +94,11 @@ def overview():
     campaign = current_campaign()
     application = _own_application()
     return render_template(
-        "applications/overview.html", campaign=campaign, application=application,
-        states=section_states(application), missing=[],
+        "applications/overview.html",
+        campaign=campaign,
+        application=application,
+        states=section_states(application),
+        missing=[],
     )
 
 
@@ -121,9 +130,13 @@ def edit_section(key: str):
     form_class = FIELD_SECTIONS.get(key) or abort(404)
     if request.method == "GET":
         enterprise_id = current_user.enterprise_id
-        return page_cache.render_page("applications/section.html", (enterprise_id, key),
-                                     (page_cache.enterprise_scope(enterprise_id),),
-                                     lambda: _loaded_section(form_class, key), section_title=SECTION_TITLES[key])
+        return page_cache.render_page(
+            "applications/section.html",
+            (enterprise_id, key),
+            (page_cache.enterprise_scope(enterprise_id),),
+            lambda: _loaded_section(form_class, key),
+            section_title=SECTION_TITLES[key],
+        )
     application = _require_application()
 
     form = form_class()
@@ -134,8 +147,13 @@ def edit_section(key: str):
     except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "danger")
-        return _render_section("applications/section.html", application, key,
-                               status=409 if isinstance(error, StaleEdit) else 200, form=form)
+        return _render_section(
+            "applications/section.html",
+            application,
+            key,
+            status=409 if isinstance(error, StaleEdit) else 200,
+            form=form,
+        )
     db.session.commit()
     form.version.data = application.version
     if not valid:
@@ -166,7 +184,9 @@ def selfcheck():
         evidence = {}
         for code in SELF_CHECK_CODES:
             errors: list[str] = []
-            stored = store_upload_noting_refusal(request.files.get(f"evidence-{code}"), current_user, errors, application)
+            stored = store_upload_noting_refusal(
+                request.files.get(f"evidence-{code}"), current_user, errors, application
+            )
             if stored:
                 evidence[code] = stored
             if errors:
@@ -180,14 +200,23 @@ def selfcheck():
             db.session.commit()
             if not file_errors:
                 flash("自我检查表已保存。", "success")
-                return redirect(_next_section("selfcheck") if "save_next" in request.form else url_for("applications.selfcheck"))
+                return redirect(
+                    _next_section("selfcheck") if "save_next" in request.form else url_for("applications.selfcheck")
+                )
             flash("答案已保存；部分证明文件未通过检查，请重新选择。", "warning")
     elif request.method == "POST":
         abort(400)
     form.version.data = application.version
-    return _render_section("applications/selfcheck.html", application, "selfcheck", form=form,
-                           groups=grouped_items(), answers=application.answers_by_code(),
-                           typed=typed, file_errors=file_errors)
+    return _render_section(
+        "applications/selfcheck.html",
+        application,
+        "selfcheck",
+        form=form,
+        groups=grouped_items(),
+        answers=application.answers_by_code(),
+        typed=typed,
+        file_errors=file_errors,
+    )
 
 
 @bp.route("/certifications", methods=["GET", "POST"])
@@ -212,8 +241,9 @@ def certifications():
                 db.session.commit()
                 flash("证书已添加。", "success")
                 return redirect(url_for("applications.certifications"))
-    return _render_section("applications/certifications.html", application, "certifications", form=form,
-                           delete_form=SectionForm())
+    return _render_section(
+        "applications/certifications.html", application, "certifications", form=form, delete_form=SectionForm()
+    )
 
 
 @bp.post("/certifications/<int:certification_id>/delete")
@@ -238,11 +268,20 @@ def attachments():
             form.file.errors = list(form.file.errors) + errors
             db.session.rollback()
         else:
-            apply_change(lambda: services.add_attachment(application, current_user, AttachmentKind(form.kind.data), stored,
-                                                   (form.description.data or "").strip() or None), "附件已上传。")
+            apply_change(
+                lambda: services.add_attachment(
+                    application,
+                    current_user,
+                    AttachmentKind(form.kind.data),
+                    stored,
+                    (form.description.data or "").strip() or None,
+                ),
+                "附件已上传。",
+            )
             return redirect(url_for("applications.attachments"))
-    return _render_section("applications/attachments.html", application, "attachments", form=form,
-                           delete_form=SectionForm())
+    return _render_section(
+        "applications/attachments.html", application, "attachments", form=form, delete_form=SectionForm()
+    )
 
 
 @bp.post("/attachments/<int:attachment_id>/delete")
@@ -256,9 +295,15 @@ def delete_attachment(attachment_id: int):
 
 
 def _recommender_query(args):
-    query = select(Organisation).where(Organisation.kind.in_(RECOMMENDER_KINDS)).order_by(Organisation.kind, Organisation.id)
+    query = (
+        select(Organisation)
+        .where(Organisation.kind.in_(RECOMMENDER_KINDS))
+        .order_by(Organisation.kind, Organisation.id)
+    )
     if args.get("q"):
-        query = query.where(or_(Organisation.name.contains(args["q"].strip()), Organisation.region.contains(args["q"].strip())))
+        query = query.where(
+            or_(Organisation.name.contains(args["q"].strip()), Organisation.region.contains(args["q"].strip()))
+        )
     if args.get("kind") in {kind.value for kind in RECOMMENDER_KINDS}:
         query = query.where(Organisation.kind == OrganisationKind(args["kind"]))
     if args.get("region"):
@@ -277,17 +322,34 @@ def recommender():
         chosen = db.session.get(Organisation, form.recommender_id.data)
         if chosen is None:
             form.recommender_id.errors = ["请选择一个推荐单位。"]
-        elif apply_change(lambda: services.choose_recommender(application, current_user, chosen), f"已选择推荐单位：{chosen.name}。"):
-            return redirect(_next_section("recommender") if "save_next" in request.form else url_for("applications.recommender"))
-    return _render_section("applications/recommender.html", application, "recommender", form=form,
-                           recommenders=recommenders, kinds=RECOMMENDER_KINDS, regions=["全国"] + REGIONS,
-                           args=request.args, submitted_lists=_submitted_list_recommenders(application.campaign_id))
+        elif apply_change(
+            lambda: services.choose_recommender(application, current_user, chosen), f"已选择推荐单位：{chosen.name}。"
+        ):
+            return redirect(
+                _next_section("recommender") if "save_next" in request.form else url_for("applications.recommender")
+            )
+    return _render_section(
+        "applications/recommender.html",
+        application,
+        "recommender",
+        form=form,
+        recommenders=recommenders,
+        kinds=RECOMMENDER_KINDS,
+        regions=["全国"] + REGIONS,
+        args=request.args,
+        submitted_lists=_submitted_list_recommenders(application.campaign_id),
+    )
 
 
 def _submitted_list_recommenders(campaign_id: int) -> set[int]:
     """Recommenders whose list of this campaign is submitted: they can take no new candidate."""
-    return set(db.session.scalars(select(Recommendation.recommender_id).where(
-        Recommendation.campaign_id == campaign_id, Recommendation.submitted_at.is_not(None))))
+    return set(
+        db.session.scalars(
+            select(Recommendation.recommender_id).where(
+                Recommendation.campaign_id == campaign_id, Recommendation.submitted_at.is_not(None)
+            )
+        )
+    )
 
 
 @bp.post("/submit")
@@ -302,8 +364,13 @@ def submit():
     except services.IncompleteApplication as error:
         db.session.rollback()
         flash(str(error), "danger")
-        return render_template("applications/overview.html", campaign=application.campaign, application=application,
-                               states=section_states(application), missing=error.missing), 422
+        return render_template(
+            "applications/overview.html",
+            campaign=application.campaign,
+            application=application,
+            states=section_states(application),
+            missing=error.missing,
+        ), 422
     except RuleViolation as error:
         db.session.rollback()
         flash(str(error), "danger")
@@ -331,8 +398,11 @@ def status():
 
 
 TIMELINE = [
-    ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.RECOMMENDED,
-    ApplicationStatus.UNDER_REVIEW, ApplicationStatus.SELECTED,
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.RECOMMENDED,
+    ApplicationStatus.UNDER_REVIEW,
+    ApplicationStatus.SELECTED,
 ]
 
 
@@ -348,8 +418,13 @@ def _timeline(application: Application) -> list[dict]:
         if step == ApplicationStatus.SELECTED and application.status == ApplicationStatus.NOT_SELECTED:
             step = ApplicationStatus.NOT_SELECTED
         done = step in reached and order.index(step.value) <= current
-        steps.append({"label": step.label, "done": done or order.index(step.value) < current,
-                      "current": step == application.status})
+        steps.append(
+            {
+                "label": step.label,
+                "done": done or order.index(step.value) < current,
+                "current": step == application.status,
+            }
+        )
     return steps
 
 
@@ -357,8 +432,13 @@ def _timeline(application: Application) -> list[dict]:
 def print_view():
     """The application laid out as the official 申报书 on A4, to print, sign and seal."""
     application = _require_application()
-    return render_template("applications/print.html", application=application, groups=grouped_items(),
-                           answers=application.answers_by_code(), missing=missing_fields(application))
+    return render_template(
+        "applications/print.html",
+        application=application,
+        groups=grouped_items(),
+        answers=application.answers_by_code(),
+        missing=missing_fields(application),
+    )
 
 
 @files_bp.get("/<int:file_id>")

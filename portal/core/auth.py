@@ -1,4 +1,5 @@
 """Who may see a page: one role guard per blueprint, installed with ``before_request``."""
+
 from flask import abort
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """``flask --app app check``: is this installation configured to run? Each check says what is wrong."""
+
 import os
 import tempfile
 from dataclasses import dataclass
@@ -27,8 +28,12 @@ def _secret_key() -> Check:
     if len(key) < MIN_SECRET_KEY_LENGTH:
         return Check("密钥", False, f"SECRET_KEY 太短（{len(key)} 位），至少 {MIN_SECRET_KEY_LENGTH} 位随机字符。")
     if not os.environ.get("SECRET_KEY"):
-        return Check("密钥", True, "使用 instance/secret_key 中自动生成的密钥；多台应用服务器须设置相同的 SECRET_KEY。",
-                     warning=True)
+        return Check(
+            "密钥",
+            True,
+            "使用 instance/secret_key 中自动生成的密钥；多台应用服务器须设置相同的 SECRET_KEY。",
+            warning=True,
+        )
     return Check("密钥", True, "SECRET_KEY 已设置。")
 
 
@@ -44,7 +49,14 @@ def _database() -> list[Check]:
     head = ScriptDirectory(str(migrations)).get_current_head()
     reachable = Check("数据库", True, f"{url} 可连接。")
     if current != head:
-        return [reachable, Check("数据库迁移", False, f"数据库版本为 {current or '（空库）'}，最新为 {head}：请运行 flask --app app db upgrade。")]
+        return [
+            reachable,
+            Check(
+                "数据库迁移",
+                False,
+                f"数据库版本为 {current or '（空库）'}，最新为 {head}：请运行 flask --app app db upgrade。",
+            ),
+        ]
     return [reachable, Check("数据库迁移", True, f"已是最新版本 {head}。")]
 
 
@@ -62,7 +74,9 @@ def _upload_folder() -> Check:
 def _redis() -> Check:
     url = current_app.config.get("REDIS_URL")
     if not url:
-        return Check("Redis", True, "未设置 REDIS_URL：登录限流计数只在单个进程内有效，多进程部署请设置。", warning=True)
+        return Check(
+            "Redis", True, "未设置 REDIS_URL：登录限流计数只在单个进程内有效，多进程部署请设置。", warning=True
+        )
     import redis
 
     try:

@@ -1,4 +1,5 @@
 """CLI commands: ``flask --app app create-user | create-campaign | demo | check | remind-deadlines | send-mail | clear-page-cache``."""
+
 from datetime import datetime
 
 import click
@@ -51,8 +52,15 @@ def create_campaign_command(name, year, opens: datetime, closes: datetime, deadl
     """Create a campaign (年度批次); times are Asia/Shanghai."""
     if not opens < closes <= deadline:
         raise click.ClickException("时间顺序应为：申报开始 < 申报截止 ≤ 推荐截止。")
-    campaign = Campaign(name=name, year=year, opens_at=from_local(opens), closes_at=from_local(closes),
-                        recommend_deadline=from_local(deadline), quota_large=quota_large, quota_sme=quota_sme)
+    campaign = Campaign(
+        name=name,
+        year=year,
+        opens_at=from_local(opens),
+        closes_at=from_local(closes),
+        recommend_deadline=from_local(deadline),
+        quota_large=quota_large,
+        quota_sme=quota_sme,
+    )
     db.session.add(campaign)
     db.session.flush()
     record_audit("campaign.create", campaign, {"name": name})
@@ -130,6 +138,13 @@ def clear_page_cache_command():
 
 
 def register_commands(app) -> None:
-    for command in (create_user_command, create_campaign_command, demo_command, check_command,
-                    remind_deadlines_command, send_mail_command, clear_page_cache_command):
+    for command in (
+        create_user_command,
+        create_campaign_command,
+        demo_command,
+        check_command,
+        remind_deadlines_command,
+        send_mail_command,
+        clear_page_cache_command,
+    ):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
 """Configuration: safe defaults, then the environment, then the test overrides."""
+
 import os
 import secrets
 from datetime import timedelta
@@ -19,9 +20,9 @@ def _secret_key(instance_path: str) -> str:
 def normalise_database_url(url: str) -> str:
     """Point PostgreSQL URLs at the psycopg 3 driver we ship (``postgres://`` is accepted too)."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

@@ -1,4 +1,5 @@
 """Database engine settings that rules depend on."""
+
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 

@@ -1,4 +1,5 @@
 """Small helpers shared by the models of every domain."""
+
 import enum
 
 from sqlalchemy import Enum as SAEnum

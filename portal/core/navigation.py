@@ -2,14 +2,15 @@
 
 The bar is on every page, so its look-ups are part of the cost of every page: they are one SELECT.
 """
+
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.models import Role
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.notifications.services import unread_count_column
 from portal.review.rereview import open_review_state_column
-from portal.core.timeutil import utcnow
 
 
 def navigation_facts() -> dict:

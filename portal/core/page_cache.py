@@ -23,6 +23,7 @@ Each page and owner (an organisation's inbox, an enterprise's section) keeps one
 ``VARIANTS`` renderings (query arguments): what a user can make the cache hold is bounded.
 Without ``REDIS_URL`` nothing is cached: separate workers could not see each other's changes.
 """
+
 import hashlib
 import time
 from collections.abc import Callable
@@ -115,8 +116,9 @@ def render_page(template: str, owner: tuple, scopes: tuple[str, ...], content: C
     return render_template(template, **(page | content()))
 
 
-def _cached_content(store: FragmentStore, template: str, owner: tuple, scopes: tuple[str, ...],
-                    context: Callable[[], dict]) -> str:
+def _cached_content(
+    store: FragmentStore, template: str, owner: tuple, scopes: tuple[str, ...], context: Callable[[], dict]
+) -> str:
     entry = hashlib.sha256(repr((template, owner)).encode()).hexdigest()
     variant = hashlib.sha256(repr(sorted(request.args.items(multi=True))).encode()).hexdigest()
     token = generate_csrf()

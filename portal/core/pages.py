@@ -1,4 +1,5 @@
 """The home page, error pages and what every template may use."""
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -36,8 +37,9 @@ def health():
 
 def _error_page(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = ERROR_MESSAGES[code]
-    return render_template("errors/error.html", code=code, title=title or default_title,
-                           message=message or default_message), code
+    return render_template(
+        "errors/error.html", code=code, title=title or default_title, message=message or default_message
+    ), code
 
 
 def register_error_pages(app) -> None:
@@ -45,7 +47,11 @@ def register_error_pages(app) -> None:
         app.register_error_handler(code, lambda error, code=code: _error_page(code))
     app.register_error_handler(
         CSRFError,
-        lambda error: _error_page(400, "页面已过期", "表单安全校验失败（页面可能已过期）。请刷新页面后重新提交；已填写的内容会在本机浏览器中保留。"),
+        lambda error: _error_page(
+            400,
+            "页面已过期",
+            "表单安全校验失败（页面可能已过期）。请刷新页面后重新提交；已填写的内容会在本机浏览器中保留。",
+        ),
     )
 
 

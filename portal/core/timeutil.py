@@ -1,4 +1,5 @@
 """Time: stored as naive UTC, shown and entered in Asia/Shanghai, where the deadlines are."""
+
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 

@@ -1,4 +1,5 @@
 """What thin views share: run one service call and commit once, or roll back and say why."""
+
 from flask import flash
 
 from portal.core.errors import RuleViolation

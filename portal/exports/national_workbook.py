@@ -6,6 +6,7 @@ queries are a fixed handful plus one per :data:`BATCH` candidates: self-check co
 flags and the answer matrix are computed in SQL; experts' weighted totals in Python from the scores
 (:func:`portal.review.scoring.weighted_total`, exact decimals), a batch of candidates at a time.
 """
+
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -21,8 +22,9 @@ from portal.admin.models import Campaign
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, SelfCheckAnswer
 from portal.applications.rules import Scale
-from portal.exports.spreadsheets import TableFormats, new_workbook
 from portal.core.extensions import db
+from portal.core.timeutil import to_local, utcnow
+from portal.exports.spreadsheets import TableFormats, new_workbook
 from portal.recommendations.models import RankingEntry
 from portal.reference import REGIONS
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
@@ -30,7 +32,6 @@ from portal.review.progress import recommender_progress
 from portal.review.scoring import ScoreSummary, weighted_total
 from portal.review.statistics import counts_by, is_candidate, self_check_compliance
 from portal.selfcheck import SELF_CHECK_ITEMS
-from portal.core.timeutil import to_local, utcnow
 
 BATCH = 500
 A4 = 9
@@ -49,28 +50,67 @@ class Column(NamedTuple):
 
 
 SUMMARY_COLUMNS = [
-    Column("序号", 6, COUNT), Column("推荐单位", 24), Column("推荐单位类型", 16), Column("排名", 6, COUNT),
-    Column("企业规模", 9), Column("申报单位名称", 30), Column("统一社会信用代码", 21), Column("所在地区", 10),
-    Column("所处行业", 16), Column("联系人", 10), Column("电话", 14), Column("邮箱", 22), Column("从业人员", 9, COUNT),
-    Column("营业收入（万元）", 12, AMOUNT), Column("资产总额（万元）", 12, AMOUNT), Column("自查√", 7, COUNT),
-    Column("自查×", 7, COUNT), Column("自查—", 7, COUNT), Column("认证情况", 30), Column("专家平均分", 10, SCORE),
-    Column("已评/应评", 9), Column("决定", 8), Column("提交时间", 16, DATETIME),
+    Column("序号", 6, COUNT),
+    Column("推荐单位", 24),
+    Column("推荐单位类型", 16),
+    Column("排名", 6, COUNT),
+    Column("企业规模", 9),
+    Column("申报单位名称", 30),
+    Column("统一社会信用代码", 21),
+    Column("所在地区", 10),
+    Column("所处行业", 16),
+    Column("联系人", 10),
+    Column("电话", 14),
+    Column("邮箱", 22),
+    Column("从业人员", 9, COUNT),
+    Column("营业收入（万元）", 12, AMOUNT),
+    Column("资产总额（万元）", 12, AMOUNT),
+    Column("自查√", 7, COUNT),
+    Column("自查×", 7, COUNT),
+    Column("自查—", 7, COUNT),
+    Column("认证情况", 30),
+    Column("专家平均分", 10, SCORE),
+    Column("已评/应评", 9),
+    Column("决定", 8),
+    Column("提交时间", 16, DATETIME),
 ]
 MATRIX_COLUMNS = [Column("序号", 6, COUNT), Column("推荐单位", 24), Column("申报单位名称", 30)] + [
-    Column(item.code, 7) for item in SELF_CHECK_ITEMS]
+    Column(item.code, 7) for item in SELF_CHECK_ITEMS
+]
 SCORE_COLUMNS = [
-    Column("申报单位名称", 30), Column("专家", 10), Column("专家单位", 24), Column("评分项", 20), Column("权重", 7, AMOUNT),
-    Column("分数", 8, SCORE), Column("评语", 40), Column("提交时间", 16, DATETIME),
+    Column("申报单位名称", 30),
+    Column("专家", 10),
+    Column("专家单位", 24),
+    Column("评分项", 20),
+    Column("权重", 7, AMOUNT),
+    Column("分数", 8, SCORE),
+    Column("评语", 40),
+    Column("提交时间", 16, DATETIME),
 ]
 PROGRESS_COLUMNS = [
-    Column("推荐单位", 28), Column("类型", 24), Column("地区", 10), Column("收到申报", 9, COUNT), Column("大型", 7, COUNT),
-    Column("中小型", 7, COUNT), Column("状态", 16), Column("报送时间", 16, DATETIME),
+    Column("推荐单位", 28),
+    Column("类型", 24),
+    Column("地区", 10),
+    Column("收到申报", 9, COUNT),
+    Column("大型", 7, COUNT),
+    Column("中小型", 7, COUNT),
+    Column("状态", 16),
+    Column("报送时间", 16, DATETIME),
 ]
-PUBLISHED_COLUMNS = [Column("序号", 6, COUNT), Column("单位名称", 36), Column("所在地区", 14), Column("推荐单位", 30),
-                     Column("所处行业", 20)]
+PUBLISHED_COLUMNS = [
+    Column("序号", 6, COUNT),
+    Column("单位名称", 36),
+    Column("所在地区", 14),
+    Column("推荐单位", 30),
+    Column("所处行业", 20),
+]
 # The 统计 sheet: (dimension of counts_by, table title, first column's title).
-STATISTICS = [("region", "按地区", "地区"), ("recommender_kind", "按推荐单位类型", "推荐单位类型"),
-              ("industry", "按所处行业", "所处行业"), ("scale", "按企业规模", "企业规模")]
+STATISTICS = [
+    ("region", "按地区", "地区"),
+    ("recommender_kind", "按推荐单位类型", "推荐单位类型"),
+    ("industry", "按所处行业", "所处行业"),
+    ("scale", "按企业规模", "企业规模"),
+]
 
 
 def write_national_workbook(campaign: Campaign) -> str:
@@ -79,7 +119,9 @@ def write_national_workbook(campaign: Campaign) -> str:
     _skip_jit_compilation()
     workbook, path = new_workbook()
     writer = SheetWriter(workbook)
-    writer.table(workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, to_local(now).date()))
+    writer.table(
+        workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, to_local(now).date())
+    )
     _write_self_check_matrix(writer, workbook.add_worksheet("自查矩阵"), campaign)
     _write_statistics(writer, workbook.add_worksheet("统计"), campaign)
     writer.table(workbook.add_worksheet("专家评分"), SCORE_COLUMNS, expert_score_rows(campaign))
@@ -112,14 +154,23 @@ class SheetWriter:
         self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
         self.percent = workbook.add_format({"num_format": "0.0%"})
         self._methods = {
-            TEXT: ("write_string", None), COUNT: ("write_number", None),
+            TEXT: ("write_string", None),
+            COUNT: ("write_number", None),
             AMOUNT: ("write_number", self.formats.number),
             SCORE: ("write_number", workbook.add_format({"num_format": "0.00"})),
-            PERCENT: ("write_number", self.percent), DATETIME: ("write_datetime", self.formats.datetime),
+            PERCENT: ("write_number", self.percent),
+            DATETIME: ("write_datetime", self.formats.datetime),
         }
 
-    def table(self, sheet, columns: list[Column], rows: Iterable[list], header_row: int = 0, frozen_columns: int = 0,
-              filtered: bool = True) -> int:
+    def table(
+        self,
+        sheet,
+        columns: list[Column],
+        rows: Iterable[list],
+        header_row: int = 0,
+        frozen_columns: int = 0,
+        filtered: bool = True,
+    ) -> int:
         """The header (frozen, filtered, repeated on every printed page), then ``rows``; A4 landscape.
 
         Returns the index of the last row written.
@@ -140,8 +191,10 @@ class SheetWriter:
         return last
 
     def rows(self, sheet, columns: list[Column], rows: Iterable[list], first_row: int) -> int:
-        writers = [(getattr(sheet, method), cell_format)
-                   for method, cell_format in (self._methods[column.kind] for column in columns)]
+        writers = [
+            (getattr(sheet, method), cell_format)
+            for method, cell_format in (self._methods[column.kind] for column in columns)
+        ]
         row_index = first_row - 1
         for row_index, values in enumerate(rows, start=first_row):
             for column_index, value in enumerate(values):
@@ -156,6 +209,7 @@ class SheetWriter:
 
 # --- 候选单位汇总 ---------------------------------------------------------------------------------
 
+
 def _in_order(column, values: list):
     """An ORDER BY key putting ``column`` in the order of ``values`` (anything else last)."""
     return case({value: index for index, value in enumerate(values)}, value=column, else_=len(values))
@@ -169,50 +223,128 @@ def _candidate_order():
     progress page — then large before small/medium, then rank. Every key is a number, cheaper
     to sort than names compared by collation.
     """
-    return (_in_order(Organisation.kind, RECOMMENDER_KINDS), _in_order(Organisation.region, REGIONS), Organisation.id,
-            _in_order(Application.scale, list(Scale)), RankingEntry.rank, Application.id)
+    return (
+        _in_order(Organisation.kind, RECOMMENDER_KINDS),
+        _in_order(Organisation.region, REGIONS),
+        Organisation.id,
+        _in_order(Application.scale, list(Scale)),
+        RankingEntry.rank,
+        Application.id,
+    )
 
 
 def _candidates(campaign: Campaign, *columns):
     """SELECT ``columns`` over the campaign's candidates, with their recommender and rank, in order."""
-    return (select(*columns).select_from(Application)
-            .join(Organisation, Organisation.id == Application.recommender_id)
-            .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
-            .where(is_candidate(campaign)).order_by(*_candidate_order()))
+    return (
+        select(*columns)
+        .select_from(Application)
+        .join(Organisation, Organisation.id == Application.recommender_id)
+        .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
+        .where(is_candidate(campaign))
+        .order_by(*_candidate_order())
+    )
 
 
 def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
     """One row per candidate, as :data:`SUMMARY_COLUMNS`; certificates are judged in force on ``today``."""
-    query = (_candidates(
-        campaign, Application.id, Organisation.name, Organisation.kind, RankingEntry.rank, Application.scale,
-        Application.org_name, Enterprise.uscc, Application.province, Application.industry, Application.contact_name,
-        Application.contact_phone, Application.contact_email, Application.employees, Application.revenue,
-        Application.total_assets, answer_count("yes"), answer_count("no"), answer_count("na"), unbacked_claims(today),
-        lapsed_certificates(today), _assignment_count(), _assignment_count(Assignment.submitted_at.is_not(None)),
-        Decision.outcome, Application.submitted_at)
+    query = (
+        _candidates(
+            campaign,
+            Application.id,
+            Organisation.name,
+            Organisation.kind,
+            RankingEntry.rank,
+            Application.scale,
+            Application.org_name,
+            Enterprise.uscc,
+            Application.province,
+            Application.industry,
+            Application.contact_name,
+            Application.contact_phone,
+            Application.contact_email,
+            Application.employees,
+            Application.revenue,
+            Application.total_assets,
+            answer_count("yes"),
+            answer_count("no"),
+            answer_count("na"),
+            unbacked_claims(today),
+            lapsed_certificates(today),
+            _assignment_count(),
+            _assignment_count(Assignment.submitted_at.is_not(None)),
+            Decision.outcome,
+            Application.submitted_at,
+        )
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .outerjoin(Decision, Decision.application_id == Application.id)
-        .execution_options(yield_per=BATCH))
+        .execution_options(yield_per=BATCH)
+    )
     rubric = _rubric(campaign)
     number = 0
     for batch in db.session.execute(query).partitions():
         means = _mean_scores(rubric, [row[0] for row in batch])
-        for (application_id, recommender, recommender_kind, rank, scale, org_name, uscc, province, industry,
-             contact_name, contact_phone, contact_email, employees, revenue, total_assets, yes, no, not_applicable,
-             unbacked, lapsed, assigned, scored, outcome, submitted_at) in batch:
+        for (
+            application_id,
+            recommender,
+            recommender_kind,
+            rank,
+            scale,
+            org_name,
+            uscc,
+            province,
+            industry,
+            contact_name,
+            contact_phone,
+            contact_email,
+            employees,
+            revenue,
+            total_assets,
+            yes,
+            no,
+            not_applicable,
+            unbacked,
+            lapsed,
+            assigned,
+            scored,
+            outcome,
+            submitted_at,
+        ) in batch:
             number += 1
             yield [
-                number, recommender, recommender_kind.label, rank, _label(scale), org_name, uscc, province, industry,
-                contact_name, contact_phone, contact_email, employees, _number(revenue), _number(total_assets), yes, no,
-                not_applicable, certification_status(unbacked, lapsed), _number(means.get(application_id)),
-                f"{scored}/{assigned}", _label(outcome), _local(submitted_at),
+                number,
+                recommender,
+                recommender_kind.label,
+                rank,
+                _label(scale),
+                org_name,
+                uscc,
+                province,
+                industry,
+                contact_name,
+                contact_phone,
+                contact_email,
+                employees,
+                _number(revenue),
+                _number(total_assets),
+                yes,
+                no,
+                not_applicable,
+                certification_status(unbacked, lapsed),
+                _number(means.get(application_id)),
+                f"{scored}/{assigned}",
+                _label(outcome),
+                _local(submitted_at),
             ]
 
 
 def _assignment_count(*conditions):
     """How many experts the candidate was given (meeting ``conditions``): a correlated subquery."""
-    return (select(func.count()).where(Assignment.application_id == Application.id, *conditions)
-            .correlate(Application).scalar_subquery())
+    return (
+        select(func.count())
+        .where(Assignment.application_id == Application.id, *conditions)
+        .correlate(Application)
+        .scalar_subquery()
+    )
 
 
 def certification_status(unbacked_claims: int, lapsed_certificates: int) -> str:
@@ -240,8 +372,11 @@ class RubricLine(NamedTuple):
 
 
 def _rubric(campaign: Campaign) -> list[RubricLine]:
-    query = (select(Criterion.id, Criterion.name, Criterion.weight, Criterion.min_score, Criterion.max_score)
-             .where(Criterion.campaign_id == campaign.id).order_by(Criterion.position))
+    query = (
+        select(Criterion.id, Criterion.name, Criterion.weight, Criterion.min_score, Criterion.max_score)
+        .where(Criterion.campaign_id == campaign.id)
+        .order_by(Criterion.position)
+    )
     return [RubricLine(*row) for row in db.session.execute(query)]
 
 
@@ -257,10 +392,12 @@ def _assignment_totals(rubric: list[RubricLine], score_rows) -> Iterator[tuple[l
 
 def _mean_scores(rubric: list[RubricLine], application_ids: list[int]) -> dict[int, Decimal]:
     """专家平均分 of these candidates: the mean of their submitted experts' weighted totals."""
-    query = (select(Assignment.id, Score.criterion_id, Score.value, Assignment.application_id)
-             .join(Score, Score.assignment_id == Assignment.id)
-             .where(Assignment.application_id.in_(application_ids), Assignment.submitted_at.is_not(None))
-             .order_by(Assignment.id))
+    query = (
+        select(Assignment.id, Score.criterion_id, Score.value, Assignment.application_id)
+        .join(Score, Score.assignment_id == Assignment.id)
+        .where(Assignment.application_id.in_(application_ids), Assignment.submitted_at.is_not(None))
+        .order_by(Assignment.id)
+    )
     totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for scores, total in _assignment_totals(rubric, db.session.execute(query)):
         assignment_id, _, _, application_id = scores[0]
@@ -270,18 +407,22 @@ def _mean_scores(rubric: list[RubricLine], application_ids: list[int]) -> dict[i
 
 # --- 自查矩阵 -------------------------------------------------------------------------------------
 
+
 def self_check_rows(campaign: Campaign) -> Iterator[list]:
     """One row per candidate, as :data:`MATRIX_COLUMNS`: the 33 answers as √ × —, pivoted in SQL.
 
     Grouped by the candidate (and the primary keys of the joined rows, which PostgreSQL needs) rather
     than joined to a grouped subquery, which PostgreSQL may rescan for every candidate.
     """
-    answers = (func.max(case((SelfCheckAnswer.item_code == item.code, SelfCheckAnswer.answer)))
-               for item in SELF_CHECK_ITEMS)
-    query = (_candidates(campaign, Organisation.name, Application.org_name, *answers)
-             .outerjoin(SelfCheckAnswer, SelfCheckAnswer.application_id == Application.id)
-             .group_by(Application.id, Organisation.id, RankingEntry.id)
-             .execution_options(yield_per=BATCH))
+    answers = (
+        func.max(case((SelfCheckAnswer.item_code == item.code, SelfCheckAnswer.answer))) for item in SELF_CHECK_ITEMS
+    )
+    query = (
+        _candidates(campaign, Organisation.name, Application.org_name, *answers)
+        .outerjoin(SelfCheckAnswer, SelfCheckAnswer.application_id == Application.id)
+        .group_by(Application.id, Organisation.id, RankingEntry.id)
+        .execution_options(yield_per=BATCH)
+    )
     for number, (recommender, org_name, *marks) in enumerate(db.session.execute(query), start=1):
         yield [number, recommender, org_name, *(mark.label if mark else None for mark in marks)]
 
@@ -297,6 +438,7 @@ def _write_self_check_matrix(writer: SheetWriter, sheet, campaign: Campaign) -> 
 
 
 # --- 统计 -----------------------------------------------------------------------------------------
+
 
 def statistics_tables(campaign: Campaign) -> list[list[list]]:
     """The four tables of :data:`STATISTICS`, each as rows of (label, count, share of all candidates)."""
@@ -318,12 +460,15 @@ def _write_statistics(writer: SheetWriter, sheet, campaign: Campaign) -> None:
         writer.title_row(sheet, title, len(columns), len(columns) + 2, writer.formats.header)
         columns += [Column(label, 22), Column("候选单位数", 10, COUNT), Column("占比", 8, PERCENT), Column("", 3)]
     columns.pop()  # no blank column after the last table
-    rows = ([value for table_row in row for value in (*table_row, None)][:-1]
-            for row in zip_longest(*statistics_tables(campaign), fillvalue=[None, None, None]))
+    rows = (
+        [value for table_row in row for value in (*table_row, None)][:-1]
+        for row in zip_longest(*statistics_tables(campaign), fillvalue=[None, None, None])
+    )
     writer.table(sheet, columns, rows, header_row=1, filtered=False)
 
 
 # --- 专家评分 -------------------------------------------------------------------------------------
+
 
 def expert_score_rows(campaign: Campaign) -> Iterator[list]:
     """Each submitted assignment's scores, one row per criterion, then a row with its weighted total.
@@ -333,19 +478,39 @@ def expert_score_rows(campaign: Campaign) -> Iterator[list]:
     """
     rubric = _rubric(campaign)
     criteria = {line.id: (line.name, float(line.weight)) for line in rubric}
-    positions = (_candidates(campaign, Application.id.label("application_id"),
-                             func.row_number().over(order_by=_candidate_order()).label("position"))
-                 .order_by(None).subquery())
-    query = (select(Assignment.id, Score.criterion_id, Score.value, Score.comment, Application.org_name,
-                    User.display_name, ExpertProfile.organisation, Assignment.submitted_at, Assignment.opinion,
-                    Assignment.comment)
-             .select_from(positions).join(Application, Application.id == positions.c.application_id)
-             .join(Assignment, Assignment.application_id == Application.id)
-             .join(ExpertProfile, ExpertProfile.id == Assignment.expert_id).join(User, User.id == ExpertProfile.user_id)
-             .join(Score, Score.assignment_id == Assignment.id).join(Criterion, Criterion.id == Score.criterion_id)
-             .where(Assignment.submitted_at.is_not(None))
-             .order_by(positions.c.position, Assignment.id, Criterion.position)
-             .execution_options(yield_per=BATCH))
+    positions = (
+        _candidates(
+            campaign,
+            Application.id.label("application_id"),
+            func.row_number().over(order_by=_candidate_order()).label("position"),
+        )
+        .order_by(None)
+        .subquery()
+    )
+    query = (
+        select(
+            Assignment.id,
+            Score.criterion_id,
+            Score.value,
+            Score.comment,
+            Application.org_name,
+            User.display_name,
+            ExpertProfile.organisation,
+            Assignment.submitted_at,
+            Assignment.opinion,
+            Assignment.comment,
+        )
+        .select_from(positions)
+        .join(Application, Application.id == positions.c.application_id)
+        .join(Assignment, Assignment.application_id == Application.id)
+        .join(ExpertProfile, ExpertProfile.id == Assignment.expert_id)
+        .join(User, User.id == ExpertProfile.user_id)
+        .join(Score, Score.assignment_id == Assignment.id)
+        .join(Criterion, Criterion.id == Score.criterion_id)
+        .where(Assignment.submitted_at.is_not(None))
+        .order_by(positions.c.position, Assignment.id, Criterion.position)
+        .execution_options(yield_per=BATCH)
+    )
     for scores, total in _assignment_totals(rubric, db.session.execute(query)):
         *_, org_name, expert, expert_organisation, submitted_at, opinion, overall_comment = scores[0]
         submitted_at = _local(submitted_at)
@@ -353,28 +518,48 @@ def expert_score_rows(campaign: Campaign) -> Iterator[list]:
             criterion, weight = criteria[criterion_id]
             yield [org_name, expert, expert_organisation, criterion, weight, float(value), comment, submitted_at]
         opinion_text = "：".join(filter(None, (_label(opinion), overall_comment)))
-        yield [org_name, expert, expert_organisation, WEIGHTED_TOTAL_LABEL, None, float(total), opinion_text or None,
-               submitted_at]
+        yield [
+            org_name,
+            expert,
+            expert_organisation,
+            WEIGHTED_TOTAL_LABEL,
+            None,
+            float(total),
+            opinion_text or None,
+            submitted_at,
+        ]
 
 
 # --- 推荐单位进度 ---------------------------------------------------------------------------------
 
+
 def recommender_progress_rows(campaign: Campaign, now: datetime) -> Iterator[list]:
     for progress in recommender_progress(campaign):
         organisation = progress.organisation
-        yield [organisation.name, organisation.kind.label, organisation.region, progress.received, progress.large,
-               progress.sme, progress.state(campaign, now), _local(progress.submitted_at)]
+        yield [
+            organisation.name,
+            organisation.kind.label,
+            organisation.region,
+            progress.received,
+            progress.large,
+            progress.sme,
+            progress.state(campaign, now),
+            _local(progress.submitted_at),
+        ]
 
 
 # --- 公布名单 -------------------------------------------------------------------------------------
 
+
 def published_list_rows(campaign: Campaign) -> Iterator[list]:
     """The candidates decided 入选, by region in the official order of regions, then by name. No contact details."""
-    query = (select(Application.org_name, Application.province, Organisation.name, Application.industry)
-             .join(Organisation, Organisation.id == Application.recommender_id)
-             .join(Decision, Decision.application_id == Application.id)
-             .where(is_candidate(campaign), Decision.outcome == DecisionOutcome.SELECTED)
-             .order_by(_in_order(Application.province, REGIONS), Application.province, Application.org_name))
+    query = (
+        select(Application.org_name, Application.province, Organisation.name, Application.industry)
+        .join(Organisation, Organisation.id == Application.recommender_id)
+        .join(Decision, Decision.application_id == Application.id)
+        .where(is_candidate(campaign), Decision.outcome == DecisionOutcome.SELECTED)
+        .order_by(_in_order(Application.province, REGIONS), Application.province, Application.org_name)
+    )
     for number, row in enumerate(db.session.execute(query), start=1):
         yield [number, *row]
 
@@ -386,6 +571,7 @@ def _write_published_list(writer: SheetWriter, sheet, campaign: Campaign) -> Non
 
 
 # --- values ---------------------------------------------------------------------------------------
+
 
 def _label(value) -> str | None:
     return value.label if value is not None else None

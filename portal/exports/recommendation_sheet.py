@@ -1,4 +1,5 @@
 """附件2 工业计量标杆示范单位推荐汇总表, in the official layout, ready to print, seal and scan."""
+
 from portal.applications.rules import Scale
 from portal.exports.spreadsheets import new_workbook, write_text
 
@@ -18,8 +19,15 @@ def summary_rows(recommendation) -> list[list[str]]:
     """The table's rows: large enterprises first, then small/medium, each in ranked order; 序号 continuous."""
     entries = recommendation.ranked(Scale.LARGE) + recommendation.ranked(Scale.SME) if recommendation else []
     return [
-        [str(number), entry.application.org_name, entry.scale.label, entry.application.industry,
-         entry.application.contact_name, entry.application.contact_phone, entry.application.contact_email]
+        [
+            str(number),
+            entry.application.org_name,
+            entry.scale.label,
+            entry.application.industry,
+            entry.application.contact_name,
+            entry.application.contact_phone,
+            entry.application.contact_email,
+        ]
         for number, entry in enumerate(entries, start=1)
     ]
 
@@ -28,9 +36,13 @@ def write_summary_sheet(recommender_name: str, rows: list[list[str]]) -> str:
     """Write the sheet to a temporary file and return its path."""
     workbook, path = new_workbook()
     sheet = workbook.add_worksheet("推荐汇总表")
-    title = workbook.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "font_name": "宋体"})
+    title = workbook.add_format(
+        {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "font_name": "宋体"}
+    )
     plain = workbook.add_format({"font_size": 11, "font_name": "宋体"})
-    header = workbook.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter", "font_name": "宋体", "text_wrap": True})
+    header = workbook.add_format(
+        {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "font_name": "宋体", "text_wrap": True}
+    )
     cell = workbook.add_format({"border": 1, "valign": "vcenter", "text_wrap": True, "font_name": "宋体"})
     note = workbook.add_format({"text_wrap": True, "valign": "top", "font_size": 10, "font_name": "宋体"})
     for column, width in enumerate(COLUMN_WIDTHS):

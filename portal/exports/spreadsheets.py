@@ -1,4 +1,5 @@
 """The one place workbooks are written: streaming, user text always as text, never formulas."""
+
 import os
 import tempfile
 from datetime import date, datetime
@@ -7,8 +8,12 @@ from decimal import Decimal
 import xlsxwriter
 from flask import send_file
 
-WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                    "strings_to_numbers": False}
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 MAX_CELL_CHARS = 32767
 
 
@@ -26,8 +31,13 @@ def write_text(sheet, row: int, column: int, value, cell_format=None) -> None:
 
 
 def send_workbook(path: str, download_name: str):
-    response = send_file(path, as_attachment=True, download_name=download_name,
-                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", max_age=0)
+    response = send_file(
+        path,
+        as_attachment=True,
+        download_name=download_name,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        max_age=0,
+    )
     response.call_on_close(lambda: os.remove(path))
     return response
 
@@ -36,8 +46,16 @@ class TableFormats:
     """The cell formats of a data sheet, made once per workbook."""
 
     def __init__(self, workbook):
-        self.header = workbook.add_format({"bold": True, "border": 1, "bg_color": "#F2F2F2", "text_wrap": True,
-                                           "align": "center", "valign": "vcenter"})
+        self.header = workbook.add_format(
+            {
+                "bold": True,
+                "border": 1,
+                "bg_color": "#F2F2F2",
+                "text_wrap": True,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
         self.date = workbook.add_format({"num_format": "yyyy-mm-dd"})
         self.datetime = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
         self.number = workbook.add_format({"num_format": "#,##0.##"})

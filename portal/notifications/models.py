@@ -1,4 +1,5 @@
 """In-app notifications, and the outbox every e-mail goes through."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text

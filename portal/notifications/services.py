@@ -3,6 +3,7 @@
 Services call :func:`notify` inside their own transaction, so a notification exists exactly when
 the change it announces was committed. E-mail is queued in the outbox and sent by ``flask send-mail``.
 """
+
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
@@ -12,8 +13,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import Role, User
 from portal.core.extensions import db
-from portal.notifications.models import Notification, OutboxMessage
 from portal.core.timeutil import utcnow
+from portal.notifications.models import Notification, OutboxMessage
 
 SUBJECT_PREFIX = "【工业计量标杆示范申报平台】"
 
@@ -26,15 +27,23 @@ def notify(users, message: str, endpoint: str | None = None, **values) -> None:
             continue
         db.session.add(Notification(user_id=user.id, message=message[:300], link=link))
         if user.email:
-            db.session.add(OutboxMessage(to_address=user.email, subject=f"{SUBJECT_PREFIX}{message[:60]}",
-                                         body=_body(user, message, link)))
+            db.session.add(
+                OutboxMessage(
+                    to_address=user.email, subject=f"{SUBJECT_PREFIX}{message[:60]}", body=_body(user, message, link)
+                )
+            )
 
 
 def notify_by_email(user: User, subject: str, body: str) -> None:
     """An e-mail only (no in-app notice), e.g. a password link the user cannot yet log in to read."""
     if user.email:
-        db.session.add(OutboxMessage(to_address=user.email, subject=f"{SUBJECT_PREFIX}{subject}",
-                                     body=f"{user.display_name}：\n\n{body}\n\n（本邮件由系统自动发送，请勿回复。）"))
+        db.session.add(
+            OutboxMessage(
+                to_address=user.email,
+                subject=f"{SUBJECT_PREFIX}{subject}",
+                body=f"{user.display_name}：\n\n{body}\n\n（本邮件由系统自动发送，请勿回复。）",
+            )
+        )
 
 
 def portal_url(endpoint: str, **values) -> str:
@@ -64,8 +73,9 @@ def enterprise_users(application) -> list[User]:
 
 
 def organisation_users(organisation_id: int) -> list[User]:
-    return list(db.session.scalars(select(User).where(User.organisation_id == organisation_id,
-                                                      User.role == Role.RECOMMENDER)))
+    return list(
+        db.session.scalars(select(User).where(User.organisation_id == organisation_id, User.role == Role.RECOMMENDER))
+    )
 
 
 def reviewers() -> list[User]:
@@ -74,8 +84,11 @@ def reviewers() -> list[User]:
 
 def unread_count_column(user: User):
     """How many notifications ``user`` has not read, as a scalar subquery."""
-    return (select(db.func.count(Notification.id))
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery())
+    return (
+        select(db.func.count(Notification.id))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
 
 
 def mark_read(user: User, notification_id: int | None = None) -> None:
@@ -93,8 +106,9 @@ def send_outbox(limit: int = 200) -> tuple[int, int]:
     server = current_app.config.get("MAIL_SERVER")
     if not server:
         return 0, 0
-    waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-                                 .order_by(OutboxMessage.id).limit(limit)).all()
+    waiting = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
+    ).all()
     sent = failed = 0
     with smtplib.SMTP(server, current_app.config.get("MAIL_PORT", 25), timeout=30) as smtp:
         if current_app.config.get("MAIL_USE_TLS"):
@@ -103,7 +117,11 @@ def send_outbox(limit: int = 200) -> tuple[int, int]:
             smtp.login(current_app.config["MAIL_USERNAME"], current_app.config["MAIL_PASSWORD"])
         for message in waiting:
             email = EmailMessage()
-            email["From"], email["To"], email["Subject"] = current_app.config["MAIL_SENDER"], message.to_address, message.subject
+            email["From"], email["To"], email["Subject"] = (
+                current_app.config["MAIL_SENDER"],
+                message.to_address,
+                message.subject,
+            )
             email.set_content(message.body)
             try:
                 smtp.send_message(email)
@@ -122,30 +140,51 @@ def remind_deadlines(campaign, days: int) -> int:
     received applications but not submitted their list before ``recommend_deadline``.
     """
     from portal.applications.models import Application, ApplicationStatus
-    from portal.recommendations.models import Recommendation
     from portal.core.timeutil import format_local
+    from portal.recommendations.models import Recommendation
 
     now = utcnow()
     reminders: list[tuple[list[User], str, str]] = []
     if now < campaign.closes_at <= now + timedelta(days=days):
         message = f"申报将于 {format_local(campaign.closes_at)} 截止，您的申报书尚未提交。"
-        applications = db.session.scalars(select(Application).where(
-            Application.campaign_id == campaign.id,
-            Application.status.in_((ApplicationStatus.DRAFT, ApplicationStatus.RETURNED))))
+        applications = db.session.scalars(
+            select(Application).where(
+                Application.campaign_id == campaign.id,
+                Application.status.in_((ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)),
+            )
+        )
         reminders += [(enterprise_users(application), message, "applications.overview") for application in applications]
     if now < campaign.recommend_deadline <= now + timedelta(days=days):
         message = f"推荐汇总表报送将于 {format_local(campaign.recommend_deadline)} 截止，本单位尚未报送。"
         submitted = select(Recommendation.recommender_id).where(
-            Recommendation.campaign_id == campaign.id, Recommendation.submitted_at.is_not(None))
-        waiting = db.session.scalars(select(Application.recommender_id).distinct().where(
-            Application.campaign_id == campaign.id, Application.status != ApplicationStatus.DRAFT,
-            Application.recommender_id.not_in(submitted)))
-        reminders += [(organisation_users(recommender_id), message, "recommendations.ranking") for recommender_id in waiting]
+            Recommendation.campaign_id == campaign.id, Recommendation.submitted_at.is_not(None)
+        )
+        waiting = db.session.scalars(
+            select(Application.recommender_id)
+            .distinct()
+            .where(
+                Application.campaign_id == campaign.id,
+                Application.status != ApplicationStatus.DRAFT,
+                Application.recommender_id.not_in(submitted),
+            )
+        )
+        reminders += [
+            (organisation_users(recommender_id), message, "recommendations.ranking") for recommender_id in waiting
+        ]
     today = now - timedelta(hours=24)
     sent = 0
     for users, message, endpoint in reminders:
-        fresh = [user for user in users if not db.session.scalar(select(Notification.id).where(
-            Notification.user_id == user.id, Notification.message == message, Notification.created_at > today).limit(1))]
+        fresh = [
+            user
+            for user in users
+            if not db.session.scalar(
+                select(Notification.id)
+                .where(
+                    Notification.user_id == user.id, Notification.message == message, Notification.created_at > today
+                )
+                .limit(1)
+            )
+        ]
         notify(fresh, message, endpoint)
         sent += len(fresh)
     db.session.flush()

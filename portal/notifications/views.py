@@ -1,4 +1,5 @@
 """The user's notifications, and the navigation's unread count."""
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,8 +19,12 @@ SHOWN = 100
 
 @bp.get("/")
 def index():
-    notifications = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
-                                       .order_by(Notification.id.desc()).limit(SHOWN)).all()
+    notifications = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.id.desc())
+        .limit(SHOWN)
+    ).all()
     return render_template("notifications/index.html", notifications=notifications, action_form=ActionForm())
 
 
@@ -35,4 +40,3 @@ def read():
     if notification is not None and notification.user_id == current_user.id and notification.link:
         return redirect(notification.link)
     return redirect(url_for("notifications.index"))
-

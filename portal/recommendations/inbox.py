@@ -3,6 +3,7 @@
 Each row carries the self-check counts and the flags a reviewer wants at a glance, computed by
 correlated subqueries in the same SELECT instead of a query per application.
 """
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,8 +29,11 @@ class InboxRow:
 
 def inbox_filter(recommender_id: int, campaign_id: int, filters: dict):
     """The WHERE clause of the inbox for these filters (scale, industry, status, region, q)."""
-    conditions = [Application.recommender_id == recommender_id, Application.campaign_id == campaign_id,
-                  Application.status != ApplicationStatus.DRAFT]
+    conditions = [
+        Application.recommender_id == recommender_id,
+        Application.campaign_id == campaign_id,
+        Application.status != ApplicationStatus.DRAFT,
+    ]
     if filters.get("scale") in {scale.value for scale in Scale}:
         conditions.append(Application.scale == filters["scale"])
     if filters.get("status") in {status.value for status in ApplicationStatus}:
@@ -43,16 +47,25 @@ def inbox_filter(recommender_id: int, campaign_id: int, filters: dict):
     return and_(*conditions)
 
 
-def inbox_page(recommender_id: int, campaign_id: int, filters: dict, page: int, today: date) -> tuple[list[InboxRow], int]:
+def inbox_page(
+    recommender_id: int, campaign_id: int, filters: dict, page: int, today: date
+) -> tuple[list[InboxRow], int]:
     """One page of rows and the total count."""
     where = inbox_filter(recommender_id, campaign_id, filters)
     total = db.session.scalar(select(func.count()).select_from(Application).where(where))
     query = (
-        select(Application, answer_count("yes"), answer_count("no"), answer_count("na"),
-               unbacked_claims(today), lapsed_certificates(today))
+        select(
+            Application,
+            answer_count("yes"),
+            answer_count("no"),
+            answer_count("na"),
+            unbacked_claims(today),
+            lapsed_certificates(today),
+        )
         .where(where)
         .order_by(Application.submitted_at.desc(), Application.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     )
     rows = [InboxRow(*row) for row in db.session.execute(query)]
     return rows, total

@@ -1,4 +1,5 @@
 """A recommender's ranked list (推荐汇总表) for one campaign."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
@@ -9,8 +10,8 @@ from portal.admin.models import Campaign
 from portal.applications.models import Application
 from portal.applications.rules import Scale
 from portal.core.extensions import db
-from portal.files import StoredFile
 from portal.core.models_base import enum_column
+from portal.files import StoredFile
 
 
 class Recommendation(db.Model):

@@ -1,4 +1,5 @@
 """A recommender's actions on the applications addressed to it, and its ranked list."""
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,18 +12,21 @@ from portal.applications.rules import Scale
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import format_local, utcnow
 from portal.files import StoredFile
 from portal.notifications.services import enterprise_users, notify, reviewers
 from portal.recommendations.models import RankingEntry, Recommendation
-from portal.core.timeutil import format_local, utcnow
 
 RETURN_REASON_MIN_CHARS = 5
 
 
 def find_recommendation(campaign: Campaign, recommender_id: int) -> Recommendation | None:
     """The recommender's list for ``campaign``, if it has started one (not locked)."""
-    return db.session.scalar(select(Recommendation).where(
-        Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == recommender_id))
+    return db.session.scalar(
+        select(Recommendation).where(
+            Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == recommender_id
+        )
+    )
 
 
 def _ensure_recommender_may_act(application: Application, user: User) -> None:
@@ -31,7 +35,9 @@ def _ensure_recommender_may_act(application: Application, user: User) -> None:
     campaign = application.campaign
     recommendation = find_recommendation(campaign, user.organisation_id)
     now = utcnow()
-    if not (recommendation.accepts_changes_at(campaign, now) if recommendation else campaign.accepts_recommendations(now)):
+    if not (
+        recommendation.accepts_changes_at(campaign, now) if recommendation else campaign.accepts_recommendations(now)
+    ):
         raise RuleViolation(f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止。")
 
 
@@ -67,9 +73,12 @@ def lock_recommendation(campaign: Campaign, recommender_id: int) -> Recommendati
     Every change to the ranking goes through this lock, so two people of one organisation
     cannot both take the fifth place (PostgreSQL row lock; SQLite serialises writers).
     """
-    query = (select(Recommendation)
-             .where(Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == recommender_id)
-             .with_for_update().execution_options(populate_existing=True))
+    query = (
+        select(Recommendation)
+        .where(Recommendation.campaign_id == campaign.id, Recommendation.recommender_id == recommender_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     recommendation = db.session.scalar(query)
     if recommendation is None:
         try:
@@ -162,16 +171,23 @@ SUBMISSION_FIELDS = ("lead_department", "responsible_person", "contact_person", 
 
 
 def _applications_of(recommendation: Recommendation, statuses) -> list[Application]:
-    return list(db.session.scalars(
-        select(Application).where(
-            Application.campaign_id == recommendation.campaign_id,
-            Application.recommender_id == recommendation.recommender_id,
-            Application.status.in_(statuses),
-        ).order_by(Application.id).with_for_update()
-    ))
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(
+                Application.campaign_id == recommendation.campaign_id,
+                Application.recommender_id == recommendation.recommender_id,
+                Application.status.in_(statuses),
+            )
+            .order_by(Application.id)
+            .with_for_update()
+        )
+    )
 
 
-def submit_recommendation(campaign: Campaign, user: User, details: dict, sealed_scan: StoredFile | None) -> Recommendation:
+def submit_recommendation(
+    campaign: Campaign, user: User, details: dict, sealed_scan: StoredFile | None
+) -> Recommendation:
     """Submit the ranked 推荐汇总表: lock it, mark the ranked 已推荐 and the others 未推荐."""
     recommendation = lock_recommendation(campaign, user.organisation_id)
     _ensure_list_open(recommendation, campaign)
@@ -192,17 +208,33 @@ def submit_recommendation(campaign: Campaign, user: User, details: dict, sealed_
     for application in _applications_of(recommendation, (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED)):
         entry = ranks.get(application.id)
         if entry is not None:
-            application.move_to(ApplicationStatus.RECOMMENDED, user,
-                                reason=f"{recommender_name}推荐，{entry.scale.label}企业第 {entry.rank} 名")
+            application.move_to(
+                ApplicationStatus.RECOMMENDED,
+                user,
+                reason=f"{recommender_name}推荐，{entry.scale.label}企业第 {entry.rank} 名",
+            )
         else:
-            application.move_to(ApplicationStatus.NOT_RECOMMENDED, user, reason=f"{recommender_name}未将本单位列入推荐名单")
-        notify(enterprise_users(application), f"{application.status.label}：{application.events[-1].reason}",
-               "applications.status")
+            application.move_to(
+                ApplicationStatus.NOT_RECOMMENDED, user, reason=f"{recommender_name}未将本单位列入推荐名单"
+            )
+        notify(
+            enterprise_users(application),
+            f"{application.status.label}：{application.events[-1].reason}",
+            "applications.status",
+        )
     db.session.flush()
-    notify(reviewers(), f"{recommender_name}已报送推荐汇总表（{len(recommendation.entries)} 家）",
-           "review.recommender", organisation_id=recommendation.recommender_id)
-    record_audit("recommendation.submit", recommendation,
-                 {"ranked": [[entry.scale.value, entry.rank, entry.application_id] for entry in recommendation.entries]}, user)
+    notify(
+        reviewers(),
+        f"{recommender_name}已报送推荐汇总表（{len(recommendation.entries)} 家）",
+        "review.recommender",
+        organisation_id=recommendation.recommender_id,
+    )
+    record_audit(
+        "recommendation.submit",
+        recommendation,
+        {"ranked": [[entry.scale.value, entry.rank, entry.application_id] for entry in recommendation.entries]},
+        user,
+    )
     return recommendation
 
 
@@ -227,10 +259,16 @@ def unlock_recommendation(recommendation: Recommendation, reviewer: User, reason
     campaign = recommendation.campaign
     if recommendation.is_open(campaign, utcnow()):
         raise RuleViolation("该推荐单位的名单尚未锁定，无需解锁。")
-    if _applications_of(recommendation, (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED)):
+    if _applications_of(
+        recommendation, (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED)
+    ):
         raise RuleViolation("该推荐单位的候选已进入评审，不能解锁。")
-    for application in _applications_of(recommendation, (ApplicationStatus.RECOMMENDED, ApplicationStatus.NOT_RECOMMENDED)):
-        application.move_to(_status_before_marking(application), reviewer, label="推荐结果撤回", reason=f"推荐名单重新开放：{reason}")
+    for application in _applications_of(
+        recommendation, (ApplicationStatus.RECOMMENDED, ApplicationStatus.NOT_RECOMMENDED)
+    ):
+        application.move_to(
+            _status_before_marking(application), reviewer, label="推荐结果撤回", reason=f"推荐名单重新开放：{reason}"
+        )
     recommendation.submitted_at = None
     recommendation.reopened_until = until
     db.session.flush()

@@ -1,4 +1,5 @@
 """The recommender's pages: the inbox and the review of one application."""
+
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -6,27 +7,27 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forms.recommendations import ActionForm, ReorderForm, ReturnForm, SubmissionForm
-from portal.core import page_cache
 from portal.accounts.models import Role
 from portal.admin.models import current_campaign
 from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.applications.services import lock_application
+from portal.core import page_cache
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
+from portal.core.extensions import db
+from portal.core.timeutil import utcnow
+from portal.core.transactions import apply_change
 from portal.exports.application_list import write_application_list
 from portal.exports.recommendation_sheet import summary_rows, write_summary_sheet
 from portal.exports.spreadsheets import send_workbook
-from portal.core.extensions import db
 from portal.files import store_upload_noting_refusal
 from portal.recommendations import services
 from portal.recommendations.inbox import PAGE_SIZE, inbox_filter, inbox_page
 from portal.recommendations.models import Recommendation
 from portal.reference import INDUSTRIES, REGIONS
 from portal.selfcheck import grouped_items
-from portal.core.timeutil import utcnow
-from portal.core.transactions import apply_change
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommender")
 bp.before_request(require_role(Role.RECOMMENDER))
@@ -45,8 +46,9 @@ def get_addressed_application_or_404(application_id: int) -> Application:
 @bp.get("/")
 def inbox():
     """The applications addressed to this recommender in the current campaign."""
-    return page_cache.render_page("recommendations/inbox.html", (current_user.organisation_id,), (page_cache.LISTS,),
-                                 _inbox_content)
+    return page_cache.render_page(
+        "recommendations/inbox.html", (current_user.organisation_id,), (page_cache.LISTS,), _inbox_content
+    )
 
 
 def _inbox_content() -> dict:
@@ -57,9 +59,16 @@ def _inbox_content() -> dict:
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = inbox_page(current_user.organisation_id, campaign.id, filters, page, date.today())
     return dict(
-        campaign=campaign, rows=rows, total=total, page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filters=filters, scales=list(Scale),
-        statuses=[s for s in ApplicationStatus if s != ApplicationStatus.DRAFT], industries=INDUSTRIES, regions=REGIONS,
+        campaign=campaign,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        filters=filters,
+        scales=list(Scale),
+        statuses=[s for s in ApplicationStatus if s != ApplicationStatus.DRAFT],
+        industries=INDUSTRIES,
+        regions=REGIONS,
     )
 
 
@@ -84,9 +93,16 @@ def _render_review(application: Application, return_form: ReturnForm, status: in
     shown = request.args.get("version", len(versions), type=int)
     compared = [version for version in versions if version.number <= shown]
     return render_template(
-        "recommendations/review.html", application=application, return_form=return_form, action_form=ActionForm(),
-        groups=grouped_items(), answers=application.answers_by_code(), today=date.today(),
-        versions=versions, compared=compared[-2:], changes=changes_since_last_version(compared),
+        "recommendations/review.html",
+        application=application,
+        return_form=return_form,
+        action_form=ActionForm(),
+        groups=grouped_items(),
+        answers=application.answers_by_code(),
+        today=date.today(),
+        versions=versions,
+        compared=compared[-2:],
+        changes=changes_since_last_version(compared),
     ), status
 
 
@@ -95,8 +111,10 @@ def accept(application_id: int):
     application = get_addressed_application_or_404(application_id)
     if not ActionForm().validate():
         abort(400)
-    apply_change(lambda: services.accept_application(lock_application(application.id), current_user),
-                 f"已受理：{application.display_name}。")
+    apply_change(
+        lambda: services.accept_application(lock_application(application.id), current_user),
+        f"已受理：{application.display_name}。",
+    )
     return redirect(url_for("recommendations.review", application_id=application_id))
 
 
@@ -131,15 +149,28 @@ def ranking():
 def _render_ranking(campaign, submission_form: SubmissionForm, status: int = 200):
     recommendation = _own_recommendation(campaign)
     ranked_ids = {entry.application_id for entry in recommendation.entries} if recommendation else set()
-    pool = db.session.scalars(select(Application).where(
-        Application.campaign_id == campaign.id, Application.recommender_id == current_user.organisation_id,
-        Application.status == ApplicationStatus.ACCEPTED).order_by(Application.scale, Application.org_name)).all()
-    lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota(scale))
-             for scale in Scale]
+    pool = db.session.scalars(
+        select(Application)
+        .where(
+            Application.campaign_id == campaign.id,
+            Application.recommender_id == current_user.organisation_id,
+            Application.status == ApplicationStatus.ACCEPTED,
+        )
+        .order_by(Application.scale, Application.org_name)
+    ).all()
+    lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota(scale)) for scale in Scale]
     is_open = recommendation.is_open(campaign, utcnow()) if recommendation else campaign.accepts_recommendations()
-    return render_template("recommendations/ranking.html", campaign=campaign, recommendation=recommendation, is_open=is_open,
-                           lists=lists, pool=[a for a in pool if a.id not in ranked_ids], action_form=ActionForm(),
-                           reorder_form=ReorderForm(), submission_form=submission_form), status
+    return render_template(
+        "recommendations/ranking.html",
+        campaign=campaign,
+        recommendation=recommendation,
+        is_open=is_open,
+        lists=lists,
+        pool=[a for a in pool if a.id not in ranked_ids],
+        action_form=ActionForm(),
+        reorder_form=ReorderForm(),
+        submission_form=submission_form,
+    ), status
 
 
 @bp.post("/ranking/order")
@@ -149,8 +180,10 @@ def reorder():
     form = ReorderForm()
     if not form.validate() or form.scale.data not in {scale.value for scale in Scale}:
         abort(400)
-    apply_change(lambda: services.reorder_ranking(current_user, campaign, Scale(form.scale.data), form.application_ids()),
-                 "排序已保存。")
+    apply_change(
+        lambda: services.reorder_ranking(current_user, campaign, Scale(form.scale.data), form.application_ids()),
+        "排序已保存。",
+    )
     return redirect(url_for("recommendations.ranking"))
 
 
@@ -166,8 +199,10 @@ def submit():
     if errors:
         form.sealed_scan.errors = errors
         return _render_ranking(campaign, form, 422)
-    if apply_change(lambda: services.submit_recommendation(campaign, current_user, form.details(), scan),
-                    "推荐汇总表已报送，排序已锁定。"):
+    if apply_change(
+        lambda: services.submit_recommendation(campaign, current_user, form.details(), scan),
+        "推荐汇总表已报送，排序已锁定。",
+    ):
         return redirect(url_for("recommendations.ranking"))
     return _render_ranking(campaign, form, 422)
 

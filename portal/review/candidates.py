@@ -3,6 +3,7 @@
 The mean score is computed in SQL from the rubric: each submitted assignment's weighted total
 (as :func:`portal.review.scoring.weighted_total`), averaged over the candidate's experts.
 """
+
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -43,23 +44,37 @@ def assignment_totals():
     """Per submitted assignment: its weighted total on a 100 scale (a subquery)."""
     share = (Score.value - Criterion.min_score) * Criterion.weight / (Criterion.max_score - Criterion.min_score)
     return (
-        select(Assignment.id.label("assignment_id"), Assignment.application_id,
-               # Rounded like weighted_total, so the mean is the one the candidate page and workbook show.
-               func.round(func.sum(share) * 100 / func.sum(Criterion.weight), 2).label("total"))
-        .join(Score, Score.assignment_id == Assignment.id).join(Criterion, Criterion.id == Score.criterion_id)
+        select(
+            Assignment.id.label("assignment_id"),
+            Assignment.application_id,
+            # Rounded like weighted_total, so the mean is the one the candidate page and workbook show.
+            func.round(func.sum(share) * 100 / func.sum(Criterion.weight), 2).label("total"),
+        )
+        .join(Score, Score.assignment_id == Assignment.id)
+        .join(Criterion, Criterion.id == Score.criterion_id)
         .where(Assignment.submitted_at.is_not(None))
-        .group_by(Assignment.id, Assignment.application_id).subquery()
+        .group_by(Assignment.id, Assignment.application_id)
+        .subquery()
     )
 
 
 def _score_columns():
     totals = assignment_totals()
-    mean = (select(func.avg(totals.c.total)).where(totals.c.application_id == Application.id)
-            .correlate(Application).scalar_subquery())
-    scored = (select(func.count()).where(Assignment.application_id == Application.id, Assignment.submitted_at.is_not(None))
-              .correlate(Application).scalar_subquery())
-    assigned = (select(func.count()).where(Assignment.application_id == Application.id)
-                .correlate(Application).scalar_subquery())
+    mean = (
+        select(func.avg(totals.c.total))
+        .where(totals.c.application_id == Application.id)
+        .correlate(Application)
+        .scalar_subquery()
+    )
+    scored = (
+        select(func.count())
+        .where(Assignment.application_id == Application.id, Assignment.submitted_at.is_not(None))
+        .correlate(Application)
+        .scalar_subquery()
+    )
+    assigned = (
+        select(func.count()).where(Assignment.application_id == Application.id).correlate(Application).scalar_subquery()
+    )
     return mean, scored, assigned
 
 
@@ -70,7 +85,13 @@ SORTS = {
     "selfcheck": lambda c: (c["yes"].desc(), Application.id),
     "region": lambda c: (Application.province, Application.org_name),
 }
-SORT_LABELS = {"recommender": "推荐单位、排名", "score": "平均分", "name": "单位名称", "selfcheck": "自查符合项", "region": "地区"}
+SORT_LABELS = {
+    "recommender": "推荐单位、排名",
+    "score": "平均分",
+    "name": "单位名称",
+    "selfcheck": "自查符合项",
+    "region": "地区",
+}
 
 
 def _conditions(campaign: Campaign, filters: dict) -> list:
@@ -93,23 +114,44 @@ def _conditions(campaign: Campaign, filters: dict) -> list:
 
 def _joined(query):
     """The recommender's name, the candidate's rank and the decision, for filters and columns."""
-    return (query.join(Organisation, Organisation.id == Application.recommender_id)
-            .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
-            .outerjoin(Decision, Decision.application_id == Application.id))
+    return (
+        query.join(Organisation, Organisation.id == Application.recommender_id)
+        .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
+        .outerjoin(Decision, Decision.application_id == Application.id)
+    )
 
 
-def candidates_page(campaign: Campaign, filters: dict, page: int, today: date,
-                    page_size: int = PAGE_SIZE) -> tuple[list[CandidateRow], int]:
+def candidates_page(
+    campaign: Campaign, filters: dict, page: int, today: date, page_size: int = PAGE_SIZE
+) -> tuple[list[CandidateRow], int]:
     """One page of candidates and the total matching the filters."""
     mean, scored, assigned = _score_columns()
     columns = {"mean": mean, "yes": answer_count("yes")}
     where = and_(*_conditions(campaign, filters))
     total = db.session.scalar(_joined(select(func.count()).select_from(Application)).where(where))
     order = SORTS.get(filters.get("sort"), SORTS["recommender"])(columns)
-    query = _joined(select(
-        Application, Organisation.name, RankingEntry.rank, columns["yes"], answer_count("no"), answer_count("na"),
-        unbacked_claims(today), lapsed_certificates(today), mean, scored, assigned, Decision.outcome,
-    )).where(where).order_by(*order).limit(page_size).offset((page - 1) * page_size)
+    query = (
+        _joined(
+            select(
+                Application,
+                Organisation.name,
+                RankingEntry.rank,
+                columns["yes"],
+                answer_count("no"),
+                answer_count("na"),
+                unbacked_claims(today),
+                lapsed_certificates(today),
+                mean,
+                scored,
+                assigned,
+                Decision.outcome,
+            )
+        )
+        .where(where)
+        .order_by(*order)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
     rows = [CandidateRow(*row) for row in db.session.execute(query)]
     for row in rows:
         if row.mean_score is not None:

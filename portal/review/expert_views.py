@@ -1,4 +1,5 @@
 """The experts' pages: what was assigned to them, and the scoring form. Nothing else is visible to them."""
+
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -28,8 +29,12 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
 @bp.get("/")
 def assignments():
     """The candidates assigned to this expert, scored or not."""
-    own = db.session.scalars(select(Assignment).join(ExpertProfile).where(ExpertProfile.user_id == current_user.id)
-                             .order_by(Assignment.submitted_at.is_not(None), Assignment.id)).all()
+    own = db.session.scalars(
+        select(Assignment)
+        .join(ExpertProfile)
+        .where(ExpertProfile.user_id == current_user.id)
+        .order_by(Assignment.submitted_at.is_not(None), Assignment.id)
+    ).all()
     return render_template("review/expert_assignments.html", assignments=own)
 
 
@@ -53,9 +58,16 @@ def score(assignment_id: int):
 
 def _render_score(assignment, criteria, form, status: int = 200):
     application = assignment.application
-    return render_template("review/expert_score.html", assignment=assignment, application=application, criteria=criteria,
-                           form=form, groups=grouped_items(), answers=application.answers_by_code(),
-                           today=date.today()), status
+    return render_template(
+        "review/expert_score.html",
+        assignment=assignment,
+        application=application,
+        criteria=criteria,
+        form=form,
+        groups=grouped_items(),
+        answers=application.answers_by_code(),
+        today=date.today(),
+    ), status
 
 
 @bp.post("/assignments/<int:assignment_id>")

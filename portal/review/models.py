@@ -1,4 +1,5 @@
 """The ministries' review: the scoring rubric, experts and their assignments, scores, site visits, decisions."""
+
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -9,10 +10,10 @@ from portal.accounts.models import User
 from portal.admin.models import Campaign
 from portal.applications.models import Application, CertificateFields
 from portal.core.extensions import db
-from portal.files import StoredFile
 from portal.core.models_base import LabelledEnum, enum_column
-from portal.selfcheck import SelfCheckAnswerValue
 from portal.core.timeutil import utcnow
+from portal.files import StoredFile
+from portal.selfcheck import SelfCheckAnswerValue
 
 
 class Criterion(db.Model):
@@ -55,8 +56,10 @@ def _give_new_campaigns_the_default_rubric(session, _context, _instances):
     """
     for campaign in [obj for obj in session.new if isinstance(obj, Campaign)]:
         if not campaign.criteria:
-            campaign.criteria = [Criterion(position=position, name=name, description=description, weight=weight)
-                                 for position, (name, description, weight) in enumerate(DEFAULT_RUBRIC, start=1)]
+            campaign.criteria = [
+                Criterion(position=position, name=name, description=description, weight=weight)
+                for position, (name, description, weight) in enumerate(DEFAULT_RUBRIC, start=1)
+            ]
 
 
 class ExpertProfile(db.Model):
@@ -205,7 +208,8 @@ class ReReview(db.Model):
     evidence_file: Mapped[StoredFile | None] = relationship()
     answers: Mapped[list["ReReviewAnswer"]] = relationship(cascade="all, delete-orphan")
     certificates: Mapped[list["ReReviewCertificate"]] = relationship(
-        cascade="all, delete-orphan", order_by="ReReviewCertificate.id")
+        cascade="all, delete-orphan", order_by="ReReviewCertificate.id"
+    )
 
     def answers_by_code(self) -> dict[str, "ReReviewAnswer"]:
         return {answer.item_code: answer for answer in self.answers}

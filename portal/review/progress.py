@@ -1,4 +1,5 @@
 """Which recommenders have submitted their ranked lists, and with how many candidates: one query."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,17 +38,30 @@ def recommender_progress(campaign: Campaign) -> list[RecommenderProgress]:
             RankingEntry.recommendation_id,
             func.sum(case((RankingEntry.scale == Scale.LARGE, 1), else_=0)).label("large"),
             func.sum(case((RankingEntry.scale == Scale.SME, 1), else_=0)).label("sme"),
-        ).group_by(RankingEntry.recommendation_id).subquery()
+        )
+        .group_by(RankingEntry.recommendation_id)
+        .subquery()
     )
     received = (
         select(Application.recommender_id, func.count().label("received"))
         .where(Application.campaign_id == campaign.id, Application.status != ApplicationStatus.DRAFT)
-        .group_by(Application.recommender_id).subquery()
+        .group_by(Application.recommender_id)
+        .subquery()
     )
     query = (
-        select(Organisation, Recommendation.id, Recommendation.submitted_at, Recommendation.reopened_until,
-               func.coalesce(received.c.received, 0), func.coalesce(counts.c.large, 0), func.coalesce(counts.c.sme, 0))
-        .outerjoin(Recommendation, (Recommendation.recommender_id == Organisation.id) & (Recommendation.campaign_id == campaign.id))
+        select(
+            Organisation,
+            Recommendation.id,
+            Recommendation.submitted_at,
+            Recommendation.reopened_until,
+            func.coalesce(received.c.received, 0),
+            func.coalesce(counts.c.large, 0),
+            func.coalesce(counts.c.sme, 0),
+        )
+        .outerjoin(
+            Recommendation,
+            (Recommendation.recommender_id == Organisation.id) & (Recommendation.campaign_id == campaign.id),
+        )
         .outerjoin(counts, counts.c.recommendation_id == Recommendation.id)
         .outerjoin(received, received.c.recommender_id == Organisation.id)
         .where(Organisation.kind.in_(RECOMMENDER_KINDS))

@@ -3,6 +3,7 @@
 A round starts from each unit's last known answers and certificates (from its application, or its
 previous re-review), so the unit updates rather than re-enters them. Revoked units leave the public list.
 """
+
 from datetime import datetime
 
 from sqlalchemy import case, select
@@ -13,15 +14,24 @@ from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import format_local, utcnow
 from portal.files import StoredFile
 from portal.notifications.services import enterprise_users, notify
 from portal.review.models import ReReview, ReReviewAnswer, ReReviewCertificate, ReReviewOutcome, ReReviewRound
 from portal.review.services import REASON_MIN_CHARS
 from portal.selfcheck import SELF_CHECK_CODES, write_answers
-from portal.core.timeutil import format_local, utcnow
 
-CERTIFICATE_COLUMNS = ("kind", "kind_other", "number", "issuer", "issued_on", "expires_on", "status",
-                       "certificate_file_id", "audit_report_file_id")
+CERTIFICATE_COLUMNS = (
+    "kind",
+    "kind_other",
+    "number",
+    "issuer",
+    "issued_on",
+    "expires_on",
+    "status",
+    "certificate_file_id",
+    "audit_report_file_id",
+)
 
 
 def revoked_units():
@@ -31,16 +41,24 @@ def revoked_units():
 
 def published_units() -> list[Application]:
     """Units selected in a published campaign and not revoked since."""
-    return list(db.session.scalars(
-        select(Application).join(Campaign, Campaign.id == Application.campaign_id)
-        .where(Campaign.published_at.is_not(None), Application.status == ApplicationStatus.SELECTED,
-               Application.id.not_in(revoked_units()))
-        .order_by(Application.province, Application.org_name)))
+    return list(
+        db.session.scalars(
+            select(Application)
+            .join(Campaign, Campaign.id == Application.campaign_id)
+            .where(
+                Campaign.published_at.is_not(None),
+                Application.status == ApplicationStatus.SELECTED,
+                Application.id.not_in(revoked_units()),
+            )
+            .order_by(Application.province, Application.org_name)
+        )
+    )
 
 
 def _latest_review(application: Application) -> ReReview | None:
-    return db.session.scalar(select(ReReview).where(ReReview.application_id == application.id)
-                             .order_by(ReReview.id.desc()).limit(1))
+    return db.session.scalar(
+        select(ReReview).where(ReReview.application_id == application.id).order_by(ReReview.id.desc()).limit(1)
+    )
 
 
 def _starting_point(application: Application, review_round: ReReviewRound) -> ReReview:
@@ -50,8 +68,9 @@ def _starting_point(application: Application, review_round: ReReviewRound) -> Re
     answers = previous.answers if previous else application.self_check_answers
     certificates = previous.certificates if previous else application.certifications
     review.answers = [ReReviewAnswer(item_code=a.item_code, answer=a.answer, remark=a.remark) for a in answers]
-    review.certificates = [ReReviewCertificate(**{c: getattr(certificate, c) for c in CERTIFICATE_COLUMNS})
-                           for certificate in certificates]
+    review.certificates = [
+        ReReviewCertificate(**{c: getattr(certificate, c) for c in CERTIFICATE_COLUMNS}) for certificate in certificates
+    ]
     return review
 
 
@@ -71,8 +90,11 @@ def open_round(name: str, opens_at: datetime, closes_at: datetime, user: User) -
     with db.session.no_autoflush:  # the new round stays out of the "previous review" lookups
         for application in units:
             db.session.add(_starting_point(application, review_round))
-            notify(enterprise_users(application), f"{review_round.name}：请于 {format_local(closes_at)} 前更新自我检查表和证书并提交",
-                   "rereview_unit.update")
+            notify(
+                enterprise_users(application),
+                f"{review_round.name}：请于 {format_local(closes_at)} 前更新自我检查表和证书并提交",
+                "rereview_unit.update",
+            )
     db.session.flush()
     record_audit("rereview.open", review_round, {"units": len(units)}, user)
     return review_round
@@ -90,15 +112,19 @@ def open_review_state_column(enterprise_id: int, now: datetime):
 
 
 def _open_reviews(query, enterprise_id: int, now: datetime):
-    return (query.join(ReReviewRound, ReReviewRound.id == ReReview.round_id)
-            .join(Application, Application.id == ReReview.application_id)
-            .where(Application.enterprise_id == enterprise_id, ReReviewRound.opens_at <= now, ReReviewRound.closes_at > now)
-            .order_by(ReReview.id.desc()).limit(1))
+    return (
+        query.join(ReReviewRound, ReReviewRound.id == ReReview.round_id)
+        .join(Application, Application.id == ReReview.application_id)
+        .where(Application.enterprise_id == enterprise_id, ReReviewRound.opens_at <= now, ReReviewRound.closes_at > now)
+        .order_by(ReReview.id.desc())
+        .limit(1)
+    )
 
 
 def history_of(application: Application) -> list[ReReview]:
-    return list(db.session.scalars(select(ReReview).where(ReReview.application_id == application.id)
-                                   .order_by(ReReview.id)))
+    return list(
+        db.session.scalars(select(ReReview).where(ReReview.application_id == application.id).order_by(ReReview.id))
+    )
 
 
 def _ensure_unit_may_edit(review: ReReview, user: User) -> None:
@@ -124,8 +150,9 @@ def save_answers(review: ReReview, user: User, answers: dict[str, tuple[str | No
     record_audit("rereview.answers_save", review, {"answered": sum(1 for a, _ in answers.values() if a)}, user)
 
 
-def add_certificate(review: ReReview, user: User, values: dict, certificate: StoredFile,
-                    audit_report: StoredFile | None) -> ReReviewCertificate:
+def add_certificate(
+    review: ReReview, user: User, values: dict, certificate: StoredFile, audit_report: StoredFile | None
+) -> ReReviewCertificate:
     _ensure_unit_may_edit(review, user)
     row = ReReviewCertificate(certificate_file=certificate, audit_report_file=audit_report, **values)
     review.certificates.append(row)
@@ -145,9 +172,13 @@ def remove_certificate(review: ReReview, user: User, certificate: ReReviewCertif
 
 def submit(review: ReReview, user: User) -> None:
     _ensure_unit_may_edit(review, user)
-    unanswered = [code for code in SELF_CHECK_CODES if not (a := review.answers_by_code().get(code)) or a.answer is None]
+    unanswered = [
+        code for code in SELF_CHECK_CODES if not (a := review.answers_by_code().get(code)) or a.answer is None
+    ]
     if unanswered:
-        raise RuleViolation(f"自我检查表还有 {len(unanswered)} 项未作答：{'、'.join(unanswered[:6])}{' 等' if len(unanswered) > 6 else ''}。")
+        raise RuleViolation(
+            f"自我检查表还有 {len(unanswered)} 项未作答：{'、'.join(unanswered[:6])}{' 等' if len(unanswered) > 6 else ''}。"
+        )
     review.submitted_at = utcnow()
     db.session.flush()
     record_audit("rereview.submit", review, None, user)

@@ -1,4 +1,5 @@
 """Weighted scores: each criterion's score as a share of its range, weighted; totals on a 100 scale."""
+
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,8 +11,15 @@ TWO_PLACES = Decimal("0.01")
 
 def weighted_total(criteria: list[Criterion], values: dict[int, Decimal]) -> Decimal:
     """Σ weight × (score − min) / (max − min), the weights adding up to 100: a total out of 100."""
-    total = sum((criterion.weight * (values[criterion.id] - criterion.min_score) / (criterion.max_score - criterion.min_score)
-                 for criterion in criteria), Decimal(0))
+    total = sum(
+        (
+            criterion.weight
+            * (values[criterion.id] - criterion.min_score)
+            / (criterion.max_score - criterion.min_score)
+            for criterion in criteria
+        ),
+        Decimal(0),
+    )
     return (total * HUNDRED / sum(c.weight for c in criteria)).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 

@@ -2,6 +2,7 @@
 
 Every state change checks its rule, writes, flushes and records who did it; views commit.
 """
+
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -15,6 +16,7 @@ from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.files import StoredFile
 from portal.notifications.services import enterprise_users, notify
 from portal.review.models import (
@@ -28,10 +30,13 @@ from portal.review.models import (
     Score,
     SiteVisit,
 )
-from portal.core.timeutil import utcnow
 
-CANDIDATE_STATUSES = (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW,
-                      ApplicationStatus.SELECTED, ApplicationStatus.NOT_SELECTED)
+CANDIDATE_STATUSES = (
+    ApplicationStatus.RECOMMENDED,
+    ApplicationStatus.UNDER_REVIEW,
+    ApplicationStatus.SELECTED,
+    ApplicationStatus.NOT_SELECTED,
+)
 REASON_MIN_CHARS = 5
 
 
@@ -54,10 +59,12 @@ def _ensure_candidate(application: Application) -> None:
 
 # --- the rubric ---------------------------------------------------------------------------------
 
+
 def rubric(campaign: Campaign) -> list[Criterion]:
     """The campaign's criteria in order (every campaign is created with the default rubric)."""
-    return list(db.session.scalars(
-        select(Criterion).where(Criterion.campaign_id == campaign.id).order_by(Criterion.position)))
+    return list(
+        db.session.scalars(select(Criterion).where(Criterion.campaign_id == campaign.id).order_by(Criterion.position))
+    )
 
 
 def check_rubric(rows: list[dict]) -> None:
@@ -86,23 +93,50 @@ def save_rubric(campaign: Campaign, rows: list[dict], user: User) -> list[Criter
         db.session.delete(criterion)
     db.session.flush()
     db.session.expire(campaign, ["criteria"])
-    criteria = [Criterion(campaign_id=campaign.id, position=position, name=row["name"].strip(),
-                          description=(row.get("description") or "").strip() or None, weight=Decimal(row["weight"]),
-                          min_score=row["min_score"], max_score=row["max_score"])
-                for position, row in enumerate(rows, start=1)]
+    criteria = [
+        Criterion(
+            campaign_id=campaign.id,
+            position=position,
+            name=row["name"].strip(),
+            description=(row.get("description") or "").strip() or None,
+            weight=Decimal(row["weight"]),
+            min_score=row["min_score"],
+            max_score=row["max_score"],
+        )
+        for position, row in enumerate(rows, start=1)
+    ]
     db.session.add_all(criteria)
     db.session.flush()
-    record_audit("rubric.save", campaign, {"criteria": [[c.name, str(c.weight), c.min_score, c.max_score] for c in criteria]}, user)
+    record_audit(
+        "rubric.save",
+        campaign,
+        {"criteria": [[c.name, str(c.weight), c.min_score, c.max_score] for c in criteria]},
+        user,
+    )
     return criteria
 
 
 # --- experts and assignments --------------------------------------------------------------------
 
-def create_expert(campaign: Campaign, username: str, password: str, name: str, organisation: str, region: str,
-                  specialities: str | None, user: User) -> ExpertProfile:
+
+def create_expert(
+    campaign: Campaign,
+    username: str,
+    password: str,
+    name: str,
+    organisation: str,
+    region: str,
+    specialities: str | None,
+    user: User,
+) -> ExpertProfile:
     account = create_staff_user(username, password, Role.EXPERT, name)
-    expert = ExpertProfile(user_id=account.id, campaign_id=campaign.id, organisation=organisation.strip(),
-                           region=region, specialities=(specialities or "").strip() or None)
+    expert = ExpertProfile(
+        user_id=account.id,
+        campaign_id=campaign.id,
+        organisation=organisation.strip(),
+        region=region,
+        specialities=(specialities or "").strip() or None,
+    )
     db.session.add(expert)
     db.session.flush()
     record_audit("expert.create", expert, {"username": username, "organisation": organisation, "region": region}, user)
@@ -120,10 +154,16 @@ def declare_conflict(expert: ExpertProfile, application: Application, reason: st
 
 def declared_conflicts(campaign: Campaign) -> set[tuple[int, int]]:
     """``(expert id, application id)`` pairs declared for the campaign's experts."""
-    return set(map(tuple, db.session.execute(
-        select(DeclaredConflict.expert_id, DeclaredConflict.application_id)
-        .join(ExpertProfile, ExpertProfile.id == DeclaredConflict.expert_id)
-        .where(ExpertProfile.campaign_id == campaign.id))))
+    return set(
+        map(
+            tuple,
+            db.session.execute(
+                select(DeclaredConflict.expert_id, DeclaredConflict.application_id)
+                .join(ExpertProfile, ExpertProfile.id == DeclaredConflict.expert_id)
+                .where(ExpertProfile.campaign_id == campaign.id)
+            ),
+        )
+    )
 
 
 def conflict_of_interest(expert: ExpertProfile, application: Application, declared: set[tuple[int, int]]) -> str | None:
@@ -152,8 +192,9 @@ def assign(application: Application, expert: ExpertProfile, user: User) -> Assig
     reason = conflict_of_interest(expert, application, declared_conflicts(application.campaign))
     if reason:
         raise RuleViolation(f"利益冲突，不能分配：{reason}。")
-    if db.session.scalar(select(Assignment.id).where(Assignment.application_id == application.id,
-                                                     Assignment.expert_id == expert.id)):
+    if db.session.scalar(
+        select(Assignment.id).where(Assignment.application_id == application.id, Assignment.expert_id == expert.id)
+    ):
         raise RuleViolation(f"已分配给{expert.name}。")
     assignment = _add_assignment(application, expert, user)
     db.session.flush()
@@ -163,8 +204,13 @@ def assign(application: Application, expert: ExpertProfile, user: User) -> Assig
 
 
 def candidates(campaign: Campaign) -> list[Application]:
-    return list(db.session.scalars(select(Application).where(
-        Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES)).order_by(Application.id)))
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES))
+            .order_by(Application.id)
+        )
+    )
 
 
 def auto_assign(campaign: Campaign, experts_per_candidate: int, user: User) -> int:
@@ -178,19 +224,33 @@ def auto_assign(campaign: Campaign, experts_per_candidate: int, user: User) -> i
     if not experts:
         raise RuleViolation("请先添加评审专家。")
     declared = declared_conflicts(campaign)
-    existing = set(map(tuple, db.session.execute(select(Assignment.application_id, Assignment.expert_id)
-                                      .join(Application).where(Application.campaign_id == campaign.id))))
+    existing = set(
+        map(
+            tuple,
+            db.session.execute(
+                select(Assignment.application_id, Assignment.expert_id)
+                .join(Application)
+                .where(Application.campaign_id == campaign.id)
+            ),
+        )
+    )
     load = Counter(expert_id for _, expert_id in existing)
-    open_candidates = [a for a in candidates(campaign) if a.status in (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW)]
+    open_candidates = [
+        a for a in candidates(campaign) if a.status in (ApplicationStatus.RECOMMENDED, ApplicationStatus.UNDER_REVIEW)
+    ]
     eligible = {a.id: [e for e in experts if not conflict_of_interest(e, a, declared)] for a in open_candidates}
     short = [a.display_name for a in open_candidates if len(eligible[a.id]) < experts_per_candidate]
     if short:
-        raise RuleViolation(f"可回避后专家不足 {experts_per_candidate} 人的候选：{'、'.join(short[:5])}"
-                            f"{' 等' if len(short) > 5 else ''}。请增加其他地区、单位的专家。")
+        raise RuleViolation(
+            f"可回避后专家不足 {experts_per_candidate} 人的候选：{'、'.join(short[:5])}"
+            f"{' 等' if len(short) > 5 else ''}。请增加其他地区、单位的专家。"
+        )
     added = Counter()
     for application in sorted(open_candidates, key=lambda a: (len(eligible[a.id]), a.id)):
         already = {expert_id for app_id, expert_id in existing if app_id == application.id}
-        for expert in sorted((e for e in eligible[application.id] if e.id not in already), key=lambda e: (load[e.id], e.id)):
+        for expert in sorted(
+            (e for e in eligible[application.id] if e.id not in already), key=lambda e: (load[e.id], e.id)
+        ):
             if len(already) >= experts_per_candidate:
                 break
             _add_assignment(application, expert, user)
@@ -206,8 +266,15 @@ def auto_assign(campaign: Campaign, experts_per_candidate: int, user: User) -> i
 
 # --- scoring ------------------------------------------------------------------------------------
 
-def save_scores(assignment: Assignment, expert_user: User, values: dict[int, tuple[Decimal | None, str | None]],
-                opinion: ExpertOpinion | None, comment: str | None, submit: bool) -> None:
+
+def save_scores(
+    assignment: Assignment,
+    expert_user: User,
+    values: dict[int, tuple[Decimal | None, str | None]],
+    opinion: ExpertOpinion | None,
+    comment: str | None,
+    submit: bool,
+) -> None:
     """Save an expert's scores (a draft, or submitted and final). Each score must be in its range."""
     if assignment.expert.user_id != expert_user.id:
         raise RuleViolation("该候选未分配给您。")
@@ -243,19 +310,31 @@ def save_scores(assignment: Assignment, expert_user: User, values: dict[int, tup
     if submit:
         assignment.submitted_at = utcnow()
     db.session.flush()
-    record_audit("review.score_submit" if submit else "review.score_save", assignment.application,
-                 {"assignment_id": assignment.id}, expert_user)
+    record_audit(
+        "review.score_submit" if submit else "review.score_save",
+        assignment.application,
+        {"assignment_id": assignment.id},
+        expert_user,
+    )
 
 
 # --- site visits, decisions, publication --------------------------------------------------------
 
-def record_site_visit(application: Application, visited_on: date, team: str, findings: str,
-                      report: StoredFile | None, user: User) -> SiteVisit:
+
+def record_site_visit(
+    application: Application, visited_on: date, team: str, findings: str, report: StoredFile | None, user: User
+) -> SiteVisit:
     _ensure_candidate(application)
     if visited_on > date.today():
         raise RuleViolation("核查日期不能晚于今天。")
-    visit = SiteVisit(application_id=application.id, visited_on=visited_on, team=team.strip(), findings=findings.strip(),
-                      report_file=report, recorded_by_id=user.id)
+    visit = SiteVisit(
+        application_id=application.id,
+        visited_on=visited_on,
+        team=team.strip(),
+        findings=findings.strip(),
+        report_file=report,
+        recorded_by_id=user.id,
+    )
     db.session.add(visit)
     db.session.flush()
     record_audit("review.site_visit", application, {"visited_on": visited_on.isoformat(), "team": team}, user)
@@ -284,19 +363,28 @@ def decide(application: Application, outcome: DecisionOutcome, reason: str, user
 def publish(campaign: Campaign, user: User) -> int:
     """Publish the list: every candidate must be decided; enterprises then see their result."""
     _ensure_not_published(campaign)
-    locked = db.session.scalar(select(Campaign).where(Campaign.id == campaign.id).with_for_update()
-                               .execution_options(populate_existing=True))
+    locked = db.session.scalar(
+        select(Campaign).where(Campaign.id == campaign.id).with_for_update().execution_options(populate_existing=True)
+    )
     _ensure_not_published(locked)
-    decisions = {d.application_id: d for d in db.session.scalars(
-        select(Decision).join(Application).where(Application.campaign_id == campaign.id))}
+    decisions = {
+        d.application_id: d
+        for d in db.session.scalars(select(Decision).join(Application).where(Application.campaign_id == campaign.id))
+    }
     pending = [a.display_name for a in candidates(campaign) if a.id not in decisions]
     if pending:
-        raise RuleViolation(f"还有 {len(pending)} 家候选尚未决定：{'、'.join(pending[:5])}{' 等' if len(pending) > 5 else ''}。")
+        raise RuleViolation(
+            f"还有 {len(pending)} 家候选尚未决定：{'、'.join(pending[:5])}{' 等' if len(pending) > 5 else ''}。"
+        )
     if not decisions:
         raise RuleViolation("没有可公布的评审结果。")
     for application in candidates(campaign):
         decision = decisions[application.id]
-        status = ApplicationStatus.SELECTED if decision.outcome == DecisionOutcome.SELECTED else ApplicationStatus.NOT_SELECTED
+        status = (
+            ApplicationStatus.SELECTED
+            if decision.outcome == DecisionOutcome.SELECTED
+            else ApplicationStatus.NOT_SELECTED
+        )
         application.move_to(status, user, reason=f"{campaign.name}评审结果已公布")
         notify(enterprise_users(application), f"{campaign.name}评审结果已公布：{status.label}", "applications.status")
     locked.published_at = utcnow()

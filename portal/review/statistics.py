@@ -3,6 +3,7 @@
 Each function runs one GROUP BY query, whatever the number of candidates. The national workbook
 and the dashboard both read them.
 """
+
 from typing import NamedTuple
 
 from sqlalchemy import case, func, select
@@ -48,9 +49,13 @@ def counts_by(campaign: Campaign, dimension: str) -> list[CategoryCount]:
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; one of {', '.join(DIMENSIONS)}")
     column = DIMENSIONS[dimension]
-    query = (select(column, func.count()).select_from(Application)
-             .join(Organisation, Organisation.id == Application.recommender_id)
-             .where(is_candidate(campaign)).group_by(column))
+    query = (
+        select(column, func.count())
+        .select_from(Application)
+        .join(Organisation, Organisation.id == Application.recommender_id)
+        .where(is_candidate(campaign))
+        .group_by(column)
+    )
     counts = [CategoryCount(_label(value), count) for value, count in db.session.execute(query)]
     return sorted(counts, key=lambda row: (-row.count, row.label))
 
@@ -72,13 +77,21 @@ def compliance_rate(yes: int, no: int) -> float | None:
 
 def self_check_compliance(campaign: Campaign) -> list[ItemCompliance]:
     """The √ / × / — counts and the compliance rate (:func:`compliance_rate`) of each of the 33 items, in table order."""
+
     def answered(value: SelfCheckAnswerValue):
         return func.sum(case((SelfCheckAnswer.answer == value, 1), else_=0))
 
-    query = (select(SelfCheckAnswer.item_code, answered(SelfCheckAnswerValue.YES), answered(SelfCheckAnswerValue.NO),
-                    answered(SelfCheckAnswerValue.NOT_APPLICABLE))
-             .join(Application, Application.id == SelfCheckAnswer.application_id)
-             .where(is_candidate(campaign)).group_by(SelfCheckAnswer.item_code))
+    query = (
+        select(
+            SelfCheckAnswer.item_code,
+            answered(SelfCheckAnswerValue.YES),
+            answered(SelfCheckAnswerValue.NO),
+            answered(SelfCheckAnswerValue.NOT_APPLICABLE),
+        )
+        .join(Application, Application.id == SelfCheckAnswer.application_id)
+        .where(is_candidate(campaign))
+        .group_by(SelfCheckAnswer.item_code)
+    )
     counts = {code: (yes, no, na) for code, yes, no, na in db.session.execute(query)}
     rows = []
     for item in SELF_CHECK_ITEMS:

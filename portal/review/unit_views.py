@@ -1,4 +1,5 @@
 """A published unit's 定期复核 pages: update the self-check table and certificates, then submit."""
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -7,12 +8,12 @@ from forms.recommendations import ActionForm
 from portal.accounts.models import Role
 from portal.core.auth import require_role
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
+from portal.core.transactions import apply_change
 from portal.files import store_upload_noting_refusal
 from portal.review import rereview
 from portal.review.models import ReReviewCertificate
 from portal.selfcheck import grouped_items
-from portal.core.timeutil import utcnow
-from portal.core.transactions import apply_change
 
 bp = Blueprint("rereview_unit", __name__, url_prefix="/rereview")
 bp.before_request(require_role(Role.ENTERPRISE))
@@ -38,9 +39,16 @@ def update():
 
 def _render(review, typed, certificate_form, status: int = 200):
     editable = review.submitted_at is None
-    return render_template("review/rereview_unit.html", review=review, typed=typed, editable=editable,
-                           groups=grouped_items(), answers=review.answers_by_code(), action_form=ActionForm(),
-                           new_certificate=certificate_form), status
+    return render_template(
+        "review/rereview_unit.html",
+        review=review,
+        typed=typed,
+        editable=editable,
+        groups=grouped_items(),
+        answers=review.answers_by_code(),
+        action_form=ActionForm(),
+        new_certificate=certificate_form,
+    ), status
 
 
 @bp.post("/certificates")
@@ -56,8 +64,10 @@ def add_certificate():
         form.certificate.errors = list(form.certificate.errors) + errors
         db.session.rollback()
         return _render(review, {}, form, 422)
-    apply_change(lambda: rereview.add_certificate(review, current_user, form.row_values(), certificate, audit_report),
-                 "证书已添加。")
+    apply_change(
+        lambda: rereview.add_certificate(review, current_user, form.row_values(), certificate, audit_report),
+        "证书已添加。",
+    )
     return redirect(url_for("rereview_unit.update") + "#certificates")
 
 
@@ -78,4 +88,3 @@ def submit():
         abort(400)
     apply_change(lambda: rereview.submit(review, current_user), "复核材料已提交，请等待主管部门审核。")
     return redirect(url_for("rereview_unit.update"))
-

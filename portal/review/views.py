@@ -1,4 +1,5 @@
 """The ministry reviewers' pages: recommenders' progress, candidates, experts, decisions, publication."""
+
 from datetime import date
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -18,16 +19,18 @@ from forms.review import (
     RubricForm,
     SiteVisitForm,
 )
-from portal.core import page_cache
 from portal.accounts.models import Organisation, Role, User
 from portal.admin.models import Campaign, current_campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.rules import Scale
 from portal.audit import AuditEntry
+from portal.core import page_cache
 from portal.core.auth import require_role
+from portal.core.extensions import db
+from portal.core.timeutil import from_local, utcnow
+from portal.core.transactions import apply_change
 from portal.exports.national_workbook import write_national_workbook
 from portal.exports.spreadsheets import send_workbook
-from portal.core.extensions import db
 from portal.files import store_upload_noting_refusal
 from portal.recommendations import services as recommendation_services
 from portal.recommendations.models import RankingEntry
@@ -47,8 +50,6 @@ from portal.review.models import (
 from portal.review.progress import recommender_progress
 from portal.review.scoring import summarise
 from portal.selfcheck import SELF_CHECK_ITEMS, grouped_items
-from portal.core.timeutil import from_local, utcnow
-from portal.core.transactions import apply_change
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 bp.before_request(require_role(Role.REVIEWER, Role.ADMIN))
@@ -68,8 +69,11 @@ def _candidate_or_404(application_id: int) -> Application:
 
 
 def _experts(campaign) -> list[ExpertProfile]:
-    return list(db.session.scalars(select(ExpertProfile).where(ExpertProfile.campaign_id == campaign.id)
-                                   .order_by(ExpertProfile.id)))
+    return list(
+        db.session.scalars(
+            select(ExpertProfile).where(ExpertProfile.campaign_id == campaign.id).order_by(ExpertProfile.id)
+        )
+    )
 
 
 @bp.get("/")
@@ -80,16 +84,25 @@ def dashboard():
     now = utcnow()
     scoring = db.session.execute(
         select(db.func.count(Assignment.id), db.func.count(Assignment.submitted_at))
-        .join(Application).where(Application.campaign_id == campaign.id)).one()
-    decided = db.session.scalar(select(db.func.count(Decision.id)).join(Application)
-                                .where(Application.campaign_id == campaign.id))
+        .join(Application)
+        .where(Application.campaign_id == campaign.id)
+    ).one()
+    decided = db.session.scalar(
+        select(db.func.count(Decision.id)).join(Application).where(Application.campaign_id == campaign.id)
+    )
     return render_template(
-        "review/dashboard.html", campaign=campaign, now=now,
-        submitted=sum(1 for row in progress if row.submitted_at), recommender_count=len(progress),
+        "review/dashboard.html",
+        campaign=campaign,
+        now=now,
+        submitted=sum(1 for row in progress if row.submitted_at),
+        recommender_count=len(progress),
         late=[row for row in progress if row.state(campaign, now) == "逾期未报送" and row.received],
         by={dimension: statistics.counts_by(campaign, dimension) for dimension in statistics.DIMENSIONS},
-        compliance=statistics.self_check_compliance(campaign), scoring=scoring, decided=decided,
-        candidate_count=len(services.candidates(campaign)))
+        compliance=statistics.self_check_compliance(campaign),
+        scoring=scoring,
+        decided=decided,
+        candidate_count=len(services.candidates(campaign)),
+    )
 
 
 @bp.get("/candidates")
@@ -103,14 +116,27 @@ def _candidates_content() -> dict:
     filters = {name: request.args.get(name, "") for name in CANDIDATE_FILTERS}
     page = max(request.args.get("page", 1, type=int), 1)
     rows, total = candidates_page(campaign, filters, page, date.today())
-    recommenders = db.session.execute(select(Organisation.id, Organisation.name).join(
-        Application, Application.recommender_id == Organisation.id).where(
-        Application.campaign_id == campaign.id, Application.status.in_(services.CANDIDATE_STATUSES)).distinct()
-        .order_by(Organisation.name)).all()
-    return dict(campaign=campaign, rows=rows, total=total, page=page,
-                pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), filters=filters, scales=list(Scale),
-                industries=INDUSTRIES, regions=REGIONS, recommenders=recommenders, outcomes=list(DecisionOutcome),
-                sort_labels=SORT_LABELS)
+    recommenders = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .join(Application, Application.recommender_id == Organisation.id)
+        .where(Application.campaign_id == campaign.id, Application.status.in_(services.CANDIDATE_STATUSES))
+        .distinct()
+        .order_by(Organisation.name)
+    ).all()
+    return dict(
+        campaign=campaign,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        filters=filters,
+        scales=list(Scale),
+        industries=INDUSTRIES,
+        regions=REGIONS,
+        recommenders=recommenders,
+        outcomes=list(DecisionOutcome),
+        sort_labels=SORT_LABELS,
+    )
 
 
 @bp.get("/candidates/<int:application_id>")
@@ -122,34 +148,58 @@ def candidate(application_id: int):
 def _render_candidate(application: Application, status: int = 200, **forms):
     campaign = application.campaign
     criteria = services.rubric(campaign)
-    assignments = list(db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)
-                                          .order_by(Assignment.id)))
+    assignments = list(
+        db.session.scalars(
+            select(Assignment).where(Assignment.application_id == application.id).order_by(Assignment.id)
+        )
+    )
     declared = services.declared_conflicts(campaign)
     experts = _experts(campaign)
     assigned = {assignment.expert_id for assignment in assignments}
     assign_form = forms.get("assign_form") or AssignForm()
     assign_form.expert_id.choices = [
-        (e.id, f"{e.name}（{e.organisation}，{e.region}）") for e in experts
-        if e.id not in assigned and not services.conflict_of_interest(e, application, declared)]
+        (e.id, f"{e.name}（{e.organisation}，{e.region}）")
+        for e in experts
+        if e.id not in assigned and not services.conflict_of_interest(e, application, declared)
+    ]
     conflict_form = forms.get("conflict_form") or ConflictForm(prefix="conflict")
     conflict_form.expert_id.choices = [(e.id, f"{e.name}（{e.organisation}）") for e in experts if e.id not in assigned]
     decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id))
     decision_form = forms.get("decision_form") or DecisionForm(
-        data={"outcome": decision.outcome.value, "reason": decision.reason} if decision else None)
+        data={"outcome": decision.outcome.value, "reason": decision.reason} if decision else None
+    )
     rank = db.session.scalar(select(RankingEntry.rank).where(RankingEntry.application_id == application.id))
     decision_history = db.session.execute(
-        select(AuditEntry, User.display_name).join(User, User.id == AuditEntry.user_id)
-        .where(AuditEntry.action == "review.decide", AuditEntry.object_type == "Application",
-               AuditEntry.object_id == application.id).order_by(AuditEntry.id)).all()
+        select(AuditEntry, User.display_name)
+        .join(User, User.id == AuditEntry.user_id)
+        .where(
+            AuditEntry.action == "review.decide",
+            AuditEntry.object_type == "Application",
+            AuditEntry.object_id == application.id,
+        )
+        .order_by(AuditEntry.id)
+    ).all()
     return render_template(
-        "review/candidate.html", application=application, campaign=campaign, criteria=criteria, rank=rank,
-        decision_history=decision_history, outcome_labels={o.value: o.label for o in DecisionOutcome},
-        assignments=assignments, summary=summarise(criteria, assignments), decision=decision,
-        visits=db.session.scalars(select(SiteVisit).where(SiteVisit.application_id == application.id)
-                                  .order_by(SiteVisit.visited_on)).all(),
-        assign_form=assign_form, conflict_form=conflict_form, decision_form=decision_form,
+        "review/candidate.html",
+        application=application,
+        campaign=campaign,
+        criteria=criteria,
+        rank=rank,
+        decision_history=decision_history,
+        outcome_labels={o.value: o.label for o in DecisionOutcome},
+        assignments=assignments,
+        summary=summarise(criteria, assignments),
+        decision=decision,
+        visits=db.session.scalars(
+            select(SiteVisit).where(SiteVisit.application_id == application.id).order_by(SiteVisit.visited_on)
+        ).all(),
+        assign_form=assign_form,
+        conflict_form=conflict_form,
+        decision_form=decision_form,
         visit_form=forms.get("visit_form") or SiteVisitForm(),
-        groups=grouped_items(), answers=application.answers_by_code(), today=date.today(),
+        groups=grouped_items(),
+        answers=application.answers_by_code(),
+        today=date.today(),
     ), status
 
 
@@ -177,8 +227,10 @@ def declare_conflict(application_id: int):
     if not form.validate():
         return _render_candidate(application, 422, conflict_form=form)
     expert = db.session.get(ExpertProfile, form.expert_id.data)
-    apply_change(lambda: services.declare_conflict(expert, application, form.reason.data, current_user),
-                 f"已记录{expert.name}回避。")
+    apply_change(
+        lambda: services.declare_conflict(expert, application, form.reason.data, current_user),
+        f"已记录{expert.name}回避。",
+    )
     return _redirect_to_candidate(application)
 
 
@@ -193,8 +245,12 @@ def site_visit(application_id: int):
     if errors:
         form.report.errors = errors
         return _render_candidate(application, 422, visit_form=form)
-    if apply_change(lambda: services.record_site_visit(application, form.visited_on.data, form.team.data,
-                                                       form.findings.data, report, current_user), "现场核查已记录。"):
+    if apply_change(
+        lambda: services.record_site_visit(
+            application, form.visited_on.data, form.team.data, form.findings.data, report, current_user
+        ),
+        "现场核查已记录。",
+    ):
         return _redirect_to_candidate(application)
     return _render_candidate(application, 422, visit_form=form)
 
@@ -206,8 +262,10 @@ def decide(application_id: int):
     if not form.validate():
         return _render_candidate(application, 422, decision_form=form)
     outcome = DecisionOutcome(form.outcome.data)
-    if apply_change(lambda: services.decide(application, outcome, form.reason.data, current_user),
-                    f"已记录评审决定：{outcome.label}。"):
+    if apply_change(
+        lambda: services.decide(application, outcome, form.reason.data, current_user),
+        f"已记录评审决定：{outcome.label}。",
+    ):
         return _redirect_to_candidate(application)
     return _render_candidate(application, 422, decision_form=form)
 
@@ -218,19 +276,42 @@ def experts():
     campaign = _campaign()
     form = ExpertForm()
     if form.validate_on_submit():
-        if apply_change(lambda: services.create_expert(
-                campaign, form.username.data, form.password.data, form.name.data, form.organisation.data,
-                form.region.data, form.specialities.data, current_user), f"已添加专家：{form.name.data}。"):
+        if apply_change(
+            lambda: services.create_expert(
+                campaign,
+                form.username.data,
+                form.password.data,
+                form.name.data,
+                form.organisation.data,
+                form.region.data,
+                form.specialities.data,
+                current_user,
+            ),
+            f"已添加专家：{form.name.data}。",
+        ):
             return redirect(url_for("review.experts"))
     return _render_experts(campaign, form, AutoAssignForm(), 422 if form.errors else 200)
 
 
 def _render_experts(campaign, expert_form: ExpertForm, auto_form: AutoAssignForm, status: int = 200):
     loads = dict(db.session.execute(select(Assignment.expert_id, db.func.count()).group_by(Assignment.expert_id)).all())
-    done = dict(db.session.execute(select(Assignment.expert_id, db.func.count())
-                                   .where(Assignment.submitted_at.is_not(None)).group_by(Assignment.expert_id)).all())
-    return render_template("review/experts.html", campaign=campaign, experts=_experts(campaign), loads=loads, done=done,
-                           form=expert_form, auto_form=auto_form, candidate_count=len(services.candidates(campaign))), status
+    done = dict(
+        db.session.execute(
+            select(Assignment.expert_id, db.func.count())
+            .where(Assignment.submitted_at.is_not(None))
+            .group_by(Assignment.expert_id)
+        ).all()
+    )
+    return render_template(
+        "review/experts.html",
+        campaign=campaign,
+        experts=_experts(campaign),
+        loads=loads,
+        done=done,
+        form=expert_form,
+        auto_form=auto_form,
+        candidate_count=len(services.candidates(campaign)),
+    ), status
 
 
 @bp.post("/experts/auto-assign")
@@ -239,8 +320,10 @@ def auto_assign():
     form = AutoAssignForm()
     if not form.validate():
         return _render_experts(campaign, ExpertForm(formdata=None), form, 422)
-    apply_change(lambda: services.auto_assign(campaign, form.experts_per_candidate.data, current_user),
-                 "已按回避规则和均衡原则自动分配。")
+    apply_change(
+        lambda: services.auto_assign(campaign, form.experts_per_candidate.data, current_user),
+        "已按回避规则和均衡原则自动分配。",
+    )
     return redirect(url_for("review.experts"))
 
 
@@ -252,10 +335,21 @@ def publish():
     if form.validate_on_submit():
         if apply_change(lambda: services.publish(campaign, current_user), "名单已公布，企业可在申报进度中查看结果。"):
             return redirect(url_for("review.publish"))
-    decided = dict(db.session.execute(select(Decision.outcome, db.func.count()).join(Application)
-                                      .where(Application.campaign_id == campaign.id).group_by(Decision.outcome)).all())
-    return render_template("review/publish.html", campaign=campaign, form=form, decided=decided,
-                           candidate_count=len(services.candidates(campaign))), 422 if form.errors else 200
+    decided = dict(
+        db.session.execute(
+            select(Decision.outcome, db.func.count())
+            .join(Application)
+            .where(Application.campaign_id == campaign.id)
+            .group_by(Decision.outcome)
+        ).all()
+    )
+    return render_template(
+        "review/publish.html",
+        campaign=campaign,
+        form=form,
+        decided=decided,
+        candidate_count=len(services.candidates(campaign)),
+    ), 422 if form.errors else 200
 
 
 @bp.get("/recommenders")
@@ -283,8 +377,15 @@ def _render_recommender(organisation_id: int, form: UnlockForm, status: int = 20
     campaign = current_campaign() or abort(404)
     organisation = _recommender_or_404(organisation_id)
     recommendation = recommendation_services.find_recommendation(campaign, organisation.id)
-    return render_template("review/recommender.html", campaign=campaign, organisation=organisation,
-                           recommendation=recommendation, form=form, now=utcnow(), scales=list(Scale)), status
+    return render_template(
+        "review/recommender.html",
+        campaign=campaign,
+        organisation=organisation,
+        recommendation=recommendation,
+        form=form,
+        now=utcnow(),
+        scales=list(Scale),
+    ), status
 
 
 @bp.post("/recommenders/<int:organisation_id>/unlock")
@@ -296,8 +397,12 @@ def unlock(organisation_id: int):
     if not form.validate():
         return _render_recommender(organisation_id, form, 422)
     recommendation = recommendation_services.lock_recommendation(campaign, organisation_id)
-    if apply_change(lambda: recommendation_services.unlock_recommendation(
-            recommendation, current_user, form.reason.data, from_local(form.until.data)), "已解锁，推荐单位可修改后重新报送。"):
+    if apply_change(
+        lambda: recommendation_services.unlock_recommendation(
+            recommendation, current_user, form.reason.data, from_local(form.until.data)
+        ),
+        "已解锁，推荐单位可修改后重新报送。",
+    ):
         return redirect(url_for("review.recommender", organisation_id=organisation_id))
     return _render_recommender(organisation_id, form, 422)
 
@@ -312,9 +417,13 @@ def published_units():
         select(Campaign.name, Application.org_name, Application.province, Application.industry, Organisation.name)
         .join(Campaign, Campaign.id == Application.campaign_id)
         .join(Organisation, Organisation.id == Application.recommender_id)
-        .where(Campaign.published_at.is_not(None), Application.status == ApplicationStatus.SELECTED,
-               Application.id.not_in(rereview.revoked_units()))
-        .order_by(Campaign.year.desc(), Campaign.id.desc(), Application.province, Application.org_name)).all()
+        .where(
+            Campaign.published_at.is_not(None),
+            Application.status == ApplicationStatus.SELECTED,
+            Application.id.not_in(rereview.revoked_units()),
+        )
+        .order_by(Campaign.year.desc(), Campaign.id.desc(), Application.province, Application.org_name)
+    ).all()
     by_campaign: dict[str, list] = {}
     for campaign_name, *unit in rows:
         by_campaign.setdefault(campaign_name, []).append(unit)
@@ -326,12 +435,21 @@ def rereview_rounds():
     """定期复核 rounds, and opening a new one for every published unit."""
     form = OpenRoundForm()
     if form.validate_on_submit():
-        if apply_change(lambda: rereview.open_round(form.name.data, from_local(form.opens_at.data),
-                                                    from_local(form.closes_at.data), current_user), "定期复核已开启。"):
+        if apply_change(
+            lambda: rereview.open_round(
+                form.name.data, from_local(form.opens_at.data), from_local(form.closes_at.data), current_user
+            ),
+            "定期复核已开启。",
+        ):
             return redirect(url_for("review.rereview_rounds"))
     rounds = db.session.scalars(select(ReReviewRound).order_by(ReReviewRound.id.desc())).all()
-    return render_template("review/rereview_rounds.html", rounds=rounds, form=form, now=utcnow(),
-                           unit_count=len(rereview.published_units())), 422 if form.errors else 200
+    return render_template(
+        "review/rereview_rounds.html",
+        rounds=rounds,
+        form=form,
+        now=utcnow(),
+        unit_count=len(rereview.published_units()),
+    ), 422 if form.errors else 200
 
 
 @bp.get("/rereviews/<int:round_id>")
@@ -350,8 +468,15 @@ def _render_rereview(review: ReReview, form: ConcludeForm, status: int = 200):
     history = rereview.history_of(review.application)
     earlier = [r for r in history if r.id < review.id]
     before = earlier[-1].answers_by_code() if earlier else review.application.answers_by_code()
-    return render_template("review/rereview_entry.html", review=review, form=form, before=before, history=history,
-                           items=SELF_CHECK_ITEMS, now=utcnow()), status
+    return render_template(
+        "review/rereview_entry.html",
+        review=review,
+        form=form,
+        before=before,
+        history=history,
+        items=SELF_CHECK_ITEMS,
+        now=utcnow(),
+    ), status
 
 
 @bp.post("/rereviews/entry/<int:review_id>/conclude")
@@ -366,8 +491,10 @@ def conclude_rereview(review_id: int):
         form.evidence.errors = errors
         return _render_rereview(review, form, 422)
     outcome = ReReviewOutcome(form.outcome.data)
-    if apply_change(lambda: rereview.conclude(review, outcome, form.reason.data, evidence, current_user),
-                    f"复核结论已记录：{outcome.label}。"):
+    if apply_change(
+        lambda: rereview.conclude(review, outcome, form.reason.data, evidence, current_user),
+        f"复核结论已记录：{outcome.label}。",
+    ):
         return redirect(url_for("review.rereview_round", round_id=review.round_id))
     return _render_rereview(review, form, 422)
 
@@ -381,12 +508,27 @@ def rubric():
     chosen = request.args.get("campaign", type=int)
     campaign = (db.session.get(Campaign, chosen) if chosen else _campaign()) or abort(404)
     criteria = services.rubric(campaign)
-    form = RubricForm(data=None if request.method == "POST" else {"criteria": [
-        {"name": c.name, "description": c.description, "weight": c.weight, "min_score": c.min_score, "max_score": c.max_score}
-        for c in criteria]})
+    form = RubricForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "criteria": [
+                {
+                    "name": c.name,
+                    "description": c.description,
+                    "weight": c.weight,
+                    "min_score": c.min_score,
+                    "max_score": c.max_score,
+                }
+                for c in criteria
+            ]
+        }
+    )
     if request.method == "GET":
         form.criteria.append_entry()  # a blank line to add a criterion
-    elif form.validate() and apply_change(lambda: services.save_rubric(campaign, form.rows(), current_user), "评分细则已保存。"):
+    elif form.validate() and apply_change(
+        lambda: services.save_rubric(campaign, form.rows(), current_user), "评分细则已保存。"
+    ):
         return redirect(url_for("review.rubric", campaign=chosen))
     db.session.rollback()
     return render_template("review/rubric.html", campaign=campaign, form=form), 422 if request.method == "POST" else 200

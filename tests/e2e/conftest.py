@@ -3,6 +3,7 @@
 Run with ``python -m pytest tests/e2e``; set ``SCREENSHOT_DIR`` to keep a full-page screenshot
 of each main step. CSRF stays enabled: the browser must post the tokens the pages render.
 """
+
 import os
 import threading
 import uuid
@@ -37,14 +38,21 @@ def _seed(db):
     from portal.core.timeutil import utcnow
 
     now = utcnow()
-    db.session.add(Campaign(
-        name="测试批次", year=2026, opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=10), recommend_deadline=now + timedelta(days=20),
-    ))
-    db.session.add_all([
-        Organisation(name="北京市市场监督管理局", kind=OrganisationKind.MARKET_REGULATOR, region="北京市"),
-        Organisation(name="中国计量测试学会", kind=OrganisationKind.ASSOCIATION, region="全国"),
-    ])
+    db.session.add(
+        Campaign(
+            name="测试批次",
+            year=2026,
+            opens_at=now - timedelta(days=1),
+            closes_at=now + timedelta(days=10),
+            recommend_deadline=now + timedelta(days=20),
+        )
+    )
+    db.session.add_all(
+        [
+            Organisation(name="北京市市场监督管理局", kind=OrganisationKind.MARKET_REGULATOR, region="北京市"),
+            Organisation(name="中国计量测试学会", kind=OrganisationKind.ASSOCIATION, region="全国"),
+        ]
+    )
     db.session.commit()
 
 
@@ -56,15 +64,17 @@ def app(tmp_path_factory):
         from portal import create_app
         from portal.core.extensions import db
 
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'portal.sqlite'}",
-            "UPLOAD_FOLDER": str(root / "uploads"),
-            "SECRET_KEY": "e2e",
-            "TESTING": True,
-            # The page cache too when TEST_REDIS_URL is set (see tests/conftest.py).
-            "REDIS_URL": os.environ.get("TEST_REDIS_URL"),
-            "REDIS_KEY_PREFIX": f"e2e:{uuid.uuid4().hex}:",
-        })
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'portal.sqlite'}",
+                "UPLOAD_FOLDER": str(root / "uploads"),
+                "SECRET_KEY": "e2e",
+                "TESTING": True,
+                # The page cache too when TEST_REDIS_URL is set (see tests/conftest.py).
+                "REDIS_URL": os.environ.get("TEST_REDIS_URL"),
+                "REDIS_KEY_PREFIX": f"e2e:{uuid.uuid4().hex}:",
+            }
+        )
         assert app.config.get("WTF_CSRF_ENABLED", True), "e2e tests must run with CSRF protection on"
         with app.app_context():
             db.create_all()
@@ -97,7 +107,10 @@ def browser():
 @pytest.fixture
 def page(browser, base_url):
     context = browser.new_context(
-        base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="zh-CN",
+        base_url=base_url,
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+        locale="zh-CN",
     )
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -3,6 +3,7 @@
 Each ``fill_*`` helper starts on one section's page, fills it the way a person would (by the
 visible labels) and leaves the browser on the page the section's own button leads to.
 """
+
 import itertools
 import re
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ def new_enterprise(name: str) -> Enterprise:
 
 
 # --- small page helpers -----------------------------------------------------------------------
+
 
 def fill_form(page: Page, values: dict[str, str | Path]) -> None:
     """Fill each field found by its exact label: text, number and date inputs, selects, files."""
@@ -72,17 +74,21 @@ def narrative(topic: str, length: int = 240) -> str:
 
 # --- the steps of the journey -------------------------------------------------------------------
 
+
 def register(page: Page, enterprise: Enterprise) -> None:
     page.goto("/account/register")
-    fill_form(page, {
-        "单位名称": enterprise.name,
-        "统一社会信用代码": enterprise.uscc,
-        "联系人": enterprise.contact,
-        "手机": enterprise.mobile,
-        "邮箱": enterprise.email,
-        "密码": PASSWORD,
-        "确认密码": PASSWORD,
-    })
+    fill_form(
+        page,
+        {
+            "单位名称": enterprise.name,
+            "统一社会信用代码": enterprise.uscc,
+            "联系人": enterprise.contact,
+            "手机": enterprise.mobile,
+            "邮箱": enterprise.email,
+            "密码": PASSWORD,
+            "确认密码": PASSWORD,
+        },
+    )
     click_button(page, "注册")
     expect(page).to_have_url(re.compile(r"/application/$"))
     expect_flash(page, "注册成功")
@@ -113,51 +119,60 @@ def fill_basic_info(page: Page, enterprise: Enterprise) -> None:
     expect_section(page, "基本信息")
     expect(page.get_by_label("单位名称", exact=True)).to_have_value(enterprise.name)  # copied from registration
     check_live_scale(page)
-    fill_form(page, {
-        "单位名称": enterprise.name,
-        "所在省份": "北京市",
-        "所在城市": "北京市",
-        "邮政编码": "100080",
-        "通讯地址": "北京市海淀区中关村南大街 8 号",
-        "法定代表人": "张明",
-        "联系人": enterprise.contact,
-        "职务": "计量室主任",
-        "电话/手机": enterprise.mobile,
-        "邮箱": enterprise.email,
-        "企业性质": "有限责任公司",
-        "所处行业": "仪器仪表",
-        "资产总额（万元）": "80000",
-        "主要产品": "工业过程测量仪表及在线校准系统",
-    })
+    fill_form(
+        page,
+        {
+            "单位名称": enterprise.name,
+            "所在省份": "北京市",
+            "所在城市": "北京市",
+            "邮政编码": "100080",
+            "通讯地址": "北京市海淀区中关村南大街 8 号",
+            "法定代表人": "张明",
+            "联系人": enterprise.contact,
+            "职务": "计量室主任",
+            "电话/手机": enterprise.mobile,
+            "邮箱": enterprise.email,
+            "企业性质": "有限责任公司",
+            "所处行业": "仪器仪表",
+            "资产总额（万元）": "80000",
+            "主要产品": "工业过程测量仪表及在线校准系统",
+        },
+    )
 
 
 def fill_metrology(page: Page) -> None:
     expect_section(page, "计量基础情况")
-    fill_form(page, {
-        "计量管理机构": "质量部计量室",
-        "专职计量人员数": "12",
-        "兼职计量人员数": "30",
-        "测量设备总数（台件）": "4200",
-        "企业最高计量标准数（项）": "8",
-        "关键测量过程数": "40",
-        "重要测量过程数": "120",
-        "一般测量过程数": "300",
-        "是否重点用能单位": "是",
-        "年综合能源消费量（吨标准煤）": "15000",
-    })
+    fill_form(
+        page,
+        {
+            "计量管理机构": "质量部计量室",
+            "专职计量人员数": "12",
+            "兼职计量人员数": "30",
+            "测量设备总数（台件）": "4200",
+            "企业最高计量标准数（项）": "8",
+            "关键测量过程数": "40",
+            "重要测量过程数": "120",
+            "一般测量过程数": "300",
+            "是否重点用能单位": "是",
+            "年综合能源消费量（吨标准煤）": "15000",
+        },
+    )
 
 
 def add_certificate(page: Page, certificate_pdf: Path) -> None:
     expect_section(page, "认证与认可")
-    fill_form(page, {
-        "类型": "质量管理体系（GB/T 19001 / ISO 9001）",
-        "证书编号": "01624Q12345R0M",
-        "发证机构": "示例认证有限公司",
-        "发证日期": "2024-03-01",
-        "有效期至": "2027-02-28",
-        "证书状态": "有效",
-        "证书扫描件": certificate_pdf,
-    })
+    fill_form(
+        page,
+        {
+            "类型": "质量管理体系（GB/T 19001 / ISO 9001）",
+            "证书编号": "01624Q12345R0M",
+            "发证机构": "示例认证有限公司",
+            "发证日期": "2024-03-01",
+            "有效期至": "2027-02-28",
+            "证书状态": "有效",
+            "证书扫描件": certificate_pdf,
+        },
+    )
     click_button(page, "添加证书")
     expect_flash(page, "证书已添加。")
     expect(page.locator("table tbody tr")).to_have_count(1)
@@ -220,6 +235,7 @@ def submit_application(page: Page) -> None:
 
 
 # --- the tests ----------------------------------------------------------------------------------
+
 
 def test_new_enterprise_fills_in_and_submits_its_application(page: Page, pdf_file, screenshot):
     enterprise = new_enterprise("北京精测仪器仪表有限公司")
@@ -286,7 +302,8 @@ def test_new_enterprise_fills_in_and_submits_its_application(page: Page, pdf_fil
     for text in ("工业计量标杆示范单位", "企业计量情况自我检查表", enterprise.name, enterprise.uscc, RECOMMENDER):
         expect(body).to_contain_text(text)
     expect(page.locator(".selfcheck tbody td.c-answer", has_text="√")).to_have_count(
-        sum(1 for value in answers.values() if value == "yes"))
+        sum(1 for value in answers.values() if value == "yes")
+    )
     expect(page.get_by_text("尚有")).to_have_count(0)  # no "incomplete" warning on a submitted one
     screenshot(page, "12_print")
 

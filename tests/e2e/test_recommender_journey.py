@@ -1,6 +1,7 @@
 """A recommender returns an application, the enterprise resubmits, the recommender sees what changed,
 ranks by drag and drop, downloads the 推荐汇总表 and submits it with the sealed scan — in the browser.
 """
+
 import re
 from io import BytesIO
 from pathlib import Path
@@ -38,8 +39,9 @@ def shanghai(app):
 
 def log_in(browser, base_url, username: str) -> Page:
     """A fresh browser session logged in as ``username``."""
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True, locale="zh-CN")
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="zh-CN"
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.goto("/account/login")
@@ -119,8 +121,17 @@ def test_return_resubmit_rank_by_drag_and_submit(browser, base_url, shanghai, tm
     # Submit with the 报送信息 and the sealed scan; the list locks.
     scan = tmp_path / "推荐汇总表（盖章）.png"
     scan.write_bytes(PNG_BYTES)
-    fill_form(recommender, {"牵头部门": "质量发展处", "责任人": "陈处长", "联系人": "周敏", "联系电话": "021-64001234",
-                            "电子邮箱": "zhoumin@example.gov.cn", "盖章扫描件": scan})
+    fill_form(
+        recommender,
+        {
+            "牵头部门": "质量发展处",
+            "责任人": "陈处长",
+            "联系人": "周敏",
+            "联系电话": "021-64001234",
+            "电子邮箱": "zhoumin@example.gov.cn",
+            "盖章扫描件": scan,
+        },
+    )
     recommender.once("dialog", lambda dialog: dialog.accept())
     click_button(recommender, "报送推荐汇总表")
     expect_flash(recommender, "推荐汇总表已报送，排序已锁定。")

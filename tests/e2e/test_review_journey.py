@@ -1,6 +1,7 @@
 """The ministries' review in the browser: assign automatically, an expert scores, the reviewer decides,
 publishes, the public list shows the unit without contacts, and the national workbook downloads.
 """
+
 import re
 from io import BytesIO
 from pathlib import Path
@@ -24,14 +25,19 @@ def review_campaign(app):
     from portal.accounts.models import Role
     from portal.admin.models import Campaign
     from portal.core.extensions import db
-    from portal.review import services
     from portal.core.timeutil import utcnow
+    from portal.review import services
     from tests.factories import make_recommender, make_staff, submitted_list
 
     with app.app_context():
         now = utcnow()
-        campaign = Campaign(name="评审测试批次", year=2027, opens_at=now - timedelta(hours=1),
-                            closes_at=now + timedelta(days=10), recommend_deadline=now + timedelta(days=20))
+        campaign = Campaign(
+            name="评审测试批次",
+            year=2027,
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=10),
+            recommend_deadline=now + timedelta(days=20),
+        )
         db.session.add(campaign)
         db.session.flush()
         names = {}
@@ -39,9 +45,15 @@ def review_campaign(app):
             recommender = make_recommender(f"{region}市场监督管理局（评审）", region=region)
             names[region] = [a.org_name for a in submitted_list(campaign, recommender, 2)]
         reviewer = make_staff(Role.REVIEWER, username="e2e-reviewer")
-        for username, region in (("e2e-expert-js", "江苏省"), ("e2e-expert-zj", "浙江省"), ("e2e-expert-bj", "北京市"),
-                                 ("e2e-expert-sh", "上海市")):
-            services.create_expert(campaign, username, PASSWORD, f"专家{region[:2]}", f"{region}计量院", region, None, reviewer)
+        for username, region in (
+            ("e2e-expert-js", "江苏省"),
+            ("e2e-expert-zj", "浙江省"),
+            ("e2e-expert-bj", "北京市"),
+            ("e2e-expert-sh", "上海市"),
+        ):
+            services.create_expert(
+                campaign, username, PASSWORD, f"专家{region[:2]}", f"{region}计量院", region, None, reviewer
+            )
         db.session.commit()
         return names
 
