@@ -33,8 +33,8 @@ from bench.inbox import build_app
 from bench.seed import BATCH, PASSWORD, analyse_tables, make_campaign, make_recommenders, seed_applications
 from portal.accounts.models import RECOMMENDER_KINDS, Role, User
 from portal.accounts.services import create_staff_user
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
+from portal.campaigns.models import Campaign
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.exports import national_workbook

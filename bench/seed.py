@@ -3,14 +3,13 @@ SQLAlchemy's bulk INSERT (not the services, which would take minutes for 10,000)
 """
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert
 
 from portal.accounts.models import Enterprise, Organisation, OrganisationKind, Role
 from portal.accounts.services import create_staff_user
-from portal.admin.models import Campaign
 from portal.applications.models import (
     Application,
     ApplicationStatus,
@@ -19,9 +18,10 @@ from portal.applications.models import (
     CertificationStatus,
     SelfCheckAnswer,
 )
-from portal.applications.rules import Scale
+from portal.campaigns.models import Campaign, Scale
+from portal.campaigns.services import create_campaign
 from portal.core.extensions import db
-from portal.core.timeutil import utcnow
+from portal.core.timeutil import local_today, utcnow
 from portal.files import StoredFile
 from portal.reference import INDUSTRIES, PROVINCES
 from portal.selfcheck import SELF_CHECK_CODES
@@ -32,16 +32,14 @@ PASSWORD = "bench2026"
 
 def make_campaign() -> Campaign:
     now = utcnow()
-    campaign = Campaign(
-        name="基准测试批次",
-        year=now.year,
-        opens_at=now - timedelta(days=30),
-        closes_at=now + timedelta(days=10),
-        recommend_deadline=now + timedelta(days=20),
-    )
-    db.session.add(campaign)
-    db.session.flush()
-    return campaign
+    values = {
+        "name": "基准测试批次",
+        "year": now.year,
+        "opens_at": now - timedelta(days=30),
+        "closes_at": now + timedelta(days=10),
+        "recommend_deadline": now + timedelta(days=20),
+    }
+    return create_campaign(values, None)
 
 
 def make_recommenders(count: int) -> list[Organisation]:
@@ -150,8 +148,8 @@ def seed_applications(
                     "kind": CertificationKind.QMS,
                     "number": f"Q{application_id}",
                     "issuer": "示例认证有限公司",
-                    "issued_on": date.today() - timedelta(days=700),
-                    "expires_on": date.today() + timedelta(days=rng.randint(-60, 700)),
+                    "issued_on": local_today() - timedelta(days=700),
+                    "expires_on": local_today() + timedelta(days=rng.randint(-60, 700)),
                     "status": CertificationStatus.VALID,
                     "certificate_file_id": file_id,
                 }

@@ -5,7 +5,8 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from forms.base import PortalForm
 from portal.accounts.models import OrganisationKind, Role
-from portal.admin.services import DATE_ORDER_PROBLEM, dates_in_order
+from portal.campaigns.models import NOTICE_LARGE_MIN_EMPLOYEES, NOTICE_LARGE_MIN_REVENUE, NOTICE_QUOTA
+from portal.campaigns.services import DATE_ORDER_PROBLEM, dates_in_order
 from portal.reference import REGIONS
 
 STAFF_ROLES = [(role.value, role.label) for role in Role if role != Role.ENTERPRISE]
@@ -38,16 +39,16 @@ class CampaignForm(PortalForm):
     recommend_deadline = _moment("推荐报送截止")
     quota_large = IntegerField(
         "大型企业推荐名额（每个推荐单位）",
-        default=5,
+        default=NOTICE_QUOTA,
         validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")],
     )
     quota_sme = IntegerField(
         "中小型企业推荐名额（每个推荐单位）",
-        default=5,
+        default=NOTICE_QUOTA,
         validators=[NumberRange(min=0, max=50, message="名额应在 0–50 之间。")],
     )
-    large_min_employees = _count("大型企业从业人员下限（人）", 1, default=1000)
-    large_min_revenue = _count("大型企业营业收入下限（万元）", 1, default=40000)
+    large_min_employees = _count("大型企业从业人员下限（人）", 1, default=NOTICE_LARGE_MIN_EMPLOYEES)
+    large_min_revenue = _count("大型企业营业收入下限（万元）", 1, default=NOTICE_LARGE_MIN_REVENUE)
 
     def validate_recommend_deadline(self, field):
         moments = (self.opens_at.data, self.closes_at.data, field.data)

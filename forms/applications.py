@@ -4,7 +4,7 @@ Validators check formats only where something was typed: a draft saves incomplet
 complete application needs is decided by :mod:`portal.applications.completeness`.
 """
 
-from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
-from forms.base import PortalForm
+from forms.base import PortalForm, upload_field
 from portal.applications.completeness import LABELS, PHONE_PATTERN, POSTCODE_PATTERN
 from portal.applications.models import (
     BEST_PRACTICES_LIMIT,
@@ -27,6 +27,7 @@ from portal.applications.models import (
     CertificationKind,
     CertificationStatus,
 )
+from portal.files import UploadRejected, check_upload, is_upload
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, REGIONS
 from portal.selfcheck import SELF_CHECK_CODES
 
@@ -146,8 +147,8 @@ class CertificationForm(PortalForm):
     issued_on = DateField("发证日期", validators=[DataRequired("请填写发证日期。")])
     expires_on = DateField("有效期至", validators=[DataRequired("请填写有效期。")])
     status = SelectField("证书状态", choices=CertificationStatus.choices(), default="valid")
-    certificate = FileField("证书扫描件", description="PDF、JPG 或 PNG")
-    audit_report = FileField("最近一次审核报告（可选）", description="PDF、JPG 或 PNG")
+    certificate = upload_field("证书扫描件", required="请上传证书扫描件。")
+    audit_report = upload_field("最近一次审核报告（可选）")
 
     def validate_expires_on(self, field):
         if self.issued_on.data and field.data and field.data < self.issued_on.data:
@@ -156,10 +157,6 @@ class CertificationForm(PortalForm):
     def validate_kind_other(self, field):
         if self.kind.data == CertificationKind.OTHER and not (field.data or "").strip():
             raise ValidationError("请填写认证名称。")
-
-    def validate_certificate(self, field):
-        if not field.data:
-            raise ValidationError("请上传证书扫描件。")
 
     def row_values(self) -> dict:
         return {
@@ -176,11 +173,7 @@ class CertificationForm(PortalForm):
 class AttachmentForm(PortalForm):
     kind = SelectField("附件类型", choices=AttachmentKind.choices())
     description = StringField("说明（可选）", validators=[Optional(), Length(max=120)])
-    file = FileField("文件", description="PDF、JPG 或 PNG")
-
-    def validate_file(self, field):
-        if not field.data:
-            raise ValidationError("请选择要上传的文件。")
+    file = upload_field("文件", required="请选择要上传的文件。")
 
 
 class RecommenderChoiceForm(PortalForm):
@@ -196,3 +189,19 @@ def typed_self_check(formdata) -> dict[str, tuple[str | None, str]]:
         answer = formdata.get(f"answer-{code}")
         answers[code] = (answer if answer in ("yes", "no", "na") else None, formdata.get(f"remark-{code}", "")[:500])
     return answers
+
+
+def checked_evidence(files) -> tuple[dict[str, FileStorage], dict[str, str]]:
+    """The self-check grid's evidence files that pass the content checks, and why the others did not."""
+    evidence, problems = {}, {}
+    for code in SELF_CHECK_CODES:
+        upload = files.get(f"evidence-{code}")
+        if not is_upload(upload):
+            continue
+        try:
+            check_upload(upload)
+        except UploadRejected as error:
+            problems[code] = str(error)
+        else:
+            evidence[code] = upload
+    return evidence, problems

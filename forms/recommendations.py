@@ -1,27 +1,15 @@
 """The recommender's forms, and the reviewer's reopening of a recommender's list."""
 
-from flask_wtf.file import FileField
-from wtforms import DateTimeLocalField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
+from wtforms import DateTimeLocalField, HiddenField, StringField
+from wtforms.validators import DataRequired, Email, Length, Regexp
 
-from forms.base import PortalForm
+from forms.base import PortalForm, reason_field, upload_field
 from portal.applications.completeness import PHONE_PATTERN
-from portal.recommendations.services import RETURN_REASON_MIN_CHARS, SUBMISSION_FIELDS, UNLOCK_REASON_MIN_CHARS
+from portal.recommendations.services import SUBMISSION_FIELDS
 
 
 class ReturnForm(PortalForm):
-    reason = TextAreaField(
-        "退回理由",
-        validators=[
-            DataRequired("请填写退回理由。"),
-            Length(min=RETURN_REASON_MIN_CHARS, max=1000, message=f"退回理由应为 {RETURN_REASON_MIN_CHARS}–1000 字。"),
-        ],
-        description="企业将看到这段文字，请写明需要补充或修改的内容。",
-    )
-
-
-class ActionForm(PortalForm):
-    """A button that changes state: only the CSRF token."""
+    reason = reason_field("退回理由", description="企业将看到这段文字，请写明需要补充或修改的内容。")
 
 
 class ReorderForm(PortalForm):
@@ -57,11 +45,11 @@ class SubmissionForm(PortalForm):
     contact_email = StringField(
         "电子邮箱", validators=[DataRequired("请填写电子邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)]
     )
-    sealed_scan = FileField("盖章扫描件", description="导出汇总表、打印盖章后扫描上传：PDF、JPG 或 PNG")
-
-    def validate_sealed_scan(self, field):
-        if not field.data:
-            raise ValidationError("请上传加盖公章的推荐汇总表扫描件。")
+    sealed_scan = upload_field(
+        "盖章扫描件",
+        required="请上传加盖公章的推荐汇总表扫描件。",
+        description="导出汇总表、打印盖章后扫描上传：PDF、JPG 或 PNG",
+    )
 
     def details(self) -> dict:
         return {name: self[name].data for name in SUBMISSION_FIELDS}
@@ -70,13 +58,7 @@ class SubmissionForm(PortalForm):
 class UnlockForm(PortalForm):
     """A ministry reviewer reopens a recommender's list, with a reason and a new deadline."""
 
-    reason = TextAreaField(
-        "解锁理由",
-        validators=[
-            DataRequired("请填写解锁理由。"),
-            Length(min=UNLOCK_REASON_MIN_CHARS, max=500, message=f"解锁理由应为 {UNLOCK_REASON_MIN_CHARS}–500 字。"),
-        ],
-    )
+    reason = reason_field("解锁理由", max_chars=500)
     until = DateTimeLocalField(
         "重新开放至",
         format="%Y-%m-%dT%H:%M",

@@ -1,6 +1,5 @@
 """The ministry reviewers' and experts' forms."""
 
-from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,20 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from forms.base import PortalForm
+from forms.base import PortalForm, reason_field, upload_field
 from portal.reference import REGIONS
-from portal.review.models import DecisionOutcome, ExpertOpinion, ReReviewOutcome
-from portal.review.services import REASON_MIN_CHARS
-
-
-def _reason(label: str):
-    return TextAreaField(
-        label,
-        validators=[
-            DataRequired(f"请填写{label}。"),
-            Length(min=REASON_MIN_CHARS, max=1000, message=f"{label}应为 {REASON_MIN_CHARS}–1000 字。"),
-        ],
-    )
+from portal.rereview.models import ReReviewOutcome
+from portal.review.models import DecisionOutcome, ExpertOpinion
 
 
 class ExpertForm(PortalForm):
@@ -78,21 +67,21 @@ class AutoAssignForm(PortalForm):
 
 class ConflictForm(PortalForm):
     expert_id = SelectField("评审专家", coerce=int, validators=[DataRequired("请选择专家。")])
-    reason = _reason("回避原因")
+    reason = reason_field("回避原因")
 
 
 class SiteVisitForm(PortalForm):
     visited_on = DateField("核查日期", validators=[DataRequired("请填写核查日期。")])
     team = StringField("核查组成员", validators=[DataRequired("请填写核查组成员。"), Length(max=200)])
     findings = TextAreaField("核查发现", validators=[DataRequired("请填写核查发现。"), Length(max=5000)])
-    report = FileField("核查报告（可选）", description="PDF、JPG 或 PNG")
+    report = upload_field("核查报告（可选）")
 
 
 class DecisionForm(PortalForm):
     outcome = RadioField(
         "评审决定", choices=DecisionOutcome.choices(), validators=[DataRequired("请选择入选或未入选。")]
     )
-    reason = _reason("决定理由")
+    reason = reason_field("决定理由")
 
 
 class PublishForm(PortalForm):
@@ -151,8 +140,8 @@ class OpenRoundForm(PortalForm):
 
 class ConcludeForm(PortalForm):
     outcome = RadioField("复核结论", choices=ReReviewOutcome.choices(), validators=[DataRequired("请选择保持或撤销。")])
-    reason = _reason("结论理由")
-    evidence = FileField("依据材料（可选）", description="如核查报告：PDF、JPG 或 PNG")
+    reason = reason_field("结论理由")
+    evidence = upload_field("依据材料（可选）", description="如核查报告：PDF、JPG 或 PNG")
 
 
 class CriterionForm(Form):

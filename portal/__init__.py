@@ -25,8 +25,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
 
-    from portal.core import commands, navigation, pages, security
+    from portal.core import commands, navigation, pages, security, transactions
 
+    transactions.init_unit_of_work(app)
     security.register_security(app)
     navigation.register_navigation(app)
     pages.register_error_pages(app)
@@ -39,6 +40,7 @@ def _register_extensions(app: Flask) -> None:
     from portal.accounts.throttle import init_throttle
     from portal.core.database import make_sqlite_transactions_serial
     from portal.core.page_cache import init_page_cache
+    from portal.files import init_file_cleanup
 
     db.init_app(app)
     migrate.init_app(
@@ -48,6 +50,7 @@ def _register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_throttle(app)
     init_page_cache(app)
+    init_file_cleanup()
     import portal.core.auth  # noqa: F401  (registers the user loader)
     import portal.models  # noqa: F401  (every table, for Alembic and create_all)
 
@@ -64,10 +67,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.core.pages import bp as main_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.recommendations.views import bp as recommendations_bp
+    from portal.rereview.unit_views import bp as rereview_unit_bp
+    from portal.rereview.views import bp as rereview_bp
     from portal.review.expert_views import bp as experts_bp
-    from portal.review.unit_views import bp as rereview_unit_bp
     from portal.review.views import bp as review_bp
-    from portal.review.views import public_bp
+    from portal.review.views.publication import public_bp
 
     for blueprint in (
         main_bp,
@@ -78,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
         review_bp,
         experts_bp,
         public_bp,
+        rereview_bp,
         rereview_unit_bp,
         notifications_bp,
         admin_bp,

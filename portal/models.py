@@ -1,7 +1,6 @@
 """Imports every model, so Alembic and ``create_all`` see all tables."""
 
 from portal.accounts.models import Enterprise, Organisation, User  # noqa: F401
-from portal.admin.models import Campaign  # noqa: F401
 from portal.applications.models import (  # noqa: F401
     Application,
     ApplicationVersion,
@@ -11,19 +10,9 @@ from portal.applications.models import (  # noqa: F401
     StatusEvent,
 )
 from portal.audit import AuditEntry  # noqa: F401
+from portal.campaigns.models import Campaign  # noqa: F401
 from portal.files import StoredFile  # noqa: F401
 from portal.notifications.models import Notification, OutboxMessage  # noqa: F401
 from portal.recommendations.models import RankingEntry, Recommendation  # noqa: F401
-from portal.review.models import (  # noqa: F401
-    Assignment,
-    Criterion,
-    Decision,
-    DeclaredConflict,
-    ExpertProfile,
-    ReReview,
-    ReReviewAnswer,
-    ReReviewCertificate,
-    ReReviewRound,
-    Score,
-    SiteVisit,
-)
+from portal.rereview.models import ReReview, ReReviewAnswer, ReReviewCertificate, ReReviewRound  # noqa: F401
+from portal.review.models import Criterion, Decision, DeclaredConflict, ExpertProfile, Score, SiteVisit  # noqa: F401

@@ -1,7 +1,7 @@
 """Plain factory functions: each makes one thing the way the portal would, through its services."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -10,12 +10,12 @@ from werkzeug.datastructures import FileStorage
 from portal.accounts.models import Organisation, OrganisationKind, Role
 from portal.accounts.services import create_staff_user, register_enterprise
 from portal.accounts.uscc import uscc_check_character
-from portal.admin.models import Campaign
 from portal.applications import services
 from portal.applications.models import AttachmentKind, CertificationKind, CertificationStatus
+from portal.campaigns.models import Campaign
+from portal.campaigns.services import create_campaign
 from portal.core.extensions import db
-from portal.core.timeutil import utcnow
-from portal.files import store_upload
+from portal.core.timeutil import local_today, utcnow
 from portal.selfcheck import SELF_CHECK_CODES
 
 PASSWORD = "secret123"
@@ -40,10 +40,7 @@ def make_campaign(**overrides) -> Campaign:
         "closes_at": now + timedelta(days=10),
         "recommend_deadline": now + timedelta(days=20),
     }
-    campaign = Campaign(**(values | overrides))
-    db.session.add(campaign)
-    db.session.flush()
-    return campaign
+    return create_campaign(values | overrides, None)
 
 
 def make_recommender(name: str | None = None, kind=OrganisationKind.MARKET_REGULATOR, region="北京市") -> Organisation:
@@ -133,16 +130,14 @@ def complete_application(user, campaign, recommender, employees: int = 1200, rev
             "kind_other": None,
             "number": "00123Q45678R0M",
             "issuer": "测试认证中心",
-            "issued_on": date.today() - timedelta(days=365),
-            "expires_on": date.today() + timedelta(days=700),
+            "issued_on": local_today() - timedelta(days=365),
+            "expires_on": local_today() + timedelta(days=700),
             "status": CertificationStatus.VALID,
         },
-        store_upload(upload(filename="证书.pdf"), user, application),
+        upload(filename="证书.pdf"),
         None,
     )
-    services.add_attachment(
-        application, user, AttachmentKind.BUSINESS_LICENCE, store_upload(upload(), user, application), None
-    )
+    services.add_attachment(application, user, AttachmentKind.BUSINESS_LICENCE, upload(), None)
     services.choose_recommender(application, user, recommender)
     return application
 
@@ -185,6 +180,6 @@ def submitted_list(campaign, recommender, count: int, username: str | None = Non
             "contact_phone": "010-82260000",
             "contact_email": "jiliang@example.gov.cn",
         },
-        store_upload(upload(), staff),
+        upload(),
     )
     return applications

@@ -36,6 +36,7 @@ ACCESS = {
     "recommendations": {Role.RECOMMENDER},
     "experts": {Role.EXPERT},
     "review": STAFF_REVIEW,
+    "rereview": STAFF_REVIEW,
     "admin": {Role.ADMIN},
 }
 # Pages the allowed role reaches with another answer than 200 in an empty campaign.

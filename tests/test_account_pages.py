@@ -33,7 +33,7 @@ def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client):
         data=REGISTRATION | {"uscc": "91110108MA0000001X", "mobile": "12345", "password": "short", "confirm": "other"},
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "校验位不正确" in page
     assert "请输入 11 位中国大陆手机号码" in page
     assert "密码至少 8 位" in page

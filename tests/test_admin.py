@@ -11,12 +11,13 @@ from sqlalchemy import select
 from portal.accounts.models import PasswordToken, Role, User
 from portal.accounts.tokens import issue_password_link, set_password_with_token
 from portal.admin import services
-from portal.admin.models import Campaign
+from portal.campaigns import services as campaign_services
+from portal.campaigns.models import Campaign
+from portal.campaigns.services import rubric
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.notifications.models import OutboxMessage
-from portal.review.services import rubric
 from tests.conftest import login
 from tests.factories import make_campaign, make_recommender, make_staff
 
@@ -38,12 +39,12 @@ def test_copy_last_years_campaign_with_its_rubric(app, admin):
         source = make_campaign(name="2026年度工业计量标杆示范单位申报", year=2026, quota_large=4)
         db.session.flush()
         rubric(source)[0].weight, rubric(source)[1].weight = 30, 15
-        copy = services.copy_campaign(source, _admin())
+        copy = campaign_services.copy_campaign(source, _admin())
         assert copy.name == "2027年度工业计量标杆示范单位申报" and copy.year == 2027 and copy.quota_large == 4
         assert copy.opens_at == source.opens_at.replace(year=source.opens_at.year + 1)
         assert [(c.name, c.weight) for c in rubric(copy)] == [(c.name, c.weight) for c in rubric(source)]
         with pytest.raises(RuleViolation, match="已有名为"):
-            services.copy_campaign(source, _admin())
+            campaign_services.copy_campaign(source, _admin())
 
 
 def test_campaign_form_checks_the_order_of_dates(client, app, admin):
@@ -168,21 +169,21 @@ def test_outbox_page_lists_waiting_mail(client, app, admin):
 
 
 def test_preparing_next_years_campaign_keeps_the_portal_on_this_one(app, admin):
-    from portal.admin.models import current_campaign
+    from portal.campaigns.models import current_campaign
 
     with app.app_context():
         this_year = make_campaign(name="2026年度批次", year=2026)
         assert current_campaign() == this_year
-        next_year = services.copy_campaign(this_year, _admin())
+        next_year = campaign_services.copy_campaign(this_year, _admin())
         assert current_campaign() == this_year
-        services.archive_campaign(this_year, _admin())
+        campaign_services.archive_campaign(this_year, _admin())
         assert current_campaign() == next_year  # nothing open: the next one to open
 
 
 def test_admin_sets_the_rubric_of_next_years_campaign(client, app, admin):
     with app.app_context():
         this_year = make_campaign(name="2026年度批次", year=2026)
-        this_year_id, next_year_id = this_year.id, services.copy_campaign(this_year, _admin()).id
+        this_year_id, next_year_id = this_year.id, campaign_services.copy_campaign(this_year, _admin()).id
         db.session.commit()
     login(client, admin)
     assert "评分细则" in client.get(f"/admin/campaigns/{next_year_id}").get_data(as_text=True)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Enterprise, Organisation, OrganisationKind, User
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
+from portal.campaigns.models import Campaign
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.files import StoredFile

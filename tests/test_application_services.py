@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.applications import services
 from portal.applications.models import Application, ApplicationStatus, ApplicationVersion
-from portal.applications.rules import Scale
 from portal.audit import AuditEntry
+from portal.campaigns.models import Scale
 from portal.core.errors import RuleViolation, StaleEdit
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow

@@ -5,9 +5,9 @@ import threading
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.admin.models import Campaign
 from portal.applications import services
 from portal.applications.models import Application, ApplicationVersion, StatusEvent
+from portal.campaigns.models import Campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from tests.factories import complete_application, make_campaign, make_enterprise_user, make_recommender

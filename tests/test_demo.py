@@ -2,12 +2,13 @@
 
 from sqlalchemy import func, select
 
-from portal.admin.models import current_campaign
 from portal.applications.models import Application, ApplicationStatus, ApplicationVersion
+from portal.campaigns.models import current_campaign
 from portal.core.demo import load_demo
 from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry, Recommendation
-from portal.review.models import Assignment, ExpertProfile, ReReview
+from portal.rereview.models import ReReview
+from portal.review.models import Assignment, ExpertProfile
 
 
 def test_demo_covers_every_recommender_step_and_is_loaded_once(ctx):

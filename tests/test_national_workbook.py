@@ -3,7 +3,7 @@
 import os
 import zipfile
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -13,9 +13,8 @@ from sqlalchemy import select
 from portal.accounts.models import OrganisationKind, Role
 from portal.applications.models import Application, ApplicationStatus
 from portal.core.extensions import db
-from portal.core.timeutil import to_local
+from portal.core.timeutil import local_today, to_local
 from portal.exports.national_workbook import COMPLIANCE_LABEL, PUBLISHED_LIST_TITLE, write_national_workbook
-from portal.files import store_upload
 from portal.recommendations.services import accept_application, add_to_ranking, submit_recommendation
 from portal.review import services as review
 from portal.review.models import DecisionOutcome, ExpertOpinion
@@ -60,7 +59,7 @@ def _recommend(campaign, recommender, candidates: list[dict]) -> list[Applicatio
         accept_application(application, staff)
         add_to_ranking(application, staff)
         applications.append(application)
-    submit_recommendation(campaign, staff, DETAILS, store_upload(upload(PNG_BYTES, "汇总表盖章.png"), staff))
+    submit_recommendation(campaign, staff, DETAILS, upload(PNG_BYTES, "汇总表盖章.png"))
     return applications
 
 
@@ -99,7 +98,7 @@ def world(ctx):
     for application in (zhongheng, ruiliang):
         accept_application(application, staff)
         add_to_ranking(application, staff)
-    submit_recommendation(campaign, staff, DETAILS, store_upload(upload(PNG_BYTES, "汇总表盖章.png"), staff))
+    submit_recommendation(campaign, staff, DETAILS, upload(PNG_BYTES, "汇总表盖章.png"))
 
     no, na = SelfCheckAnswerValue.NO, SelfCheckAnswerValue.NOT_APPLICABLE
     _answer(jingce, {"1.1": no, "1.2": na, "2.1": no})
@@ -107,7 +106,7 @@ def world(ctx):
     _answer(hengzhun, {"1.2": na, "2.1": no, "3.2.2": na, "3.2.3": na})  # claims only what it holds: 正常
     _answer(zhongheng, {"1.2": na, "3.2.2": na, "3.2.3": na})
     _answer(ruiliang, {"1.2": na})
-    zhongheng.certifications[0].expires_on = date.today() - timedelta(days=1)  # its ISO 9001 claim lapses
+    zhongheng.certifications[0].expires_on = local_today() - timedelta(days=1)  # its ISO 9001 claim lapses
 
     experts = [
         review.create_expert(campaign, f"expert{number}", PASSWORD, name, organisation, region, None, reviewer)

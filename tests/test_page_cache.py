@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select, update
 
 from portal.accounts.models import Role, User
-from portal.admin.models import Campaign
 from portal.applications import services as application_services
 from portal.applications.models import Application, ApplicationStatus, SelfCheckAnswer
+from portal.campaigns.models import Campaign
 from portal.core import page_cache
 from portal.core.extensions import db
 from portal.notifications.models import Notification

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Role, User
 from portal.applications.models import Application
-from portal.applications.rules import Scale
+from portal.campaigns.models import Scale
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow

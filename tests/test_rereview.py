@@ -7,13 +7,15 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.admin.models import Campaign
 from portal.applications.models import Application, CertificationKind, CertificationStatus
+from portal.campaigns.models import Campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
-from portal.review import rereview, services
-from portal.review.models import DecisionOutcome, ReReview, ReReviewOutcome
+from portal.rereview import services as rereview
+from portal.rereview.models import ReReview, ReReviewOutcome
+from portal.review import services
+from portal.review.models import DecisionOutcome
 from portal.selfcheck import SELF_CHECK_CODES
 from tests.conftest import login
 from tests.factories import PDF_BYTES, make_campaign, make_recommender, make_staff, submitted_list

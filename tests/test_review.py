@@ -1,17 +1,19 @@
 """The ministries' review: rubric, conflict-free assignment, scoring, decisions, publication, pages."""
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
+from portal.campaigns import services as campaign_services
+from portal.campaigns.models import Campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import local_today
 from portal.review import services
 from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ExpertProfile
 from portal.review.scoring import summarise, weighted_total
@@ -62,7 +64,7 @@ def _all_candidates(world) -> list[int]:
 
 def test_default_rubric_weights_add_up_to_100(app, world):
     with app.app_context():
-        criteria = services.rubric(_campaign(world))
+        criteria = campaign_services.rubric(_campaign(world))
         assert [c.name for c in criteria][:2] == ["过程计量保障", "计量工作有效性"]
         assert sum(c.weight for c in criteria) == 100
 
@@ -85,13 +87,13 @@ def test_default_rubric_weights_add_up_to_100(app, world):
 )
 def test_rubric_is_validated(rows, message):
     with pytest.raises(RuleViolation, match=message):
-        services.check_rubric(rows)
+        campaign_services.check_rubric(rows)
 
 
 def test_weighted_mean_on_known_numbers(app, world):
     with app.app_context():
         campaign = _campaign(world)
-        criteria = services.save_rubric(
+        criteria = campaign_services.save_rubric(
             campaign,
             [
                 {"name": "过程计量保障", "weight": Decimal(60), "min_score": 0, "max_score": 10},
@@ -120,7 +122,7 @@ def test_weighted_mean_on_known_numbers(app, world):
         assert summary.mean == Decimal("79.00") and summary.spread == Decimal("22.00")
         assert [a.id for a in summary.pending] == [pending.id]
         with pytest.raises(RuleViolation, match="专家已开始评分"):
-            services.save_rubric(
+            campaign_services.save_rubric(
                 campaign, [{"name": "A", "weight": Decimal(100), "min_score": 0, "max_score": 10}], _user("reviewer")
             )
 
@@ -129,7 +131,7 @@ def test_scores_must_be_in_range_and_complete_to_submit(app, world):
     with app.app_context():
         application = db.session.get(Application, world["candidates"]["北京市"][0])
         assignment = services.assign(application, _expert("expert1"), _user("reviewer"))
-        criteria = services.rubric(_campaign(world))
+        criteria = campaign_services.rubric(_campaign(world))
         with pytest.raises(RuleViolation, match="分数应在 0–100 之间"):
             services.save_scores(
                 assignment, _user("expert1"), {criteria[0].id: (Decimal(101), None)}, None, None, submit=False
@@ -223,7 +225,7 @@ def test_site_visit_in_the_future_is_refused(app, world):
         application = db.session.get(Application, world["candidates"]["北京市"][0])
         with pytest.raises(RuleViolation, match="不能晚于今天"):
             services.record_site_visit(
-                application, date.today() + timedelta(days=1), "张三、李四", "良好", None, _user("reviewer")
+                application, local_today() + timedelta(days=1), "张三、李四", "良好", None, _user("reviewer")
             )
 
 
@@ -250,7 +252,7 @@ def test_expert_scores_through_the_page(client, app, world):
     with app.app_context():
         application = db.session.get(Application, world["candidates"]["北京市"][0])
         assignment_id = services.assign(application, _expert("expert1"), _user("reviewer")).id
-        criteria = [c.id for c in services.rubric(_campaign(world))]
+        criteria = [c.id for c in campaign_services.rubric(_campaign(world))]
         db.session.commit()
     login(client, "expert1")
     data = {f"score_{cid}": "80" for cid in criteria} | {
@@ -323,7 +325,7 @@ def test_rubric_page_edits_the_criteria(client, app, world):
     assert 'value="计量保障"' in response.get_data(as_text=True)  # nothing typed is lost
     assert client.post("/review/rubric", data=rows | {"criteria-1-weight": "30"}).status_code == 302
     with app.app_context():
-        assert [(c.name, c.weight, c.max_score) for c in services.rubric(_campaign(world))] == [
+        assert [(c.name, c.weight, c.max_score) for c in campaign_services.rubric(_campaign(world))] == [
             ("计量保障", Decimal(70), 10),
             ("示范价值", Decimal(30), 10),
         ]

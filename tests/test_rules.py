@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from portal.accounts.uscc import uscc_check_character, uscc_error
-from portal.applications.rules import Scale, derive_scale
+from portal.campaigns.models import NOTICE_LARGE_MIN_EMPLOYEES, NOTICE_LARGE_MIN_REVENUE, Campaign, Scale
 
 VALID = "91350100M000100Y43"  # the code commonly cited as a valid example of GB 32100-2015
 
@@ -44,13 +44,18 @@ def test_invalid_codes_are_refused_with_the_reason(code, fragment):
     ],
 )
 def test_scale_rule_at_its_bounds(employees, revenue, expected):
-    assert derive_scale(employees, revenue) == expected
+    assert _notice_campaign().scale_of(employees, revenue) == expected
 
 
 def test_scale_unknown_until_both_figures_are_given():
-    assert derive_scale(None, 50000) is None
-    assert derive_scale(1200, None) is None
+    assert _notice_campaign().scale_of(None, 50000) is None
+    assert _notice_campaign().scale_of(1200, None) is None
 
 
 def test_scale_uses_the_campaign_thresholds():
-    assert derive_scale(1500, 50000, min_employees=2000, min_revenue_wan=40000) == Scale.SME
+    campaign = Campaign(large_min_employees=2000, large_min_revenue=40000)
+    assert campaign.scale_of(1500, 50000) == Scale.SME
+
+
+def _notice_campaign() -> Campaign:
+    return Campaign(large_min_employees=NOTICE_LARGE_MIN_EMPLOYEES, large_min_revenue=NOTICE_LARGE_MIN_REVENUE)

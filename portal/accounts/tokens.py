@@ -44,15 +44,17 @@ def issue_password_link(user: User, purpose: str, by: User) -> str:
     return link
 
 
-def valid_token(token: str) -> PasswordToken | None:
-    row = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _hash(token)).with_for_update())
+def valid_token(token: str, lock: bool = False) -> PasswordToken | None:
+    """The unused, unexpired token row; ``lock`` holds its row while it is being used (not to show the form)."""
+    query = select(PasswordToken).where(PasswordToken.token_hash == _hash(token))
+    row = db.session.scalar(query.with_for_update() if lock else query)
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     return row
 
 
 def set_password_with_token(token: str, password: str) -> User:
-    row = valid_token(token)
+    row = valid_token(token, lock=True)
     if row is None:
         raise RuleViolation("链接无效、已使用或已过期，请联系管理员重新发送。")
     problem = password_problem(password)

@@ -9,7 +9,7 @@ from forms.accounts import ChangePasswordForm, LoginForm, RegistrationForm, SetP
 from portal.accounts import services, tokens
 from portal.core.auth import role_home_endpoint
 from portal.core.errors import RuleViolation
-from portal.core.extensions import db
+from portal.core.transactions import refuse
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -45,14 +45,12 @@ def register():
                 form.password.data,
             )
         except RuleViolation as error:
-            db.session.rollback()
-            form.uscc.errors.append(str(error))
+            refuse(error, form.uscc)
         else:
-            db.session.commit()
             _start_session(user)
             flash("注册成功，欢迎使用。请开始填写申报书。", "success")
             return redirect(url_for(role_home_endpoint(user)))
-    return render_template("accounts/register.html", form=form)
+    return render_template("accounts/register.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -62,10 +60,8 @@ def login():
         try:
             user = services.authenticate(form.username.data, form.password.data)
         except RuleViolation as error:
-            db.session.commit()  # keep the audit entry of the failed attempt
-            flash(str(error), "danger")
+            flash(str(error), "danger")  # the page answers 200: the failed attempt's audit entry is committed
         else:
-            db.session.commit()
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for(role_home_endpoint(user)))
     return render_template("accounts/login.html", form=form)
@@ -75,7 +71,6 @@ def login():
 @login_required
 def logout():
     services.end_session(current_user._get_current_object())
-    db.session.commit()
     logout_user()
     session.clear()
     flash("您已安全退出。", "info")
@@ -91,33 +86,27 @@ def change_password():
         try:
             services.change_password(user, form.current.data, form.new.data)
         except RuleViolation as error:
-            db.session.rollback()
-            form.current.errors.append(str(error))
+            refuse(error, form.current)
         else:
-            db.session.commit()
             _start_session(user)  # the old cookie is revoked; this one carries the new version
             flash("密码已修改。", "success")
             return redirect(url_for(role_home_endpoint(user)))
-    return render_template("accounts/password.html", form=form)
+    return render_template("accounts/password.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
     """Set a password from a one-time invitation or reset link, then log in."""
     if tokens.valid_token(token) is None:
-        db.session.rollback()
         return render_template("accounts/set_password.html", form=None), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
             user = tokens.set_password_with_token(token, form.new.data)
         except RuleViolation as error:
-            db.session.rollback()
-            form.new.errors.append(str(error))
+            refuse(error, form.new)
         else:
-            db.session.commit()
             _start_session(user)
             flash("密码已设置，欢迎使用。", "success")
             return redirect(url_for(role_home_endpoint(user)))
-    db.session.rollback()  # release the token's row lock
-    return render_template("accounts/set_password.html", form=form)
+    return render_template("accounts/set_password.html", form=form), 422 if form.errors else 200

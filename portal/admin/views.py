@@ -7,17 +7,18 @@ from flask_login import current_user
 from sqlalchemy import and_, func, select
 
 from forms.admin import CampaignForm, InviteForm, OrganisationForm, RoleForm
-from forms.recommendations import ActionForm
+from forms.base import ActionForm
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.accounts.tokens import issue_password_link
 from portal.admin import services
-from portal.admin.models import Campaign
 from portal.audit import AuditEntry
+from portal.campaigns import services as campaign_services
+from portal.campaigns.models import Campaign
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import from_local, to_local
-from portal.core.transactions import apply_change
+from portal.core.transactions import refuse
 from portal.exports.spreadsheets import TableFormats, new_workbook, send_workbook, write_table
 from portal.notifications.models import OutboxMessage
 
@@ -37,7 +38,7 @@ def index():
 
 
 def _campaign_values(form: CampaignForm) -> dict:
-    values = {name: form[name].data for name in services.CAMPAIGN_FIELDS}
+    values = {name: form[name].data for name in campaign_services.CAMPAIGN_FIELDS}
     for name in ("opens_at", "closes_at", "recommend_deadline"):
         values[name] = from_local(values[name])
     return values
@@ -46,11 +47,14 @@ def _campaign_values(form: CampaignForm) -> dict:
 @bp.route("/campaigns", methods=["GET", "POST"])
 def campaigns():
     form = CampaignForm()
-    if form.validate_on_submit() and apply_change(
-        lambda: services.save_campaign(None, _campaign_values(form), current_user), f"已创建批次：{form.name.data}。"
-    ):
-        return redirect(url_for("admin.campaigns"))
-    db.session.rollback()
+    if form.validate_on_submit():
+        try:
+            campaign_services.create_campaign(_campaign_values(form), current_user)
+        except RuleViolation as error:
+            refuse(error)
+        else:
+            flash(f"已创建批次：{form.name.data}。", "success")
+            return redirect(url_for("admin.campaigns"))
     rows = db.session.scalars(select(Campaign).order_by(Campaign.opens_at.desc())).all()
     return render_template(
         "admin/campaigns.html", campaigns=rows, form=form, action_form=ActionForm()
@@ -60,15 +64,18 @@ def campaigns():
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
 def campaign(campaign_id: int):
     record = db.session.get(Campaign, campaign_id) or abort(404)
-    current = {name: getattr(record, name) for name in services.CAMPAIGN_FIELDS}
+    current = {name: getattr(record, name) for name in campaign_services.CAMPAIGN_FIELDS}
     for name in ("opens_at", "closes_at", "recommend_deadline"):
         current[name] = to_local(current[name]).replace(tzinfo=None)  # edited in Beijing time
     form = CampaignForm(data=current) if request.method == "GET" else CampaignForm()
-    if form.validate_on_submit() and apply_change(
-        lambda: services.save_campaign(record, _campaign_values(form), current_user), "批次已保存。"
-    ):
-        return redirect(url_for("admin.campaigns"))
-    db.session.rollback()
+    if form.validate_on_submit():
+        try:
+            campaign_services.update_campaign(record, _campaign_values(form), current_user)
+        except RuleViolation as error:
+            refuse(error)
+        else:
+            flash("批次已保存。", "success")
+            return redirect(url_for("admin.campaigns"))
     return render_template("admin/campaign.html", campaign=record, form=form), 422 if request.method == "POST" else 200
 
 
@@ -78,9 +85,11 @@ def campaign_action(campaign_id: int, action: str):
     if not ActionForm().validate() or action not in ("copy", "archive"):
         abort(400 if action in ("copy", "archive") else 404)
     if action == "copy":
-        apply_change(lambda: services.copy_campaign(record, current_user), "已复制为下一年度的批次，请核对时间后保存。")
+        campaign_services.copy_campaign(record, current_user)
+        flash("已复制为下一年度的批次，请核对时间后保存。", "success")
     else:
-        apply_change(lambda: services.archive_campaign(record, current_user), f"批次“{record.name}”已归档。")
+        campaign_services.archive_campaign(record, current_user)
+        flash(f"批次“{record.name}”已归档。", "success")
     return redirect(url_for("admin.campaigns"))
 
 
@@ -94,12 +103,14 @@ def _organisation_values(form: OrganisationForm) -> dict:
 @bp.route("/organisations", methods=["GET", "POST"])
 def organisations():
     form = OrganisationForm()
-    if form.validate_on_submit() and apply_change(
-        lambda: services.save_organisation(None, _organisation_values(form), current_user),
-        f"已添加：{form.name.data}。",
-    ):
-        return redirect(url_for("admin.organisations"))
-    db.session.rollback()
+    if form.validate_on_submit():
+        try:
+            services.save_organisation(None, _organisation_values(form), current_user)
+        except RuleViolation as error:
+            refuse(error)
+        else:
+            flash(f"已添加：{form.name.data}。", "success")
+            return redirect(url_for("admin.organisations"))
     staff = dict(
         db.session.execute(
             select(User.organisation_id, func.count())
@@ -118,11 +129,14 @@ def organisation(organisation_id: int):
     record = db.session.get(Organisation, organisation_id) or abort(404)
     current = {"name": record.name, "kind": record.kind.value, "region": record.region}
     form = OrganisationForm(data=current) if request.method == "GET" else OrganisationForm()
-    if form.validate_on_submit() and apply_change(
-        lambda: services.save_organisation(record, _organisation_values(form), current_user), "单位已保存。"
-    ):
-        return redirect(url_for("admin.organisations"))
-    db.session.rollback()
+    if form.validate_on_submit():
+        try:
+            services.save_organisation(record, _organisation_values(form), current_user)
+        except RuleViolation as error:
+            refuse(error)
+        else:
+            flash("单位已保存。", "success")
+            return redirect(url_for("admin.organisations"))
     return render_template(
         "admin/organisation.html", organisation=record, form=form
     ), 422 if request.method == "POST" else 200
@@ -158,10 +172,8 @@ def users():
                 current_user,
             )
         except RuleViolation as error:
-            db.session.rollback()
-            form.username.errors.append(str(error))
+            refuse(error, form.username)
         else:
-            db.session.commit()
             flash(f"已开通 {staff.username}。请将下方链接交给本人设置密码（7 天内有效，仅可使用一次）。", "success")
             form = InviteForm(formdata=None)
             form.organisation_id.choices = _organisation_choices()
@@ -201,25 +213,18 @@ def user_action(user_id: int, action: str):
         form.organisation_id.choices = _organisation_choices()
         if not form.validate():
             abort(400)
-        apply_change(
-            lambda: services.change_role(
-                target, Role(form.role.data), _organisation(form.organisation_id.data), current_user
-            ),
-            f"{target.username} 的角色已改为{Role(form.role.data).label}。",
-        )
+        services.change_role(target, Role(form.role.data), _organisation(form.organisation_id.data), current_user)
+        flash(f"{target.username} 的角色已改为{Role(form.role.data).label}。", "success")
         return redirect(url_for("admin.users"))
     if not ActionForm().validate():
         abort(400)
     if action in ("deactivate", "activate"):
-        apply_change(
-            lambda: services.set_active(target, action == "activate", current_user),
-            f"{target.username} 已{'启用' if action == 'activate' else '停用'}。",
-        )
+        services.set_active(target, action == "activate", current_user)
+        flash(f"{target.username} 已{'启用' if action == 'activate' else '停用'}。", "success")
         return redirect(url_for("admin.users"))
     if action != "reset":
         abort(404)
     link = issue_password_link(target, "reset", current_user)
-    db.session.commit()
     flash(f"已为 {target.username} 生成重设密码链接（24 小时内有效，仅可使用一次），并写入发件箱。", "success")
     form = InviteForm(formdata=None)
     form.organisation_id.choices = _organisation_choices()

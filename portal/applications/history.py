@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.applications.completeness import LABELS
 from portal.applications.models import Application, ApplicationVersion, CertificationKind, CertificationStatus
-from portal.applications.rules import Scale
+from portal.campaigns.models import Scale
 from portal.core.extensions import db
 from portal.selfcheck import SELF_CHECK_ITEMS, SelfCheckAnswerValue
 

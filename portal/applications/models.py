@@ -7,8 +7,7 @@ from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, sele
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.accounts.models import Enterprise, Organisation, Role
-from portal.admin.models import Campaign
-from portal.applications.rules import Scale
+from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
@@ -132,9 +131,27 @@ class Application(db.Model):
         back_populates="application", cascade="all, delete-orphan", order_by="StatusEvent.id"
     )
 
-    @property
-    def is_editable(self) -> bool:
-        return self.status in EDITABLE_STATUSES
+    # --- what may happen to it now: services ask to refuse, templates ask to show or hide --------
+
+    def why_not_editable(self, now: datetime) -> str | None:
+        """Why the enterprise may not save or submit at ``now``; ``None`` when it may."""
+        if self.status not in EDITABLE_STATUSES:
+            return f"申报书当前状态为“{self.status.label}”，不能修改。"
+        return self.campaign.why_applications_closed(now)
+
+    def can_edit(self, now: datetime) -> bool:
+        return self.why_not_editable(now) is None
+
+    def why_not_withdrawable(self, now: datetime) -> str | None:
+        """Withdrawal takes a submission back to draft, while the recommender has not acted on it."""
+        if self.status == ApplicationStatus.DRAFT:
+            return "申报书尚未提交。"
+        if self.status != ApplicationStatus.SUBMITTED:
+            return "推荐单位已处理该申报书，不能撤回。"
+        return self.campaign.why_applications_closed(now)
+
+    def can_withdraw(self, now: datetime) -> bool:
+        return self.why_not_withdrawable(now) is None
 
     @property
     def display_name(self) -> str:

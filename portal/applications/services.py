@@ -5,9 +5,9 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import Organisation, User
-from portal.admin.models import Campaign
 from portal.applications.completeness import missing_fields
 from portal.applications.models import (
     Application,
@@ -18,12 +18,12 @@ from portal.applications.models import (
     Certification,
     SelfCheckAnswer,
 )
-from portal.applications.rules import derive_scale
 from portal.audit import record_audit
+from portal.campaigns.models import Campaign
 from portal.core.errors import RuleViolation, StaleEdit
 from portal.core.extensions import db
-from portal.core.timeutil import format_local, utcnow
-from portal.files import StoredFile
+from portal.core.timeutil import utcnow
+from portal.files import FileOwner, store_if_given, store_upload
 from portal.notifications.services import notify, organisation_users
 from portal.selfcheck import write_answers
 
@@ -36,21 +36,11 @@ class IncompleteApplication(RuleViolation):
         self.missing = missing
 
 
-def _ensure_window_open(campaign: Campaign) -> None:
-    """The application window, enforced in server time (Asia/Shanghai as entered)."""
-    now = utcnow()
-    if now < campaign.opens_at:
-        raise RuleViolation(f"{campaign.name}将于 {format_local(campaign.opens_at)} 开始接受申报。")
-    if now >= campaign.closes_at:
-        raise RuleViolation(f"{campaign.name}的申报已于 {format_local(campaign.closes_at)} 截止。")
-
-
 def _ensure_editable(application: Application, expected_version: int | None = None) -> None:
     """Lock the row and check it is editable: a save racing a submission in another tab must not land."""
     lock_application(application.id)
-    if not application.is_editable:
-        raise RuleViolation(f"申报书当前状态为“{application.status.label}”，不能修改。")
-    _ensure_window_open(application.campaign)
+    if refusal := application.why_not_editable(utcnow()):
+        raise RuleViolation(refusal)
     if expected_version is not None and expected_version != application.version:
         raise StaleEdit("申报书已在其他窗口或由他人更新。您刚才的输入仍保留在下方，请核对后再保存。")
 
@@ -79,7 +69,8 @@ def start_application(user: User, campaign: Campaign) -> Application:
 
     The unique constraint decides between two simultaneous starts; the loser gets the winner's.
     """
-    _ensure_window_open(campaign)
+    if refusal := campaign.why_applications_closed(utcnow()):
+        raise RuleViolation(refusal)
     existing = find_application(user.enterprise_id, campaign.id)
     if existing is not None:
         return existing
@@ -123,25 +114,22 @@ def save_fields(application: Application, user: User, values: dict, expected_ver
     _ensure_editable(application, expected_version)
     for field, value in values.items():
         setattr(application, field, value)
-    campaign = application.campaign
-    application.scale = derive_scale(
-        application.employees,
-        application.revenue,
-        campaign.large_min_employees,
-        campaign.large_min_revenue,
-    )
+    application.scale = application.campaign.scale_of(application.employees, application.revenue)
     _touch(application)
     record_audit("application.save", application, {"fields": sorted(values)})
     db.session.flush()
 
 
 def add_certification(
-    application: Application, user: User, values: dict, certificate: StoredFile, audit_report: StoredFile | None
+    application: Application, user: User, values: dict, certificate: FileStorage, audit_report: FileStorage | None
 ) -> Certification:
     """Add a row to 认证与认可 with its certificate scan."""
     _ensure_editable(application)
     certification = Certification(
-        application=application, certificate_file=certificate, audit_report_file=audit_report, **values
+        application=application,
+        certificate_file=store_upload(certificate, user, FileOwner.APPLICATION, application),
+        audit_report_file=store_if_given(audit_report, user, FileOwner.APPLICATION, application),
+        **values,
     )
     db.session.add(certification)
     _touch(application)
@@ -178,23 +166,24 @@ def save_self_check(
     application: Application,
     user: User,
     answers: dict[str, tuple[str | None, str | None]],
-    evidence: dict[str, StoredFile],
+    evidence: dict[str, FileStorage],
     expected_version: int | None,
 ) -> None:
     """Save answers ``{code: (answer, remark)}`` and new evidence files ``{code: file}``."""
     _ensure_editable(application, expected_version)
     rows = write_answers(application.answers_by_code(), answers, lambda code: _new_answer(application, code))
-    for code, stored in evidence.items():
-        rows[code].evidence_file = stored
+    for code, upload in evidence.items():
+        rows[code].evidence_file = store_upload(upload, user, FileOwner.APPLICATION, application)
     _touch(application)
     record_audit("application.self_check_save", application, {"answered": sum(1 for a, _ in answers.values() if a)})
     db.session.flush()
 
 
 def add_attachment(
-    application: Application, user: User, kind: AttachmentKind, stored: StoredFile, description: str | None
+    application: Application, user: User, kind: AttachmentKind, upload: FileStorage, description: str | None
 ) -> Attachment:
     _ensure_editable(application)
+    stored = store_upload(upload, user, FileOwner.APPLICATION, application)
     attachment = Attachment(application=application, kind=kind, file=stored, description=description)
     db.session.add(attachment)
     _touch(application)
@@ -289,13 +278,9 @@ def submit_application(application: Application, user: User) -> None:
 
 def withdraw_application(application: Application, user: User) -> None:
     """Take a submitted application back to draft, while the recommender has not acted on it."""
-    if application.status != ApplicationStatus.SUBMITTED:
-        raise RuleViolation(
-            "推荐单位已处理该申报书，不能撤回。"
-            if application.status != ApplicationStatus.DRAFT
-            else "申报书尚未提交。"
-        )
-    _ensure_window_open(application.campaign)
+    lock_application(application.id)
+    if refusal := application.why_not_withdrawable(utcnow()):
+        raise RuleViolation(refusal)
     _touch(application)
     application.move_to(ApplicationStatus.DRAFT, user, label="已撤回")
     record_audit("application.withdraw", application)

@@ -13,22 +13,24 @@ from forms.applications import (
     PledgeForm,
     RecommenderChoiceForm,
     SectionForm,
+    checked_evidence,
     typed_self_check,
 )
+from forms.base import ActionForm
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
-from portal.admin.models import current_campaign, current_campaign_id
 from portal.applications import services
 from portal.applications.completeness import SECTION_TITLES, SECTIONS, missing_fields, section_states
 from portal.applications.models import Application, ApplicationStatus, Attachment, AttachmentKind, Certification
+from portal.campaigns.models import current_campaign, current_campaign_id
 from portal.core import page_cache
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation, StaleEdit
 from portal.core.extensions import db
-from portal.core.transactions import apply_change
-from portal.files import StoredFile, send_stored_file, store_upload_noting_refusal
+from portal.core.transactions import refuse
+from portal.files import StoredFile, can_download, send_stored_file
 from portal.recommendations.models import Recommendation
 from portal.reference import REGIONS
-from portal.selfcheck import SELF_CHECK_CODES, grouped_items
+from portal.selfcheck import grouped_items
 
 bp = Blueprint("applications", __name__, url_prefix="/application")
 bp.before_request(require_role(Role.ENTERPRISE))
@@ -105,16 +107,9 @@ def overview():
 @bp.post("/start")
 def start():
     campaign = current_campaign() or abort(404)
-    form = SectionForm()
-    if not form.validate():
+    if not ActionForm().validate():
         abort(400)
-    try:
-        services.start_application(current_user, campaign)
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for("applications.overview"))
-    db.session.commit()
+    services.start_application(current_user, campaign)
     return redirect(url_for("applications.edit_section", key="basic"))
 
 
@@ -145,16 +140,9 @@ def edit_section(key: str):
     try:
         services.save_fields(application, current_user, values, _version(form))
     except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return _render_section(
-            "applications/section.html",
-            application,
-            key,
-            status=409 if isinstance(error, StaleEdit) else 200,
-            form=form,
-        )
-    db.session.commit()
+        refuse(error)
+        status = 409 if isinstance(error, StaleEdit) else 422
+        return _render_section("applications/section.html", application, key, status=status, form=form)
     form.version.data = application.version
     if not valid:
         flash("已保存其余内容；标红的字段格式有误，尚未保存，请修改后再保存。", "warning")
@@ -181,23 +169,12 @@ def selfcheck():
     file_errors: dict[str, str] = {}
     if request.method == "POST" and form.validate():
         typed = typed_self_check(request.form)
-        evidence = {}
-        for code in SELF_CHECK_CODES:
-            errors: list[str] = []
-            stored = store_upload_noting_refusal(
-                request.files.get(f"evidence-{code}"), current_user, errors, application
-            )
-            if stored:
-                evidence[code] = stored
-            if errors:
-                file_errors[code] = errors[0]
+        evidence, file_errors = checked_evidence(request.files)
         try:
             services.save_self_check(application, current_user, typed, evidence, _version(form))
         except RuleViolation as error:
-            db.session.rollback()
-            flash(str(error), "danger")
+            refuse(error)
         else:
-            db.session.commit()
             if not file_errors:
                 flash("自我检查表已保存。", "success")
                 return redirect(
@@ -225,24 +202,18 @@ def certifications():
     application = _require_application()
     form = CertificationForm()
     if form.validate_on_submit():
-        errors: list[str] = []
-        certificate = store_upload_noting_refusal(form.certificate.data, current_user, errors, application)
-        audit_report = store_upload_noting_refusal(form.audit_report.data, current_user, errors, application)
-        if errors:
-            form.certificate.errors = list(form.certificate.errors) + errors
-            db.session.rollback()
-        else:
-            try:
-                services.add_certification(application, current_user, form.row_values(), certificate, audit_report)
-            except RuleViolation as error:
-                db.session.rollback()
-                flash(str(error), "danger")
-            else:
-                db.session.commit()
-                flash("证书已添加。", "success")
-                return redirect(url_for("applications.certifications"))
+        services.add_certification(
+            application, current_user, form.row_values(), form.certificate.data, form.audit_report.data
+        )
+        flash("证书已添加。", "success")
+        return redirect(url_for("applications.certifications"))
     return _render_section(
-        "applications/certifications.html", application, "certifications", form=form, delete_form=SectionForm()
+        "applications/certifications.html",
+        application,
+        "certifications",
+        status=422 if form.errors else 200,
+        form=form,
+        delete_form=ActionForm(),
     )
 
 
@@ -250,9 +221,10 @@ def certifications():
 def delete_certification(certification_id: int):
     application = _require_application()
     certification = db.session.get(Certification, certification_id)
-    if certification is None or certification.application_id != application.id or not SectionForm().validate():
+    if certification is None or certification.application_id != application.id or not ActionForm().validate():
         abort(404)
-    apply_change(lambda: services.remove_certification(application, current_user, certification), "证书已删除。")
+    services.remove_certification(application, current_user, certification)
+    flash("证书已删除。", "success")
     return redirect(url_for("applications.certifications"))
 
 
@@ -262,25 +234,17 @@ def attachments():
     application = _require_application()
     form = AttachmentForm()
     if form.validate_on_submit():
-        errors: list[str] = []
-        stored = store_upload_noting_refusal(form.file.data, current_user, errors, application)
-        if errors:
-            form.file.errors = list(form.file.errors) + errors
-            db.session.rollback()
-        else:
-            apply_change(
-                lambda: services.add_attachment(
-                    application,
-                    current_user,
-                    AttachmentKind(form.kind.data),
-                    stored,
-                    (form.description.data or "").strip() or None,
-                ),
-                "附件已上传。",
-            )
-            return redirect(url_for("applications.attachments"))
+        description = (form.description.data or "").strip() or None
+        services.add_attachment(application, current_user, AttachmentKind(form.kind.data), form.file.data, description)
+        flash("附件已上传。", "success")
+        return redirect(url_for("applications.attachments"))
     return _render_section(
-        "applications/attachments.html", application, "attachments", form=form, delete_form=SectionForm()
+        "applications/attachments.html",
+        application,
+        "attachments",
+        status=422 if form.errors else 200,
+        form=form,
+        delete_form=ActionForm(),
     )
 
 
@@ -288,9 +252,10 @@ def attachments():
 def delete_attachment(attachment_id: int):
     application = _require_application()
     attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.application_id != application.id or not SectionForm().validate():
+    if attachment is None or attachment.application_id != application.id or not ActionForm().validate():
         abort(404)
-    apply_change(lambda: services.remove_attachment(application, current_user, attachment), "附件已删除。")
+    services.remove_attachment(application, current_user, attachment)
+    flash("附件已删除。", "success")
     return redirect(url_for("applications.attachments"))
 
 
@@ -322,9 +287,9 @@ def recommender():
         chosen = db.session.get(Organisation, form.recommender_id.data)
         if chosen is None:
             form.recommender_id.errors = ["请选择一个推荐单位。"]
-        elif apply_change(
-            lambda: services.choose_recommender(application, current_user, chosen), f"已选择推荐单位：{chosen.name}。"
-        ):
+        else:
+            services.choose_recommender(application, current_user, chosen)
+            flash(f"已选择推荐单位：{chosen.name}。", "success")
             return redirect(
                 _next_section("recommender") if "save_next" in request.form else url_for("applications.recommender")
             )
@@ -332,6 +297,7 @@ def recommender():
         "applications/recommender.html",
         application,
         "recommender",
+        status=422 if form.errors else 200,
         form=form,
         recommenders=recommenders,
         kinds=RECOMMENDER_KINDS,
@@ -356,14 +322,12 @@ def _submitted_list_recommenders(campaign_id: int) -> set[int]:
 def submit():
     """Submit after full validation; on refusal, list every problem with a link to it."""
     application = _require_application()
-    if not SectionForm().validate():
+    if not ActionForm().validate():
         abort(400)
-    locked = services.lock_application(application.id)
     try:
-        services.submit_application(locked, current_user)
+        services.submit_application(application, current_user)
     except services.IncompleteApplication as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+        refuse(error)
         return render_template(
             "applications/overview.html",
             campaign=application.campaign,
@@ -371,22 +335,17 @@ def submit():
             states=section_states(application),
             missing=error.missing,
         ), 422
-    except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return redirect(url_for("applications.overview"))
-    db.session.commit()
-    flash(f"申报书已提交至{locked.recommender.name}。", "success")
+    flash(f"申报书已提交至{application.recommender.name}。", "success")
     return redirect(url_for("applications.status"))
 
 
 @bp.post("/withdraw")
 def withdraw():
     application = _require_application()
-    if not SectionForm().validate():
+    if not ActionForm().validate():
         abort(400)
-    locked = services.lock_application(application.id)
-    apply_change(lambda: services.withdraw_application(locked, current_user), "申报书已撤回，可继续修改后重新提交。")
+    services.withdraw_application(application, current_user)
+    flash("申报书已撤回，可继续修改后重新提交。", "success")
     return redirect(url_for("applications.overview"))
 
 
@@ -444,17 +403,8 @@ def print_view():
 @files_bp.get("/<int:file_id>")
 @login_required
 def download(file_id: int):
-    """A stored file, for whoever may view what it belongs to; 404 for anyone else."""
+    """A stored file, for whoever may download it (:func:`portal.files.can_download`); 404 for anyone else."""
     stored = db.session.get(StoredFile, file_id)
-    if stored is None or not _file_visible(stored, current_user):
+    if stored is None or not can_download(current_user, stored):
         abort(404)
     return send_stored_file(stored, inline=request.args.get("inline") == "1")
-
-
-def _file_visible(stored: StoredFile, user) -> bool:
-    """A file belongs to an application, or is a recommender's sealed 推荐汇总表."""
-    if stored.application_id is not None:
-        application = db.session.get(Application, stored.application_id)
-        return application is not None and application.can_view(user)
-    recommendation = db.session.scalar(select(Recommendation).where(Recommendation.sealed_scan_id == stored.id))
-    return recommendation is not None and recommendation.can_view(user)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import Organisation, Role
 from portal.accounts.services import create_staff_user
-from portal.admin.models import Campaign
-from portal.audit import record_audit
+from portal.campaigns.models import NOTICE_QUOTA
+from portal.campaigns.services import create_campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import from_local
@@ -46,24 +46,23 @@ def create_user_command(username, role, display_name, organisation, email, passw
 @click.option("--opens", type=LOCAL_TIME, required=True, help="申报开始（北京时间）")
 @click.option("--closes", type=LOCAL_TIME, required=True, help="申报截止（北京时间）")
 @click.option("--deadline", type=LOCAL_TIME, required=True, help="推荐单位报送截止（北京时间）")
-@click.option("--quota-large", type=int, default=5, show_default=True)
-@click.option("--quota-sme", type=int, default=5, show_default=True)
+@click.option("--quota-large", type=int, default=NOTICE_QUOTA, show_default=True)
+@click.option("--quota-sme", type=int, default=NOTICE_QUOTA, show_default=True)
 def create_campaign_command(name, year, opens: datetime, closes: datetime, deadline: datetime, quota_large, quota_sme):
-    """Create a campaign (年度批次); times are Asia/Shanghai."""
-    if not opens < closes <= deadline:
-        raise click.ClickException("时间顺序应为：申报开始 < 申报截止 ≤ 推荐截止。")
-    campaign = Campaign(
-        name=name,
-        year=year,
-        opens_at=from_local(opens),
-        closes_at=from_local(closes),
-        recommend_deadline=from_local(deadline),
-        quota_large=quota_large,
-        quota_sme=quota_sme,
-    )
-    db.session.add(campaign)
-    db.session.flush()
-    record_audit("campaign.create", campaign, {"name": name})
+    """Create a campaign (年度批次) with the default rubric; times are Asia/Shanghai."""
+    values = {
+        "name": name,
+        "year": year,
+        "opens_at": from_local(opens),
+        "closes_at": from_local(closes),
+        "recommend_deadline": from_local(deadline),
+        "quota_large": quota_large,
+        "quota_sme": quota_sme,
+    }
+    try:
+        create_campaign(values, None)
+    except RuleViolation as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"已创建批次：{name}")
 
@@ -100,7 +99,7 @@ def check_command():
 @with_appcontext
 def remind_deadlines_command(days: int):
     """Notify enterprises and recommenders who have not finished before a deadline (run daily from cron)."""
-    from portal.admin.models import current_campaign
+    from portal.campaigns.models import current_campaign
     from portal.notifications.services import remind_deadlines
 
     campaign = current_campaign()

@@ -4,7 +4,7 @@ All names, codes and phone numbers are invented. Loading twice does nothing the 
 """
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -14,7 +14,6 @@ from werkzeug.datastructures import FileStorage
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.accounts.services import create_staff_user, register_enterprise
 from portal.accounts.uscc import uscc_check_character
-from portal.admin.models import Campaign
 from portal.applications import services
 from portal.applications.models import (
     Application,
@@ -23,15 +22,16 @@ from portal.applications.models import (
     CertificationKind,
     CertificationStatus,
 )
-from portal.applications.rules import Scale
+from portal.campaigns import services as campaign_services
+from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
-from portal.core.timeutil import utcnow
-from portal.files import store_upload
+from portal.core.timeutil import local_today, utcnow
 from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
-from portal.review import rereview
+from portal.rereview import services as rereview
+from portal.rereview.models import ReReview
 from portal.review import services as review_services
-from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ReReview
+from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion
 from portal.selfcheck import SELF_CHECK_CODES
 
 DEMO_PASSWORD = "demo2026"
@@ -208,7 +208,7 @@ def _fill_application(
     answers["3.2.2"] = rng.choices([("yes", None), ("na", "无独立实验室")], weights=[1, 4])[0]
     answers["3.2.3"] = rng.choices([("yes", None), ("no", "正在准备认证")], weights=[1, 3])[0]
     services.save_self_check(application, user, answers, {}, None)
-    expires = date.today() + timedelta(days=rng.randint(-60, 900))
+    expires = local_today() + timedelta(days=rng.randint(-60, 900))
     services.add_certification(
         application,
         user,
@@ -221,12 +221,10 @@ def _fill_application(
             "expires_on": expires,
             "status": rng.choices([CertificationStatus.VALID, CertificationStatus.SUSPENDED], weights=[9, 1])[0],
         },
-        store_upload(_pdf("质量管理体系认证证书.pdf"), user, application),
+        _pdf("质量管理体系认证证书.pdf"),
         None,
     )
-    services.add_attachment(
-        application, user, AttachmentKind.BUSINESS_LICENCE, store_upload(_pdf("营业执照.pdf"), user, application), None
-    )
+    services.add_attachment(application, user, AttachmentKind.BUSINESS_LICENCE, _pdf("营业执照.pdf"), None)
 
 
 def load_demo() -> list[tuple[str, str, str]]:
@@ -307,7 +305,7 @@ def _submit_list(staff: User, campaign: Campaign) -> None:
             "contact_phone": "010-82260000",
             "contact_email": "jiliang@example.gov.cn",
         },
-        store_upload(_pdf("推荐汇总表（盖章）.pdf"), staff),
+        _pdf("推荐汇总表（盖章）.pdf"),
     )
 
 
@@ -337,7 +335,7 @@ def _review(rng: random.Random, campaign: Campaign, reviewer: User) -> None:
             reviewer,
         )
     review_services.auto_assign(campaign, 3, reviewer)
-    criteria = review_services.rubric(campaign)
+    criteria = campaign_services.rubric(campaign)
     for assignment in db.session.scalars(select(Assignment).order_by(Assignment.id)):
         if rng.random() < 0.25:
             continue  # not scored yet
@@ -367,15 +365,16 @@ def _review(rng: random.Random, campaign: Campaign, reviewer: User) -> None:
 def _earlier_campaign_under_rereview(rng: random.Random, serial, recommenders, reviewer: User) -> None:
     """A campaign of two years ago, published, whose units are now in a 定期复核 round."""
     now = utcnow()
-    earlier = Campaign(
-        name=f"{now.year - 2}年度工业计量标杆示范单位申报",
-        year=now.year - 2,
-        opens_at=now - timedelta(days=1),
-        closes_at=now + timedelta(days=1),
-        recommend_deadline=now + timedelta(days=2),
+    earlier = campaign_services.create_campaign(
+        {
+            "name": f"{now.year - 2}年度工业计量标杆示范单位申报",
+            "year": now.year - 2,
+            "opens_at": now - timedelta(days=1),
+            "closes_at": now + timedelta(days=1),
+            "recommend_deadline": now + timedelta(days=2),
+        },
+        reviewer,
     )
-    db.session.add(earlier)
-    db.session.flush()
     for recommender, staff in recommenders:
         applications = [
             a for a, _ in (_apply(rng, next(serial), earlier, recommender, large=i % 2 == 0) for i in range(4))
@@ -404,14 +403,16 @@ def _earlier_campaign_under_rereview(rng: random.Random, serial, recommenders, r
 def _create(rng: random.Random) -> None:
     """Every step through the portal's own services, so the data is what real use would leave."""
     now = utcnow()
-    campaign = Campaign(
-        name=DEMO_CAMPAIGN,
-        year=now.year,
-        opens_at=now - timedelta(days=30),
-        closes_at=now + timedelta(days=27),
-        recommend_deadline=now + timedelta(days=38),
+    campaign = campaign_services.create_campaign(
+        {
+            "name": DEMO_CAMPAIGN,
+            "year": now.year,
+            "opens_at": now - timedelta(days=30),
+            "closes_at": now + timedelta(days=27),
+            "recommend_deadline": now + timedelta(days=38),
+        },
+        None,
     )
-    db.session.add(campaign)
     organisations = _recommender_organisations()
     db.session.add_all(organisations)
     db.session.flush()

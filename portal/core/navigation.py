@@ -10,7 +10,7 @@ from portal.accounts.models import Role
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.notifications.services import unread_count_column
-from portal.review.rereview import open_review_state_column
+from portal.rereview.services import open_review_state_column
 
 
 def navigation_facts() -> dict:

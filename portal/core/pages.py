@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from portal.accounts.models import Role
-from portal.admin.models import current_campaign
+from portal.campaigns.models import current_campaign
 from portal.core.auth import role_home_endpoint
 from portal.core.timeutil import format_local, utcnow
 
@@ -26,7 +26,7 @@ def index():
     """The landing page; logged-in enterprises go straight to their application."""
     if current_user.is_authenticated and current_user.role in (Role.ENTERPRISE, Role.RECOMMENDER):
         return redirect(url_for(role_home_endpoint(current_user)))
-    return render_template("index.html", campaign=current_campaign(), now=utcnow())
+    return render_template("index.html", campaign=current_campaign())
 
 
 @bp.get("/healthz")
@@ -61,4 +61,5 @@ def register_template_helpers(app) -> None:
 
     @app.context_processor
     def portal_context():
-        return {"Role": Role}
+        # ``now`` for the state questions templates ask (can_edit(now), …): the same moment the services check.
+        return {"Role": Role, "now": utcnow()}

@@ -1,6 +1,6 @@
 """Time: stored as naive UTC, shown and entered in Asia/Shanghai, where the deadlines are."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -9,6 +9,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def utcnow() -> datetime:
     """The current time as naive UTC, the form every timestamp is stored in."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def now_local() -> datetime:
+    """The current Beijing time (aware): what "today" means for every deadline and certificate."""
+    return datetime.now(SHANGHAI)
+
+
+def local_today() -> date:
+    """Today's date in Beijing, whatever the server's time zone (between 00:00 and 08:00 it differs from UTC)."""
+    return now_local().date()
 
 
 def to_local(value: datetime | None) -> datetime | None:

@@ -18,10 +18,9 @@ from typing import NamedTuple
 from sqlalchemy import case, func, select, text
 
 from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, User
-from portal.admin.models import Campaign
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, SelfCheckAnswer
-from portal.applications.rules import Scale
+from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.core.timeutil import to_local, utcnow
 from portal.exports.spreadsheets import TableFormats, new_workbook

@@ -1,6 +1,6 @@
 """附件2 工业计量标杆示范单位推荐汇总表, in the official layout, ready to print, seal and scan."""
 
-from portal.applications.rules import Scale
+from portal.campaigns.models import Scale
 from portal.exports.spreadsheets import new_workbook, write_text
 
 TITLE = "工业计量标杆示范单位推荐汇总表"

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from forms.recommendations import ActionForm
+from forms.base import ActionForm
 from portal.accounts.models import Role
 from portal.core.auth import require_role
 from portal.core.extensions import db
@@ -35,7 +35,6 @@ def read():
         abort(400)
     notification_id = request.form.get("id", type=int)
     services.mark_read(current_user, notification_id)
-    db.session.commit()
     notification = db.session.get(Notification, notification_id) if notification_id else None
     if notification is not None and notification.user_id == current_user.id and notification.link:
         return redirect(notification.link)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, ApplicationStatus
-from portal.applications.rules import Scale
+from portal.campaigns.models import Scale
 from portal.core.extensions import db
 
 PAGE_SIZE = 25

@@ -6,11 +6,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Organisation, Role
-from portal.admin.models import Campaign
-from portal.applications.models import Application
-from portal.applications.rules import Scale
+from portal.applications.models import Application, ApplicationStatus
+from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.core.models_base import enum_column
+from portal.core.timeutil import format_local
 from portal.files import StoredFile
 
 
@@ -45,9 +45,16 @@ class Recommendation(db.Model):
         """Before the campaign's deadline, or within a reviewer's reopening."""
         return campaign.accepts_recommendations(now) or (self.reopened_until is not None and now < self.reopened_until)
 
+    def why_closed(self, campaign, now: datetime) -> str | None:
+        """Why the ranking may no longer change; ``None`` while it may (not submitted, within its time)."""
+        if self.submitted_at is not None:
+            return "推荐汇总表已报送，排序已锁定。如需修改，请联系主管部门解锁。"
+        if not self.accepts_changes_at(campaign, now):
+            return f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止，排序已锁定。"
+        return None
+
     def is_open(self, campaign, now: datetime) -> bool:
-        """Whether the ranking may still change: not submitted, and within its time."""
-        return self.submitted_at is None and self.accepts_changes_at(campaign, now)
+        return self.why_closed(campaign, now) is None
 
     def can_view(self, user) -> bool:
         """The recommender's own staff and the ministries' reviewers."""
@@ -57,6 +64,35 @@ class Recommendation(db.Model):
 
     def ranked(self, scale: Scale) -> list["RankingEntry"]:
         return [entry for entry in self.entries if entry.scale == scale]
+
+
+def why_recommender_cannot_act(application: Application, recommendation: Recommendation | None, now: datetime):
+    """Why the recommender may not accept, return or rank ``application`` at ``now``; ``None`` if it may.
+
+    ``recommendation`` is the recommender's list, if started: a reviewer's reopening of it extends
+    the deadline for this recommender alone.
+    """
+    campaign = application.campaign
+    open_ = (
+        recommendation.accepts_changes_at(campaign, now) if recommendation else campaign.accepts_recommendations(now)
+    )
+    return None if open_ else f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止。"
+
+
+def why_not_accept(application: Application, recommendation: Recommendation | None, now: datetime) -> str | None:
+    """受理: only a submitted application, within the recommender's time."""
+    if application.status != ApplicationStatus.SUBMITTED:
+        return f"申报书当前状态为“{application.status.label}”，不能受理。"
+    return why_recommender_cannot_act(application, recommendation, now)
+
+
+def why_not_return(application: Application, recommendation: Recommendation | None, now: datetime) -> str | None:
+    """退回修改: a submitted or accepted application that is not in the ranked list."""
+    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
+        return f"申报书当前状态为“{application.status.label}”，不能退回。"
+    if recommendation and any(entry.application_id == application.id for entry in recommendation.entries):
+        return "该企业在推荐名单中，请先从名单中移除再退回。"
+    return why_recommender_cannot_act(application, recommendation, now)
 
 
 class RankingEntry(db.Model):

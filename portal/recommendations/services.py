@@ -4,20 +4,25 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import User
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
-from portal.applications.rules import Scale
 from portal.audit import record_audit
+from portal.campaigns.models import Campaign, Scale
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
-from portal.core.timeutil import format_local, utcnow
-from portal.files import StoredFile
+from portal.core.reasons import require_reason
+from portal.core.timeutil import utcnow
+from portal.files import FileOwner, is_upload, store_upload
 from portal.notifications.services import enterprise_users, notify, reviewers
-from portal.recommendations.models import RankingEntry, Recommendation
-
-RETURN_REASON_MIN_CHARS = 5
+from portal.recommendations.models import (
+    RankingEntry,
+    Recommendation,
+    why_not_accept,
+    why_not_return,
+    why_recommender_cannot_act,
+)
 
 
 def find_recommendation(campaign: Campaign, recommender_id: int) -> Recommendation | None:
@@ -29,23 +34,18 @@ def find_recommendation(campaign: Campaign, recommender_id: int) -> Recommendati
     )
 
 
-def _ensure_recommender_may_act(application: Application, user: User) -> None:
+def _ensure_recommender_may_act(application: Application, user: User, rule=why_recommender_cannot_act) -> None:
+    """The application is addressed to the user's organisation, and ``rule`` allows the action now."""
     if application.recommender_id != user.organisation_id:
         raise RuleViolation("该申报书未提交给本单位。")
-    campaign = application.campaign
-    recommendation = find_recommendation(campaign, user.organisation_id)
-    now = utcnow()
-    if not (
-        recommendation.accepts_changes_at(campaign, now) if recommendation else campaign.accepts_recommendations(now)
-    ):
-        raise RuleViolation(f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止。")
+    recommendation = find_recommendation(application.campaign, user.organisation_id)
+    if refusal := rule(application, recommendation, utcnow()):
+        raise RuleViolation(refusal)
 
 
 def accept_application(application: Application, user: User) -> None:
     """Take a submitted application into the candidate pool (已受理)."""
-    _ensure_recommender_may_act(application, user)
-    if application.status != ApplicationStatus.SUBMITTED:
-        raise RuleViolation(f"申报书当前状态为“{application.status.label}”，不能受理。")
+    _ensure_recommender_may_act(application, user, why_not_accept)
     application.move_to(ApplicationStatus.ACCEPTED, user)
     record_audit("application.accept", application, user=user)
     db.session.flush()
@@ -53,14 +53,8 @@ def accept_application(application: Application, user: User) -> None:
 
 def return_application(application: Application, user: User, reason: str) -> None:
     """Send an application back to the enterprise for revision (退回修改), with a required reason."""
-    _ensure_recommender_may_act(application, user)
-    reason = (reason or "").strip()
-    if len(reason) < RETURN_REASON_MIN_CHARS:
-        raise RuleViolation(f"请填写退回理由（至少 {RETURN_REASON_MIN_CHARS} 个字），企业将据此修改。")
-    if application.status not in (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED):
-        raise RuleViolation(f"申报书当前状态为“{application.status.label}”，不能退回。")
-    if db.session.scalar(select(RankingEntry.id).where(RankingEntry.application_id == application.id)):
-        raise RuleViolation("该企业在推荐名单中，请先从名单中移除再退回。")
+    reason = require_reason(reason, "退回理由")
+    _ensure_recommender_may_act(application, user, why_not_return)
     application.move_to(ApplicationStatus.RETURNED, user, reason=reason)
     record_audit("application.return", application, {"reason": reason}, user)
     notify(enterprise_users(application), f"申报书被退回修改：{reason}", "applications.overview")
@@ -91,10 +85,8 @@ def lock_recommendation(campaign: Campaign, recommender_id: int) -> Recommendati
 
 
 def _ensure_list_open(recommendation: Recommendation, campaign: Campaign) -> None:
-    if recommendation.submitted_at is not None:
-        raise RuleViolation("推荐汇总表已报送，排序已锁定。如需修改，请联系主管部门解锁。")
-    if not recommendation.accepts_changes_at(campaign, utcnow()):
-        raise RuleViolation(f"推荐报送已于 {format_local(campaign.recommend_deadline)} 截止，排序已锁定。")
+    if refusal := recommendation.why_closed(campaign, utcnow()):
+        raise RuleViolation(refusal)
 
 
 def add_to_ranking(application: Application, user: User) -> RankingEntry:
@@ -186,21 +178,21 @@ def _applications_of(recommendation: Recommendation, statuses) -> list[Applicati
 
 
 def submit_recommendation(
-    campaign: Campaign, user: User, details: dict, sealed_scan: StoredFile | None
+    campaign: Campaign, user: User, details: dict, sealed_scan: FileStorage | None
 ) -> Recommendation:
     """Submit the ranked 推荐汇总表: lock it, mark the ranked 已推荐 and the others 未推荐."""
     recommendation = lock_recommendation(campaign, user.organisation_id)
     _ensure_list_open(recommendation, campaign)
     if not recommendation.entries:
         raise RuleViolation("推荐名单为空，请先加入推荐企业再报送。")
-    if sealed_scan is None:
+    if not is_upload(sealed_scan):
         raise RuleViolation("请上传加盖公章的推荐汇总表扫描件。")
     missing = [name for name in SUBMISSION_FIELDS if not (details.get(name) or "").strip()]
     if missing:
         raise RuleViolation("请填写报送信息：牵头部门、责任人、联系人、电话和邮箱。")
     for name in SUBMISSION_FIELDS:
         setattr(recommendation, name, details[name].strip())
-    recommendation.sealed_scan = sealed_scan
+    recommendation.sealed_scan = store_upload(sealed_scan, user, FileOwner.RECOMMENDATION)
     recommendation.submitted_at = utcnow()
     recommendation.reopened_until = None
     ranks = {entry.application_id: entry for entry in recommendation.entries}
@@ -238,9 +230,6 @@ def submit_recommendation(
     return recommendation
 
 
-UNLOCK_REASON_MIN_CHARS = 5
-
-
 def _status_before_marking(application: Application) -> ApplicationStatus:
     """The status an application had before the list's submission marked it."""
     for event in reversed(application.events):
@@ -251,9 +240,7 @@ def _status_before_marking(application: Application) -> ApplicationStatus:
 
 def unlock_recommendation(recommendation: Recommendation, reviewer: User, reason: str, until: datetime) -> None:
     """A ministry reviewer reopens a submitted or late list until ``until``, with a reason."""
-    reason = (reason or "").strip()
-    if len(reason) < UNLOCK_REASON_MIN_CHARS:
-        raise RuleViolation(f"请填写解锁理由（至少 {UNLOCK_REASON_MIN_CHARS} 个字）。")
+    reason = require_reason(reason, "解锁理由")
     if until <= utcnow():
         raise RuleViolation("解锁截止时间应晚于当前时间。")
     campaign = recommendation.campaign

@@ -1,31 +1,28 @@
 """The recommender's pages: the inbox and the review of one application."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from forms.recommendations import ActionForm, ReorderForm, ReturnForm, SubmissionForm
+from forms.base import ActionForm
+from forms.recommendations import ReorderForm, ReturnForm, SubmissionForm
 from portal.accounts.models import Role
-from portal.admin.models import current_campaign
 from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
-from portal.applications.rules import Scale
 from portal.applications.services import lock_application
+from portal.campaigns.models import Scale, current_campaign
 from portal.core import page_cache
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
-from portal.core.timeutil import utcnow
-from portal.core.transactions import apply_change
+from portal.core.timeutil import local_today, utcnow
+from portal.core.transactions import refuse
 from portal.exports.application_list import write_application_list
 from portal.exports.recommendation_sheet import summary_rows, write_summary_sheet
 from portal.exports.spreadsheets import send_workbook
-from portal.files import store_upload_noting_refusal
 from portal.recommendations import services
 from portal.recommendations.inbox import PAGE_SIZE, inbox_filter, inbox_page
-from portal.recommendations.models import Recommendation
+from portal.recommendations.models import Recommendation, why_not_accept, why_not_return
 from portal.reference import INDUSTRIES, REGIONS
 from portal.selfcheck import grouped_items
 
@@ -57,7 +54,7 @@ def _inbox_content() -> dict:
         return dict(campaign=None, rows=[], total=0)
     filters = {name: request.args.get(name, "") for name in FILTERS}
     page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = inbox_page(current_user.organisation_id, campaign.id, filters, page, date.today())
+    rows, total = inbox_page(current_user.organisation_id, campaign.id, filters, page, local_today())
     return dict(
         campaign=campaign,
         rows=rows,
@@ -89,6 +86,9 @@ def review(application_id: int):
 
 
 def _render_review(application: Application, return_form: ReturnForm, status: int = 200):
+    recommendation = services.find_recommendation(application.campaign, current_user.organisation_id)
+    now = utcnow()
+    return_refusal = why_not_return(application, recommendation, now)
     versions = versions_of(application)
     shown = request.args.get("version", len(versions), type=int)
     compared = [version for version in versions if version.number <= shown]
@@ -97,9 +97,12 @@ def _render_review(application: Application, return_form: ReturnForm, status: in
         application=application,
         return_form=return_form,
         action_form=ActionForm(),
+        can_accept=why_not_accept(application, recommendation, now) is None,
+        can_return=return_refusal is None,
+        why_not_return=return_refusal,
         groups=grouped_items(),
         answers=application.answers_by_code(),
-        today=date.today(),
+        today=local_today(),
         versions=versions,
         compared=compared[-2:],
         changes=changes_since_last_version(compared),
@@ -111,10 +114,8 @@ def accept(application_id: int):
     application = get_addressed_application_or_404(application_id)
     if not ActionForm().validate():
         abort(400)
-    apply_change(
-        lambda: services.accept_application(lock_application(application.id), current_user),
-        f"已受理：{application.display_name}。",
-    )
+    services.accept_application(lock_application(application.id), current_user)
+    flash(f"已受理：{application.display_name}。", "success")
     return redirect(url_for("recommendations.review", application_id=application_id))
 
 
@@ -127,10 +128,8 @@ def return_for_revision(application_id: int):
     try:
         services.return_application(lock_application(application.id), current_user, form.reason.data)
     except RuleViolation as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+        refuse(error)
         return _render_review(application, form, 422)
-    db.session.commit()
     flash(f"已退回修改：{application.display_name}。", "success")
     return redirect(url_for("recommendations.inbox"))
 
@@ -159,7 +158,9 @@ def _render_ranking(campaign, submission_form: SubmissionForm, status: int = 200
         .order_by(Application.scale, Application.org_name)
     ).all()
     lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota(scale)) for scale in Scale]
-    is_open = recommendation.is_open(campaign, utcnow()) if recommendation else campaign.accepts_recommendations()
+    is_open = (
+        recommendation.is_open(campaign, utcnow()) if recommendation else campaign.accepts_recommendations(utcnow())
+    )
     return render_template(
         "recommendations/ranking.html",
         campaign=campaign,
@@ -180,10 +181,8 @@ def reorder():
     form = ReorderForm()
     if not form.validate() or form.scale.data not in {scale.value for scale in Scale}:
         abort(400)
-    apply_change(
-        lambda: services.reorder_ranking(current_user, campaign, Scale(form.scale.data), form.application_ids()),
-        "排序已保存。",
-    )
+    services.reorder_ranking(current_user, campaign, Scale(form.scale.data), form.application_ids())
+    flash("排序已保存。", "success")
     return redirect(url_for("recommendations.ranking"))
 
 
@@ -194,17 +193,13 @@ def submit():
     form = SubmissionForm()
     if not form.validate():
         return _render_ranking(campaign, form, 422)
-    errors: list[str] = []
-    scan = store_upload_noting_refusal(form.sealed_scan.data, current_user, errors)
-    if errors:
-        form.sealed_scan.errors = errors
+    try:
+        services.submit_recommendation(campaign, current_user, form.details(), form.sealed_scan.data)
+    except RuleViolation as error:
+        refuse(error)
         return _render_ranking(campaign, form, 422)
-    if apply_change(
-        lambda: services.submit_recommendation(campaign, current_user, form.details(), scan),
-        "推荐汇总表已报送，排序已锁定。",
-    ):
-        return redirect(url_for("recommendations.ranking"))
-    return _render_ranking(campaign, form, 422)
+    flash("推荐汇总表已报送，排序已锁定。", "success")
+    return redirect(url_for("recommendations.ranking"))
 
 
 RANKING_ACTIONS = {
@@ -222,7 +217,8 @@ def change_ranking(application_id: int, action: str):
     application = get_addressed_application_or_404(application_id)
     if not ActionForm().validate():
         abort(400)
-    apply_change(lambda: change(application), f"{application.display_name}：{message}")
+    change(application)
+    flash(f"{application.display_name}：{message}", "success")
     return redirect(url_for("recommendations.ranking"))
 
 

@@ -11,10 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, func, select
 
 from portal.accounts.models import Organisation
-from portal.admin.models import Campaign
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application
-from portal.applications.rules import Scale
+from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, Score

@@ -1,16 +1,17 @@
 """The experts' pages: what was assigned to them, and the scoring form. Nothing else is visible to them."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from forms.review import score_form_class
 from portal.accounts.models import Role
+from portal.campaigns import services as campaign_services
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import local_today
+from portal.core.transactions import refuse
 from portal.review import services
 from portal.review.models import Assignment, ExpertOpinion, ExpertProfile
 from portal.selfcheck import grouped_items
@@ -52,7 +53,7 @@ def _score_form(assignment: Assignment, criteria, formdata=None):
 @bp.get("/assignments/<int:assignment_id>")
 def score(assignment_id: int):
     assignment = _own_assignment_or_404(assignment_id)
-    criteria = services.rubric(assignment.application.campaign)
+    criteria = campaign_services.rubric(assignment.application.campaign)
     return _render_score(assignment, criteria, _score_form(assignment, criteria))
 
 
@@ -66,7 +67,7 @@ def _render_score(assignment, criteria, form, status: int = 200):
         form=form,
         groups=grouped_items(),
         answers=application.answers_by_code(),
-        today=date.today(),
+        today=local_today(),
     ), status
 
 
@@ -74,7 +75,7 @@ def _render_score(assignment, criteria, form, status: int = 200):
 def save_score(assignment_id: int):
     """Save the scores as a draft, or submit them (final)."""
     assignment = _own_assignment_or_404(assignment_id)
-    criteria = services.rubric(assignment.application.campaign)
+    criteria = campaign_services.rubric(assignment.application.campaign)
     form = _score_form(assignment, criteria, formdata=True)
     if not form.validate():
         return _render_score(assignment, criteria, form, 422)
@@ -84,9 +85,7 @@ def save_score(assignment_id: int):
     try:
         services.save_scores(assignment, current_user, values, opinion, form.comment.data, submit)
     except RuleViolation as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
+        refuse(error)
         return _render_score(db.session.get(Assignment, assignment_id), criteria, form, 422)
-    db.session.commit()
     flash("评分已提交。" if submit else "评分草稿已保存。", "success")
     return redirect(url_for("experts.assignments") if submit else url_for("experts.score", assignment_id=assignment_id))

@@ -6,9 +6,8 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
-from portal.applications.rules import Scale
+from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.recommendations.models import RankingEntry, Recommendation
 

@@ -8,20 +8,22 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import Role, User
 from portal.accounts.services import create_staff_user
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
+from portal.campaigns.models import Campaign
+from portal.campaigns.services import rubric
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
-from portal.core.timeutil import utcnow
-from portal.files import StoredFile
+from portal.core.reasons import require_reason
+from portal.core.timeutil import local_today, utcnow
+from portal.files import FileOwner, store_if_given
 from portal.notifications.services import enterprise_users, notify
 from portal.review.models import (
     Assignment,
-    Criterion,
     Decision,
     DecisionOutcome,
     DeclaredConflict,
@@ -37,14 +39,6 @@ CANDIDATE_STATUSES = (
     ApplicationStatus.SELECTED,
     ApplicationStatus.NOT_SELECTED,
 )
-REASON_MIN_CHARS = 5
-
-
-def _require_reason(reason: str | None, what: str) -> str:
-    reason = (reason or "").strip()
-    if len(reason) < REASON_MIN_CHARS:
-        raise RuleViolation(f"请填写{what}（至少 {REASON_MIN_CHARS} 个字）。")
-    return reason
 
 
 def _ensure_not_published(campaign: Campaign) -> None:
@@ -55,65 +49,6 @@ def _ensure_not_published(campaign: Campaign) -> None:
 def _ensure_candidate(application: Application) -> None:
     if application.status not in CANDIDATE_STATUSES:
         raise RuleViolation("该申报书不在推荐名单中，不是评审候选。")
-
-
-# --- the rubric ---------------------------------------------------------------------------------
-
-
-def rubric(campaign: Campaign) -> list[Criterion]:
-    """The campaign's criteria in order (every campaign is created with the default rubric)."""
-    return list(
-        db.session.scalars(select(Criterion).where(Criterion.campaign_id == campaign.id).order_by(Criterion.position))
-    )
-
-
-def check_rubric(rows: list[dict]) -> None:
-    """Names given, weights positive and adding up to 100, each range in order."""
-    if not rows:
-        raise RuleViolation("评分细则至少要有一项。")
-    for number, row in enumerate(rows, start=1):
-        if not (row.get("name") or "").strip():
-            raise RuleViolation(f"第 {number} 项缺少名称。")
-        if row["weight"] is None or row["weight"] <= 0:
-            raise RuleViolation(f"第 {number} 项“{row['name']}”的权重应大于 0。")
-        if row["min_score"] is None or row["max_score"] is None or row["min_score"] >= row["max_score"]:
-            raise RuleViolation(f"第 {number} 项“{row['name']}”的分值范围应为“最低分 < 最高分”。")
-    total = sum(Decimal(row["weight"]) for row in rows)
-    if total != 100:
-        raise RuleViolation(f"各项权重之和应为 100，当前为 {total:g}。")
-
-
-def save_rubric(campaign: Campaign, rows: list[dict], user: User) -> list[Criterion]:
-    """Replace the rubric, as long as no expert has scored yet."""
-    check_rubric(rows)
-    scored = db.session.scalar(select(Score.id).join(Criterion).where(Criterion.campaign_id == campaign.id).limit(1))
-    if scored is not None:
-        raise RuleViolation("专家已开始评分，评分细则不能再修改。")
-    for criterion in rubric(campaign):
-        db.session.delete(criterion)
-    db.session.flush()
-    db.session.expire(campaign, ["criteria"])
-    criteria = [
-        Criterion(
-            campaign_id=campaign.id,
-            position=position,
-            name=row["name"].strip(),
-            description=(row.get("description") or "").strip() or None,
-            weight=Decimal(row["weight"]),
-            min_score=row["min_score"],
-            max_score=row["max_score"],
-        )
-        for position, row in enumerate(rows, start=1)
-    ]
-    db.session.add_all(criteria)
-    db.session.flush()
-    record_audit(
-        "rubric.save",
-        campaign,
-        {"criteria": [[c.name, str(c.weight), c.min_score, c.max_score] for c in criteria]},
-        user,
-    )
-    return criteria
 
 
 # --- experts and assignments --------------------------------------------------------------------
@@ -144,7 +79,7 @@ def create_expert(
 
 
 def declare_conflict(expert: ExpertProfile, application: Application, reason: str, user: User) -> None:
-    reason = _require_reason(reason, "回避原因")
+    reason = require_reason(reason, "回避原因")
     if conflict_of_interest(expert, application, declared=set()):
         raise RuleViolation("该专家与该企业已因地区或单位回避。")
     db.session.add(DeclaredConflict(expert_id=expert.id, application_id=application.id, reason=reason))
@@ -322,17 +257,18 @@ def save_scores(
 
 
 def record_site_visit(
-    application: Application, visited_on: date, team: str, findings: str, report: StoredFile | None, user: User
+    application: Application, visited_on: date, team: str, findings: str, report: FileStorage | None, user: User
 ) -> SiteVisit:
+    """A site visit with its report, a ministry-internal file the enterprise and its recommender never see."""
     _ensure_candidate(application)
-    if visited_on > date.today():
+    if visited_on > local_today():
         raise RuleViolation("核查日期不能晚于今天。")
     visit = SiteVisit(
         application_id=application.id,
         visited_on=visited_on,
         team=team.strip(),
         findings=findings.strip(),
-        report_file=report,
+        report_file=store_if_given(report, user, FileOwner.MINISTRY, application),
         recorded_by_id=user.id,
     )
     db.session.add(visit)
@@ -345,7 +281,7 @@ def decide(application: Application, outcome: DecisionOutcome, reason: str, user
     """Record 入选 / 未入选 with a reason; a later change is a revision, until the list is published."""
     _ensure_candidate(application)
     _ensure_not_published(application.campaign)
-    reason = _require_reason(reason, "决定理由")
+    reason = require_reason(reason, "决定理由")
     decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id).with_for_update())
     if decision is None:
         decision = Decision(application_id=application.id, outcome=outcome, reason=reason, decided_by_id=user.id)

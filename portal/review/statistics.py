@@ -9,8 +9,8 @@ from typing import NamedTuple
 from sqlalchemy import case, func, select
 
 from portal.accounts.models import Organisation
-from portal.admin.models import Campaign
 from portal.applications.models import Application, SelfCheckAnswer
+from portal.campaigns.models import Campaign
 from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum
 from portal.review.services import CANDIDATE_STATUSES

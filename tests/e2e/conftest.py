@@ -34,18 +34,19 @@ def pytest_collection_modifyitems(config, items):
 def _seed(db):
     """An open campaign and two recommenders to choose from."""
     from portal.accounts.models import Organisation, OrganisationKind
-    from portal.admin.models import Campaign
+    from portal.campaigns.services import create_campaign
     from portal.core.timeutil import utcnow
 
     now = utcnow()
-    db.session.add(
-        Campaign(
-            name="测试批次",
-            year=2026,
-            opens_at=now - timedelta(days=1),
-            closes_at=now + timedelta(days=10),
-            recommend_deadline=now + timedelta(days=20),
-        )
+    create_campaign(
+        {
+            "name": "测试批次",
+            "year": 2026,
+            "opens_at": now - timedelta(days=1),
+            "closes_at": now + timedelta(days=10),
+            "recommend_deadline": now + timedelta(days=20),
+        },
+        None,
     )
     db.session.add_all(
         [

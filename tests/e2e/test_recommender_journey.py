@@ -22,7 +22,7 @@ ENTERPRISES = ["上海浦江精密仪表有限公司", "上海申衡计量技术
 def shanghai(app):
     """Three large enterprises that submitted to the Shanghai bureau; returns their logins by name."""
     from portal.accounts.models import Role
-    from portal.admin.models import current_campaign
+    from portal.campaigns.models import current_campaign
     from portal.core.extensions import db
     from tests.factories import make_recommender, make_staff, submitted_application
 

@@ -23,23 +23,14 @@ def review_campaign(app):
     from datetime import timedelta
 
     from portal.accounts.models import Role
-    from portal.admin.models import Campaign
     from portal.core.extensions import db
     from portal.core.timeutil import utcnow
     from portal.review import services
-    from tests.factories import make_recommender, make_staff, submitted_list
+    from tests.factories import make_campaign, make_recommender, make_staff, submitted_list
 
     with app.app_context():
         now = utcnow()
-        campaign = Campaign(
-            name="评审测试批次",
-            year=2027,
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=10),
-            recommend_deadline=now + timedelta(days=20),
-        )
-        db.session.add(campaign)
-        db.session.flush()
+        campaign = make_campaign(name="评审测试批次", year=2027, opens_at=now - timedelta(hours=1))
         names = {}
         for region in REVIEW_REGIONS:
             recommender = make_recommender(f"{region}市场监督管理局（评审）", region=region)

@@ -1,18 +1,18 @@
 """A published unit's 定期复核 pages: update the self-check table and certificates, then submit."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from forms.applications import CertificationForm, typed_self_check
-from forms.recommendations import ActionForm
+from forms.base import ActionForm
 from portal.accounts.models import Role
 from portal.core.auth import require_role
+from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
-from portal.core.transactions import apply_change
-from portal.files import store_upload_noting_refusal
-from portal.review import rereview
-from portal.review.models import ReReviewCertificate
+from portal.core.transactions import refuse
+from portal.rereview import services as rereview
+from portal.rereview.models import ReReviewCertificate
 from portal.selfcheck import grouped_items
 
 bp = Blueprint("rereview_unit", __name__, url_prefix="/rereview")
@@ -32,15 +32,20 @@ def update():
         if not ActionForm().validate():
             abort(400)
         typed = typed_self_check(request.form)
-        if apply_change(lambda: rereview.save_answers(review, current_user, typed), "自我检查表已保存。"):
-            return redirect(url_for("rereview_unit.update"))
+        try:
+            rereview.save_answers(review, current_user, typed)
+        except RuleViolation as error:
+            refuse(error)
+            return _render(review, typed, CertificationForm(), 422)
+        flash("自我检查表已保存。", "success")
+        return redirect(url_for("rereview_unit.update"))
     return _render(review, typed, CertificationForm())
 
 
 def _render(review, typed, certificate_form, status: int = 200):
     editable = review.submitted_at is None
     return render_template(
-        "review/rereview_unit.html",
+        "rereview/unit.html",
         review=review,
         typed=typed,
         editable=editable,
@@ -57,17 +62,8 @@ def add_certificate():
     form = CertificationForm()
     if not form.validate():
         return _render(review, {}, form, 422)
-    errors: list[str] = []
-    certificate = store_upload_noting_refusal(form.certificate.data, current_user, errors, review.application)
-    audit_report = store_upload_noting_refusal(form.audit_report.data, current_user, errors, review.application)
-    if errors:
-        form.certificate.errors = list(form.certificate.errors) + errors
-        db.session.rollback()
-        return _render(review, {}, form, 422)
-    apply_change(
-        lambda: rereview.add_certificate(review, current_user, form.row_values(), certificate, audit_report),
-        "证书已添加。",
-    )
+    rereview.add_certificate(review, current_user, form.row_values(), form.certificate.data, form.audit_report.data)
+    flash("证书已添加。", "success")
     return redirect(url_for("rereview_unit.update") + "#certificates")
 
 
@@ -77,7 +73,8 @@ def delete_certificate(certification_id: int):
     certificate = db.session.get(ReReviewCertificate, certification_id)
     if certificate is None or certificate.re_review_id != review.id or not ActionForm().validate():
         abort(404)
-    apply_change(lambda: rereview.remove_certificate(review, current_user, certificate), "证书已删除。")
+    rereview.remove_certificate(review, current_user, certificate)
+    flash("证书已删除。", "success")
     return redirect(url_for("rereview_unit.update") + "#certificates")
 
 
@@ -86,5 +83,6 @@ def submit():
     review = _own_open_review()
     if not ActionForm().validate():
         abort(400)
-    apply_change(lambda: rereview.submit(review, current_user), "复核材料已提交，请等待主管部门审核。")
+    rereview.submit(review, current_user)
+    flash("复核材料已提交，请等待主管部门审核。", "success")
     return redirect(url_for("rereview_unit.update"))

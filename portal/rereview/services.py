@@ -7,18 +7,19 @@ previous re-review), so the unit updates rather than re-enters them. Revoked uni
 from datetime import datetime
 
 from sqlalchemy import case, select
+from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import User
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
+from portal.campaigns.models import Campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.reasons import require_reason
 from portal.core.timeutil import format_local, utcnow
-from portal.files import StoredFile
+from portal.files import FileOwner, store_if_given, store_upload
 from portal.notifications.services import enterprise_users, notify
-from portal.review.models import ReReview, ReReviewAnswer, ReReviewCertificate, ReReviewOutcome, ReReviewRound
-from portal.review.services import REASON_MIN_CHARS
+from portal.rereview.models import ReReview, ReReviewAnswer, ReReviewCertificate, ReReviewOutcome, ReReviewRound
 from portal.selfcheck import SELF_CHECK_CODES, write_answers
 
 CERTIFICATE_COLUMNS = (
@@ -151,10 +152,14 @@ def save_answers(review: ReReview, user: User, answers: dict[str, tuple[str | No
 
 
 def add_certificate(
-    review: ReReview, user: User, values: dict, certificate: StoredFile, audit_report: StoredFile | None
+    review: ReReview, user: User, values: dict, certificate: FileStorage, audit_report: FileStorage | None
 ) -> ReReviewCertificate:
     _ensure_unit_may_edit(review, user)
-    row = ReReviewCertificate(certificate_file=certificate, audit_report_file=audit_report, **values)
+    row = ReReviewCertificate(
+        certificate_file=store_upload(certificate, user, FileOwner.APPLICATION, review.application),
+        audit_report_file=store_if_given(audit_report, user, FileOwner.APPLICATION, review.application),
+        **values,
+    )
     review.certificates.append(row)
     db.session.flush()
     record_audit("rereview.certificate_add", review, {"number": row.number}, user)
@@ -184,16 +189,15 @@ def submit(review: ReReview, user: User) -> None:
     record_audit("rereview.submit", review, None, user)
 
 
-def conclude(review: ReReview, outcome: ReReviewOutcome, reason: str, evidence: StoredFile | None, user: User) -> None:
+def conclude(review: ReReview, outcome: ReReviewOutcome, reason: str, evidence: FileStorage | None, user: User) -> None:
     """Record 保持 / 撤销 with a reason and optional evidence; the unit sees it on its status page."""
-    reason = (reason or "").strip()
-    if len(reason) < REASON_MIN_CHARS:
-        raise RuleViolation(f"请填写复核结论的理由（至少 {REASON_MIN_CHARS} 个字）。")
+    reason = require_reason(reason, "复核结论的理由")
     if review.outcome is not None:
         raise RuleViolation(f"该单位的复核结论已为“{review.outcome.label}”。")
     if review.submitted_at is None and review.round.is_open(utcnow()):
         raise RuleViolation("单位尚未提交复核材料，复核期结束后方可直接作出结论。")
-    review.outcome, review.reason, review.evidence_file = outcome, reason, evidence
+    evidence_file = store_if_given(evidence, user, FileOwner.MINISTRY, review.application)
+    review.outcome, review.reason, review.evidence_file = outcome, reason, evidence_file
     review.decided_by_id, review.decided_at = user.id, utcnow()
     review.application.move_to(review.application.status, user, label=f"定期复核：{outcome.label}", reason=reason)
     db.session.flush()

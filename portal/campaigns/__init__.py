@@ -1,0 +1,1 @@
+"""The yearly campaign: windows, deadlines, quotas, scale thresholds and the scoring rubric."""

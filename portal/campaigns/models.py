@@ -1,0 +1,142 @@
+"""The yearly campaign (年度批次): its windows, deadlines, quotas, scale thresholds and scoring rubric.
+
+The notice fixes the numbers of the first campaign (5 + 5 candidates per recommender, 1000 人,
+4 亿元); they are the defaults here and nowhere else. Every later campaign keeps its own.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.extensions import db
+from portal.core.models_base import LabelledEnum
+from portal.core.timeutil import format_local, utcnow
+
+NOTICE_QUOTA = 5  # 附件2 注3: 大型企业和中小型企业各不超过 5 家
+NOTICE_LARGE_MIN_EMPLOYEES = 1000  # 附件2 注1: 从业人员 1000 人
+NOTICE_LARGE_MIN_REVENUE = 40000  # 万元, i.e. 附件2 注1: 营业收入 4 亿元
+
+
+class Scale(LabelledEnum):
+    LARGE = "large", "大型"
+    SME = "sme", "中小型"
+
+
+class Campaign(db.Model):
+    """One round of applications. Quotas and thresholds are data, set per campaign."""
+
+    __table_args__ = (
+        CheckConstraint("opens_at < closes_at", name="window_in_order"),
+        CheckConstraint("closes_at <= recommend_deadline", name="recommenders_after_enterprises"),
+        CheckConstraint("quota_large >= 0 AND quota_sme >= 0", name="quota_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    year: Mapped[int]
+    # Stored as naive UTC; entered and shown in Asia/Shanghai time.
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    recommend_deadline: Mapped[datetime]
+    quota_large: Mapped[int] = mapped_column(default=NOTICE_QUOTA)
+    quota_sme: Mapped[int] = mapped_column(default=NOTICE_QUOTA)
+    large_min_employees: Mapped[int] = mapped_column(default=NOTICE_LARGE_MIN_EMPLOYEES)
+    large_min_revenue: Mapped[int] = mapped_column(default=NOTICE_LARGE_MIN_REVENUE)  # 万元
+    archived: Mapped[bool] = mapped_column(default=False)
+    # When the ministries published the list of 工业计量标杆示范单位; decisions are final from then on.
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    criteria: Mapped[list["Criterion"]] = relationship(back_populates="campaign", order_by="Criterion.position")
+
+    @property
+    def scale_rule_text(self) -> str:
+        """The scale rule in the notice's words, with this campaign's thresholds."""
+        revenue_yi = f"{self.large_min_revenue / 10000:g}"
+        return (
+            f"从业人员 {self.large_min_employees} 人以下或营业收入 {revenue_yi} 亿元以下的为中小型企业，"
+            "其余为大型企业。"
+        )
+
+    def quota(self, scale: Scale) -> int:
+        """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""
+        return self.quota_large if scale == Scale.LARGE else self.quota_sme
+
+    def scale_of(self, employees: int | None, revenue_wan: Decimal | float | None) -> Scale | None:
+        """企业规模 by 附件2 注1, with this campaign's thresholds.
+
+        "从业人员 1000 人以下或营业收入 4 亿元以下的为中小型企业": small/medium if fewer than
+        the employees **or** revenue below the threshold ("以下" excludes the bound); large
+        otherwise. ``None`` while either figure is missing.
+        """
+        if employees is None or revenue_wan is None:
+            return None
+        if employees < self.large_min_employees or Decimal(str(revenue_wan)) < self.large_min_revenue:
+            return Scale.SME
+        return Scale.LARGE
+
+    def why_applications_closed(self, now: datetime) -> str | None:
+        """Why enterprises may not save or submit at ``now``; ``None`` inside the window."""
+        if now < self.opens_at:
+            return f"{self.name}将于 {format_local(self.opens_at)} 开始接受申报。"
+        if now >= self.closes_at:
+            return f"{self.name}的申报已于 {format_local(self.closes_at)} 截止。"
+        return None
+
+    def accepts_applications(self, now: datetime) -> bool:
+        return self.why_applications_closed(now) is None
+
+    def accepts_recommendations(self, now: datetime) -> bool:
+        """Recommenders may review and rank from the opening until ``recommend_deadline``."""
+        return self.opens_at <= now < self.recommend_deadline
+
+
+def current_campaign() -> Campaign | None:
+    """The campaign the portal works on: the latest one already opened and not archived.
+
+    Before any has opened, the next one to open. So preparing next year's campaign (copying it,
+    setting its rubric) does not take the portal away from this year's.
+    """
+    return db.session.scalar(select(Campaign).where(Campaign.id == current_campaign_id()))
+
+
+def current_campaign_id():
+    """The id of :func:`current_campaign`, as SQL: to find a row of it in the same query."""
+    active = select(Campaign.id).where(Campaign.archived.is_(False))
+    opened = active.where(Campaign.opens_at <= utcnow()).order_by(Campaign.opens_at.desc()).limit(1)
+    upcoming = active.order_by(Campaign.opens_at).limit(1)
+    return func.coalesce(opened.scalar_subquery(), upcoming.scalar_subquery())
+
+
+class Criterion(db.Model):
+    """One line of a campaign's scoring rubric (评分细则). Weights of a campaign add up to 100."""
+
+    __tablename__ = "review_criterion"
+    __table_args__ = (
+        CheckConstraint("weight > 0", name="weight_positive"),
+        CheckConstraint("min_score < max_score", name="range_in_order"),
+        UniqueConstraint("campaign_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str | None] = mapped_column(String(300))
+    weight: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    min_score: Mapped[int] = mapped_column(default=0)
+    max_score: Mapped[int] = mapped_column(default=100)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="criteria")
+
+
+# Our design (the notice gives no rubric): the five criteria every new campaign starts with.
+DEFAULT_RUBRIC = [
+    ("过程计量保障", "计量保证大纲，研制、试验、生产各阶段的计量控制", Decimal(25)),
+    ("计量工作有效性", "计量过程管理体系及其内外审，测量设备计量确认", Decimal(20)),
+    ("计量管理", "组织、制度、人员、设备、标准与数据管理", Decimal(25)),
+    ("技术先进性与创新", "测量技术、在线计量、数据应用的先进性", Decimal(15)),
+    ("示范推广价值", "做法与经验在行业内的可复制、可推广程度", Decimal(15)),
+]
