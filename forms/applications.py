@@ -32,8 +32,6 @@ from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, REGIONS
 from portal.selfcheck import SELF_CHECK_CODES
 
 NOT_NEGATIVE = NumberRange(min=0, message="不能为负数。")
-NUMBER_MESSAGE = "请输入数字。"
-WHOLE_NUMBER_MESSAGE = "请输入整数。"
 
 
 def _choices(values):

@@ -65,12 +65,13 @@ class StoredFile(db.Model):
 def can_download(user, stored: StoredFile) -> bool:
     """Who may fetch a file: the one policy for every download link.
 
-    * application material: whoever may view the application (``Application.can_view``);
+    * application material: whoever may view the application (:func:`can_view_application`);
     * the recommender's sealed scan: that recommender and the ministries (``Recommendation.can_view``);
     * ministry-internal records: ministry reviewers and admins only, never the enterprise or its recommender.
     """
     # Imported here: the owners' models refer to StoredFile, so this module cannot import them first.
     from portal.accounts.models import Role
+    from portal.applications.access import can_view_application
     from portal.applications.models import Application
     from portal.recommendations.models import Recommendation
 
@@ -82,7 +83,7 @@ def can_download(user, stored: StoredFile) -> bool:
         recommendation = db.session.scalar(db.select(Recommendation).where(Recommendation.sealed_scan_id == stored.id))
         return recommendation is not None and recommendation.can_view(user)
     application = db.session.get(Application, stored.application_id) if stored.application_id else None
-    return application is not None and application.can_view(user)
+    return application is not None and can_view_application(user, application)
 
 
 def _upload_folder() -> Path:

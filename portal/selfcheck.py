@@ -5,7 +5,10 @@ Forms, pages, the print view and the exports all read this one list.
 
 from dataclasses import dataclass
 
-from portal.core.models_base import LabelledEnum
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.models_base import LabelledEnum, enum_column
 
 
 class SelfCheckAnswerValue(LabelledEnum):
@@ -14,7 +17,12 @@ class SelfCheckAnswerValue(LabelledEnum):
     NOT_APPLICABLE = "na", "—"
 
 
-ANSWER_MEANING = {"yes": "符合", "no": "不符合", "na": "不适用"}
+class SelfCheckAnswerFields:
+    """One item's answer as the table records it: in an application, and again at each re-review."""
+
+    item_code: Mapped[str] = mapped_column(String(8))
+    answer: Mapped[SelfCheckAnswerValue | None] = mapped_column(enum_column(SelfCheckAnswerValue))
+    remark: Mapped[str | None] = mapped_column(String(500))
 
 
 @dataclass(frozen=True)

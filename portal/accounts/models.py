@@ -100,9 +100,6 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
 
 class PasswordToken(db.Model):
     """A one-time link that sets a password: an invitation to new staff, or a reset.

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, select
 
 from forms.admin import CampaignForm, InviteForm, OrganisationForm, RoleForm
 from forms.base import ActionForm
+from forms.filters import AuditFilterForm
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.accounts.tokens import issue_password_link
 from portal.admin import services
@@ -17,16 +18,17 @@ from portal.campaigns.models import Campaign
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.pagination import paginate, requested_page
 from portal.core.timeutil import from_local, to_local
 from portal.core.transactions import refuse
-from portal.exports.spreadsheets import TableFormats, new_workbook, send_workbook, write_table
+from portal.exports.audit_log import write_audit_log
+from portal.exports.spreadsheets import send_workbook
 from portal.notifications.models import OutboxMessage
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
 
 PAGE_SIZE = 100
-AUDIT_FILTERS = ("user", "action", "object_type", "object_id", "date_from", "date_to")
 
 
 @bp.get("/")
@@ -258,55 +260,31 @@ def _audit_query(filters: dict):
     )
 
 
-@bp.get("/audit")
-def audit():
-    filters = {name: request.args.get(name, "").strip() for name in AUDIT_FILTERS}
-    page = max(request.args.get("page", 1, type=int), 1)
-    query = _audit_query(filters)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+def _audit_filter_form() -> AuditFilterForm:
     object_types = db.session.scalars(
         select(AuditEntry.object_type)
         .distinct()
         .where(AuditEntry.object_type.is_not(None))
         .order_by(AuditEntry.object_type)
     ).all()
-    return render_template(
-        "admin/audit.html",
-        rows=rows,
-        total=total,
-        page=page,
-        filters=filters,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        object_types=object_types,
-    )
+    return AuditFilterForm(object_types)
+
+
+@bp.get("/audit")
+def audit():
+    filter_form = _audit_filter_form()
+    filters = filter_form.filters()
+    query = _audit_query(filters)
+    count = select(func.count()).select_from(query.order_by(None).subquery())
+    page = paginate(query, count, requested_page(), PAGE_SIZE)
+    return render_template("admin/audit.html", page=page, filters=filters, filter_form=filter_form)
 
 
 @bp.get("/audit.xlsx")
 def audit_export():
     """The audit log as filtered, streamed."""
-    filters = {name: request.args.get(name, "").strip() for name in AUDIT_FILTERS}
-    workbook, path = new_workbook()
-    rows = (
-        [
-            to_local(entry.at),
-            username or "",
-            entry.action,
-            entry.object_type or "",
-            entry.object_id,
-            "" if entry.detail is None else str(entry.detail),
-            entry.ip_address or "",
-        ]
-        for entry, username in db.session.execute(_audit_query(filters).execution_options(yield_per=1000))
-    )
-    write_table(
-        workbook.add_worksheet("操作日志"),
-        [("时间", 17), ("操作人", 20), ("操作", 28), ("对象类型", 14), ("对象编号", 10), ("详情", 60), ("IP 地址", 16)],
-        rows,
-        TableFormats(workbook),
-    )
-    workbook.close()
-    return send_workbook(path, "操作日志.xlsx")
+    filters = _audit_filter_form().filters()
+    return send_workbook(write_audit_log(_audit_query(filters)), "操作日志.xlsx")
 
 
 @bp.get("/outbox")

@@ -3,16 +3,16 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from portal.accounts.models import Enterprise, Organisation, Role
+from portal.accounts.models import Enterprise, Organisation
 from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
 from portal.files import StoredFile
-from portal.selfcheck import SelfCheckAnswerValue
+from portal.selfcheck import SelfCheckAnswerFields
 
 WORK_SUMMARY_LIMIT = 3000
 BEST_PRACTICES_LIMIT = 3000
@@ -166,35 +166,6 @@ class Application(db.Model):
     def answers_by_code(self) -> dict[str, "SelfCheckAnswer"]:
         return {answer.item_code: answer for answer in self.self_check_answers}
 
-    def can_view(self, user) -> bool:
-        """Whether ``user`` may read this application and its files.
-
-        The enterprise sees its own; a recommender sees what was submitted to its organisation;
-        an expert what was assigned to them; ministry reviewers and admins see everything.
-        """
-        if user is None or not user.is_authenticated:
-            return False
-        if user.role == Role.ENTERPRISE:
-            return user.enterprise_id == self.enterprise_id
-        if user.role == Role.RECOMMENDER:
-            return (
-                self.recommender_id is not None
-                and user.organisation_id == self.recommender_id
-                and self.status != ApplicationStatus.DRAFT
-            )
-        if user.role == Role.EXPERT:
-            from portal.review.models import Assignment, ExpertProfile
-
-            return (
-                db.session.scalar(
-                    select(Assignment.id)
-                    .join(ExpertProfile)
-                    .where(Assignment.application_id == self.id, ExpertProfile.user_id == user.id)
-                )
-                is not None
-            )
-        return user.role in (Role.REVIEWER, Role.ADMIN)
-
 
 class CertificateFields:
     """A certificate as the 认证与认可 table records it: in an application, and again at re-review."""
@@ -235,16 +206,13 @@ class Certification(CertificateFields, db.Model):
     application: Mapped[Application] = relationship(back_populates="certifications")
 
 
-class SelfCheckAnswer(db.Model):
-    """The answer to one item of the self-check table."""
+class SelfCheckAnswer(SelfCheckAnswerFields, db.Model):
+    """The answer to one item of the self-check table, with an optional evidence file."""
 
     __table_args__ = (UniqueConstraint("application_id", "item_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    item_code: Mapped[str] = mapped_column(String(8))
-    answer: Mapped[SelfCheckAnswerValue | None] = mapped_column(enum_column(SelfCheckAnswerValue))
-    remark: Mapped[str | None] = mapped_column(String(500))
     evidence_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
 
     application: Mapped[Application] = relationship(back_populates="self_check_answers")

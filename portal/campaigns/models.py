@@ -85,9 +85,6 @@ class Campaign(db.Model):
             return f"{self.name}的申报已于 {format_local(self.closes_at)} 截止。"
         return None
 
-    def accepts_applications(self, now: datetime) -> bool:
-        return self.why_applications_closed(now) is None
-
     def accepts_recommendations(self, now: datetime) -> bool:
         """Recommenders may review and rank from the opening until ``recommend_deadline``."""
         return self.opens_at <= now < self.recommend_deadline

@@ -6,30 +6,31 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.applications.models import Application
 from portal.core.extensions import db
 from portal.core.timeutil import to_local
-from portal.exports.spreadsheets import TableFormats, new_workbook, write_table
+from portal.exports.spreadsheets import AMOUNT, COUNT, DATETIME, Column, SheetWriter, new_workbook
 from portal.selfcheck import SELF_CHECK_ITEMS
 
 KEY_COLUMNS = [
-    ("序号", 6),
-    ("申报单位名称", 30),
-    ("统一社会信用代码", 21),
-    ("企业规模", 9),
-    ("所处行业", 16),
-    ("所在省份", 10),
-    ("所在城市", 10),
-    ("企业性质", 12),
-    ("从业人员（人）", 10),
-    ("营业收入（万元）", 12),
-    ("资产总额（万元）", 12),
-    ("联系人", 10),
-    ("电话", 14),
-    ("邮箱", 22),
-    ("状态", 9),
-    ("提交时间", 16),
-    ("自查√", 7),
-    ("自查×", 7),
-    ("自查—", 7),
+    Column("序号", 6, COUNT),
+    Column("申报单位名称", 30),
+    Column("统一社会信用代码", 21),
+    Column("企业规模", 9),
+    Column("所处行业", 16),
+    Column("所在省份", 10),
+    Column("所在城市", 10),
+    Column("企业性质", 12),
+    Column("从业人员（人）", 10, COUNT),
+    Column("营业收入（万元）", 12, AMOUNT),
+    Column("资产总额（万元）", 12, AMOUNT),
+    Column("联系人", 10),
+    Column("电话", 14),
+    Column("邮箱", 22),
+    Column("状态", 9),
+    Column("提交时间", 16, DATETIME),
+    Column("自查√", 7, COUNT),
+    Column("自查×", 7, COUNT),
+    Column("自查—", 7, COUNT),
 ]
+LEGEND_COLUMNS = [Column("编号", 8), Column("类别", 20), Column("项目", 26), Column("主要内容", 60)]
 BATCH = 500
 
 
@@ -49,37 +50,39 @@ def application_list_rows(where):
             number,
             application.org_name,
             application.enterprise.uscc,
-            application.scale.label if application.scale else "",
+            application.scale.label if application.scale else None,
             application.industry,
             application.province,
             application.city,
             application.ownership,
             application.employees,
-            application.revenue,
-            application.total_assets,
+            _number(application.revenue),
+            _number(application.total_assets),
             application.contact_name,
             application.contact_phone,
             application.contact_email,
             application.status.label,
-            to_local(application.submitted_at),
+            _naive(to_local(application.submitted_at)),
             *counts,
             *(answers.get(item.code, "") for item in SELF_CHECK_ITEMS),
         ]
 
 
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _naive(moment):
+    return None if moment is None else moment.replace(tzinfo=None)
+
+
 def write_application_list(where) -> str:
     """The workbook: 申报书列表 and 自查项目说明 (what each item code means). Returns its path."""
     workbook, path = new_workbook()
-    formats = TableFormats(workbook)
-    sheet = workbook.add_worksheet("申报书列表")
-    headers = KEY_COLUMNS + [(f"自查{item.code}", 7) for item in SELF_CHECK_ITEMS]
-    write_table(sheet, headers, application_list_rows(where), formats)
-    legend = workbook.add_worksheet("自查项目说明")
-    write_table(
-        legend,
-        [("编号", 8), ("类别", 20), ("项目", 26), ("主要内容", 60)],
-        ([item.code, item.group, item.topic, item.content] for item in SELF_CHECK_ITEMS),
-        formats,
-    )
+    writer = SheetWriter(workbook)
+    columns = KEY_COLUMNS + [Column(f"自查{item.code}", 7) for item in SELF_CHECK_ITEMS]
+    writer.table(workbook.add_worksheet("申报书列表"), columns, application_list_rows(where))
+    legend = ([item.code, item.group, item.topic, item.content] for item in SELF_CHECK_ITEMS)
+    writer.table(workbook.add_worksheet("自查项目说明"), LEGEND_COLUMNS, legend)
     workbook.close()
     return path

@@ -8,7 +8,7 @@ flags and the answer matrix are computed in SQL; experts' weighted totals in Pyt
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby, zip_longest
@@ -23,7 +23,16 @@ from portal.applications.models import Application, SelfCheckAnswer
 from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.core.timeutil import to_local, utcnow
-from portal.exports.spreadsheets import TableFormats, new_workbook
+from portal.exports.spreadsheets import (
+    AMOUNT,
+    COUNT,
+    DATETIME,
+    PERCENT,
+    SCORE,
+    Column,
+    SheetWriter,
+    new_workbook,
+)
 from portal.recommendations.models import RankingEntry
 from portal.reference import REGIONS
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
@@ -33,20 +42,9 @@ from portal.review.statistics import counts_by, is_candidate, self_check_complia
 from portal.selfcheck import SELF_CHECK_ITEMS
 
 BATCH = 500
-A4 = 9
 PUBLISHED_LIST_TITLE = "工业计量标杆示范单位名单"
 WEIGHTED_TOTAL_LABEL = "加权总分（百分制）"
 COMPLIANCE_LABEL = "符合率 = √ ÷（√ + ×）"
-
-# How a column's values are written: text is always a string cell, never a formula or a link.
-TEXT, COUNT, AMOUNT, SCORE, PERCENT, DATETIME = "text", "count", "amount", "score", "percent", "datetime"
-
-
-class Column(NamedTuple):
-    title: str
-    width: int  # in characters; a Chinese character counts two
-    kind: str = TEXT
-
 
 SUMMARY_COLUMNS = [
     Column("序号", 6, COUNT),
@@ -138,72 +136,6 @@ def _skip_jit_compilation() -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL jit = off"))
-
-
-class SheetWriter:
-    """A workbook's formats, made once, and data tables written cell by cell with each column's own method.
-
-    Unlike :func:`portal.exports.spreadsheets.write_table`, which looks at every value's type, the
-    method is chosen once per column: ``None`` leaves a cell empty, anything else is written as the
-    column's kind. The header row may sit below a title row.
-    """
-
-    def __init__(self, workbook):
-        self.formats = TableFormats(workbook)
-        self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
-        self.percent = workbook.add_format({"num_format": "0.0%"})
-        self._methods = {
-            TEXT: ("write_string", None),
-            COUNT: ("write_number", None),
-            AMOUNT: ("write_number", self.formats.number),
-            SCORE: ("write_number", workbook.add_format({"num_format": "0.00"})),
-            PERCENT: ("write_number", self.percent),
-            DATETIME: ("write_datetime", self.formats.datetime),
-        }
-
-    def table(
-        self,
-        sheet,
-        columns: list[Column],
-        rows: Iterable[list],
-        header_row: int = 0,
-        frozen_columns: int = 0,
-        filtered: bool = True,
-    ) -> int:
-        """The header (frozen, filtered, repeated on every printed page), then ``rows``; A4 landscape.
-
-        Returns the index of the last row written.
-        """
-        sheet.set_row(header_row, 32)
-        for index, column in enumerate(columns):
-            sheet.set_column(index, index, column.width)
-            if column.title:
-                sheet.write_string(header_row, index, column.title, self.formats.header)
-        last = self.rows(sheet, columns, rows, header_row + 1)
-        sheet.freeze_panes(header_row + 1, frozen_columns)
-        if filtered:
-            sheet.autofilter(header_row, 0, max(last, header_row + 1), len(columns) - 1)
-        sheet.set_paper(A4)
-        sheet.set_landscape()
-        sheet.repeat_rows(0, header_row)
-        sheet.fit_to_pages(1, 0)
-        return last
-
-    def rows(self, sheet, columns: list[Column], rows: Iterable[list], first_row: int) -> int:
-        writers = [
-            (getattr(sheet, method), cell_format)
-            for method, cell_format in (self._methods[column.kind] for column in columns)
-        ]
-        row_index = first_row - 1
-        for row_index, values in enumerate(rows, start=first_row):
-            for column_index, value in enumerate(values):
-                if value is not None:
-                    write, cell_format = writers[column_index]
-                    write(row_index, column_index, value, cell_format)
-        return row_index
-
-    def title_row(self, sheet, title: str, first_column: int, last_column: int, cell_format=None) -> None:
-        sheet.merge_range(0, first_column, 0, last_column, title, cell_format or self.title)
 
 
 # --- 候选单位汇总 ---------------------------------------------------------------------------------
@@ -430,7 +362,7 @@ def _write_self_check_matrix(writer: SheetWriter, sheet, campaign: Campaign) -> 
     """The matrix, then a last row with each item's compliance rate, outside the filtered range."""
     last = writer.table(sheet, MATRIX_COLUMNS, self_check_rows(campaign), frozen_columns=3)
     rate_row = last + 1
-    sheet.write_string(rate_row, 2, COMPLIANCE_LABEL, writer.formats.header)
+    sheet.write_string(rate_row, 2, COMPLIANCE_LABEL, writer.header)
     for index, compliance in enumerate(self_check_compliance(campaign), start=3):
         if compliance.rate is not None:
             sheet.write_number(rate_row, index, compliance.rate, writer.percent)
@@ -456,7 +388,7 @@ def _write_statistics(writer: SheetWriter, sheet, campaign: Campaign) -> None:
     """
     columns: list[Column] = []
     for _, title, label in STATISTICS:
-        writer.title_row(sheet, title, len(columns), len(columns) + 2, writer.formats.header)
+        writer.title_row(sheet, title, len(columns), len(columns) + 2, writer.header)
         columns += [Column(label, 22), Column("候选单位数", 10, COUNT), Column("占比", 8, PERCENT), Column("", 3)]
     columns.pop()  # no blank column after the last table
     rows = (

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, select
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Scale
-from portal.core.extensions import db
+from portal.core.pagination import Page, paginate
 
 PAGE_SIZE = 25
 
@@ -47,12 +47,10 @@ def inbox_filter(recommender_id: int, campaign_id: int, filters: dict):
     return and_(*conditions)
 
 
-def inbox_page(
-    recommender_id: int, campaign_id: int, filters: dict, page: int, today: date
-) -> tuple[list[InboxRow], int]:
-    """One page of rows and the total count."""
+def inbox_page(recommender_id: int, campaign_id: int, filters: dict, page: int, today: date) -> Page:
+    """One page of :class:`InboxRow` and the total count."""
     where = inbox_filter(recommender_id, campaign_id, filters)
-    total = db.session.scalar(select(func.count()).select_from(Application).where(where))
+    count = select(func.count()).select_from(Application).where(where)
     query = (
         select(
             Application,
@@ -64,8 +62,5 @@ def inbox_page(
         )
         .where(where)
         .order_by(Application.submitted_at.desc(), Application.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
     )
-    rows = [InboxRow(*row) for row in db.session.execute(query)]
-    return rows, total
+    return paginate(query, count, page, PAGE_SIZE, InboxRow)

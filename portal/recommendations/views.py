@@ -5,8 +5,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from forms.base import ActionForm
+from forms.filters import InboxFilterForm
 from forms.recommendations import ReorderForm, ReturnForm, SubmissionForm
 from portal.accounts.models import Role
+from portal.applications.access import can_view_application
 from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application, ApplicationStatus
 from portal.applications.services import lock_application
@@ -15,27 +17,25 @@ from portal.core import page_cache
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.pagination import requested_page
 from portal.core.timeutil import local_today, utcnow
 from portal.core.transactions import refuse
 from portal.exports.application_list import write_application_list
 from portal.exports.recommendation_sheet import summary_rows, write_summary_sheet
 from portal.exports.spreadsheets import send_workbook
 from portal.recommendations import services
-from portal.recommendations.inbox import PAGE_SIZE, inbox_filter, inbox_page
+from portal.recommendations.inbox import inbox_filter, inbox_page
 from portal.recommendations.models import Recommendation, why_not_accept, why_not_return
-from portal.reference import INDUSTRIES, REGIONS
 from portal.selfcheck import grouped_items
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommender")
 bp.before_request(require_role(Role.RECOMMENDER))
 
-FILTERS = ("scale", "industry", "status", "region", "q")
-
 
 def get_addressed_application_or_404(application_id: int) -> Application:
     """An application submitted to the current user's organisation; 404 for anything else."""
     application = db.session.get(Application, application_id)
-    if application is None or not application.can_view(current_user):
+    if application is None or not can_view_application(current_user, application):
         abort(404)
     return application
 
@@ -52,20 +52,11 @@ def _inbox_content() -> dict:
     campaign = current_campaign()
     if campaign is None:
         return dict(campaign=None, rows=[], total=0)
-    filters = {name: request.args.get(name, "") for name in FILTERS}
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = inbox_page(current_user.organisation_id, campaign.id, filters, page, local_today())
+    filter_form = InboxFilterForm()
+    filters = filter_form.filters()
+    page = inbox_page(current_user.organisation_id, campaign.id, filters, requested_page(), local_today())
     return dict(
-        campaign=campaign,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        filters=filters,
-        scales=list(Scale),
-        statuses=[s for s in ApplicationStatus if s != ApplicationStatus.DRAFT],
-        industries=INDUSTRIES,
-        regions=REGIONS,
+        campaign=campaign, page=page, rows=page.rows, total=page.total, filters=filters, filter_form=filter_form
     )
 
 
@@ -73,7 +64,7 @@ def _inbox_content() -> dict:
 def export_applications():
     """The inbox, as filtered, with key fields and self-check answers."""
     campaign = current_campaign() or abort(404)
-    filters = {name: request.args.get(name, "") for name in FILTERS}
+    filters = InboxFilterForm().filters()
     path = write_application_list(inbox_filter(current_user.organisation_id, campaign.id, filters))
     return send_workbook(path, f"申报书列表-{current_user.organisation.name}.xlsx")
 

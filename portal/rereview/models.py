@@ -10,7 +10,7 @@ from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
 from portal.files import StoredFile
-from portal.selfcheck import SelfCheckAnswerValue
+from portal.selfcheck import SelfCheckAnswerFields
 
 
 class ReReviewRound(db.Model):
@@ -70,14 +70,11 @@ class ReReview(db.Model):
         return "待审核" if self.submitted_at else "待单位更新"
 
 
-class ReReviewAnswer(db.Model):
+class ReReviewAnswer(SelfCheckAnswerFields, db.Model):
     __table_args__ = (UniqueConstraint("re_review_id", "item_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     re_review_id: Mapped[int] = mapped_column(ForeignKey("re_review.id"), index=True)
-    item_code: Mapped[str] = mapped_column(String(8))
-    answer: Mapped[SelfCheckAnswerValue | None] = mapped_column(enum_column(SelfCheckAnswerValue))
-    remark: Mapped[str | None] = mapped_column(String(500))
 
 
 class ReReviewCertificate(CertificateFields, db.Model):

@@ -14,7 +14,7 @@ from portal.accounts.models import Organisation
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application
 from portal.campaigns.models import Campaign, Scale
-from portal.core.extensions import db
+from portal.core.pagination import Page, paginate
 from portal.recommendations.models import RankingEntry
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, Score
 from portal.review.scoring import TWO_PLACES
@@ -120,14 +120,12 @@ def _joined(query):
     )
 
 
-def candidates_page(
-    campaign: Campaign, filters: dict, page: int, today: date, page_size: int = PAGE_SIZE
-) -> tuple[list[CandidateRow], int]:
-    """One page of candidates and the total matching the filters."""
+def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, page_size: int = PAGE_SIZE) -> Page:
+    """One page of :class:`CandidateRow` and the total matching the filters."""
     mean, scored, assigned = _score_columns()
     columns = {"mean": mean, "yes": answer_count("yes")}
     where = and_(*_conditions(campaign, filters))
-    total = db.session.scalar(_joined(select(func.count()).select_from(Application)).where(where))
+    count = _joined(select(func.count()).select_from(Application)).where(where)
     order = SORTS.get(filters.get("sort"), SORTS["recommender"])(columns)
     query = (
         _joined(
@@ -148,11 +146,9 @@ def candidates_page(
         )
         .where(where)
         .order_by(*order)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
     )
-    rows = [CandidateRow(*row) for row in db.session.execute(query)]
-    for row in rows:
+    page = paginate(query, count, page, page_size, CandidateRow)
+    for row in page.rows:
         if row.mean_score is not None:
             row.mean_score = Decimal(str(row.mean_score)).quantize(TWO_PLACES, ROUND_HALF_UP)
-    return rows, total
+    return page

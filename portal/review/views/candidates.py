@@ -1,9 +1,10 @@
 """Candidates: the list, one candidate's page, and what reviewers record on it (experts, site visits, decisions)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from forms.filters import CandidateFilterForm
 from forms.review import (
     AssignForm,
     ConflictForm,
@@ -14,23 +15,20 @@ from portal.accounts.models import Organisation, User
 from portal.applications.models import Application
 from portal.audit import AuditEntry
 from portal.campaigns import services as campaign_services
-from portal.campaigns.models import Scale
 from portal.core import page_cache
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.pagination import requested_page
 from portal.core.timeutil import local_today
 from portal.core.transactions import refuse
 from portal.recommendations.models import RankingEntry
-from portal.reference import INDUSTRIES, REGIONS
 from portal.review import services
-from portal.review.candidates import PAGE_SIZE, SORT_LABELS, candidates_page
+from portal.review.candidates import candidates_page
 from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertProfile, SiteVisit
 from portal.review.scoring import summarise
 from portal.review.views import bp
 from portal.review.views.lookups import campaign_or_404, candidate_or_404, experts_of
 from portal.selfcheck import grouped_items
-
-CANDIDATE_FILTERS = ("scale", "industry", "region", "recommender", "decision", "q", "sort")
 
 
 @bp.get("/candidates")
@@ -41,9 +39,6 @@ def candidates():
 
 def _candidates_content() -> dict:
     campaign = campaign_or_404()
-    filters = {name: request.args.get(name, "") for name in CANDIDATE_FILTERS}
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows, total = candidates_page(campaign, filters, page, local_today())
     recommenders = db.session.execute(
         select(Organisation.id, Organisation.name)
         .join(Application, Application.recommender_id == Organisation.id)
@@ -51,19 +46,11 @@ def _candidates_content() -> dict:
         .distinct()
         .order_by(Organisation.name)
     ).all()
+    filter_form = CandidateFilterForm(recommenders)
+    filters = filter_form.filters()
+    page = candidates_page(campaign, filters, requested_page(), local_today())
     return dict(
-        campaign=campaign,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        filters=filters,
-        scales=list(Scale),
-        industries=INDUSTRIES,
-        regions=REGIONS,
-        recommenders=recommenders,
-        outcomes=list(DecisionOutcome),
-        sort_labels=SORT_LABELS,
+        campaign=campaign, page=page, rows=page.rows, total=page.total, filters=filters, filter_form=filter_form
     )
 
 

@@ -1,0 +1,72 @@
+"""The filters above each list, as GET forms: read from the query string, no CSRF, nothing stored.
+
+A value that is not one of a field's choices counts as "all", so a hand-edited link never breaks
+a page. :meth:`FilterForm.filters` gives the chosen values as the list queries and page links use them.
+"""
+
+from flask import request
+from wtforms import SearchField, SelectField, StringField
+from wtforms.validators import Length, Optional, Regexp
+
+from forms.base import PortalForm
+from portal.applications.models import ApplicationStatus
+from portal.campaigns.models import Scale
+from portal.reference import INDUSTRIES, REGIONS
+from portal.review.candidates import SORT_LABELS
+from portal.review.models import DecisionOutcome
+
+DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="日期格式应为 YYYY-MM-DD。")
+
+
+def _all(label: str, choices) -> SelectField:
+    return SelectField(label, choices=[("", f"全部{label}")] + list(choices), default="")
+
+
+class FilterForm(PortalForm):
+    class Meta:
+        csrf = False
+
+    def __init__(self, **kwargs):
+        super().__init__(formdata=request.args, **kwargs)
+
+    def filters(self) -> dict[str, str]:
+        """The chosen values, ``""`` for "all" and for anything not valid."""
+        self.validate()
+        return {name: "" if field.errors else (field.data or "").strip() for name, field in self._fields.items()}
+
+
+class InboxFilterForm(FilterForm):
+    q = SearchField("单位名称", validators=[Optional(), Length(max=60)], render_kw={"placeholder": "搜索单位名称"})
+    scale = _all("规模", Scale.choices())
+    industry = _all("行业", [(industry, industry) for industry in INDUSTRIES])
+    status = _all("状态", [(s.value, s.label) for s in ApplicationStatus if s != ApplicationStatus.DRAFT])
+    region = _all("地区", [(region, region) for region in REGIONS])
+
+
+class CandidateFilterForm(FilterForm):
+    q = SearchField("单位名称", validators=[Optional(), Length(max=60)], render_kw={"placeholder": "搜索单位名称"})
+    recommender = _all("推荐单位", [])
+    scale = _all("规模", Scale.choices())
+    industry = _all("行业", [(industry, industry) for industry in INDUSTRIES])
+    region = _all("地区", [(region, region) for region in REGIONS])
+    decision = _all("决定", [("none", "尚未决定"), *DecisionOutcome.choices()])
+    sort = SelectField("排序", choices=[(key, f"按{label}排序") for key, label in SORT_LABELS.items()])
+
+    def __init__(self, recommenders: list[tuple[int, str]]):
+        super().__init__()
+        self.recommender.choices = [("", "全部推荐单位")] + [(str(id_), name) for id_, name in recommenders]
+
+
+class AuditFilterForm(FilterForm):
+    user = StringField("操作人", validators=[Optional(), Length(max=60)])
+    action = StringField("操作", validators=[Optional(), Length(max=60)], render_kw={"placeholder": "如 application."})
+    object_type = _all("对象", [])
+    object_id = StringField(
+        "对象编号", validators=[Optional(), Regexp(r"^\d{1,9}$")], render_kw={"inputmode": "numeric"}
+    )
+    date_from = StringField("起始日期", validators=[Optional(), DATE], render_kw={"type": "date"})
+    date_to = StringField("截止日期", validators=[Optional(), DATE], render_kw={"type": "date"})
+
+    def __init__(self, object_types: list[str]):
+        super().__init__()
+        self.object_type.choices = [("", "全部对象")] + [(t, t) for t in object_types]
