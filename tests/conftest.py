@@ -16,6 +16,8 @@ from tests.factories import PASSWORD
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# Hashing passwords with scrypt is slow on purpose; tests hash thousands and only need it to work.
+CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
 @pytest.fixture
@@ -36,6 +38,7 @@ def make_app(database_url, tmp_path, monkeypatch):
                 "SECRET_KEY": "test",
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "WTF_CSRF_ENABLED": False,
+                "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
                 "UPLOAD_FOLDER": str(tmp_path / "uploads"),
                 "REDIS_URL": REDIS_URL,
                 "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:",

@@ -44,6 +44,8 @@ def build_config(instance_path: str) -> dict:
         "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "portal:"),
         # Busy pages' content is kept in Redis between changes (portal.core.page_cache); needs REDIS_URL.
         "FRAGMENT_CACHE": os.environ.get("FRAGMENT_CACHE", "1") == "1",
+        # Werkzeug's scrypt: deliberately slow. Tests set a cheap method; production never should.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "SESSION_COOKIE_HTTPONLY": True,

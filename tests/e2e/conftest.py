@@ -14,6 +14,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.conftest import CHEAP_PASSWORD_HASH
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HERE = Path(__file__).parent
@@ -71,6 +73,7 @@ def app(tmp_path_factory):
                 "UPLOAD_FOLDER": str(root / "uploads"),
                 "SECRET_KEY": "e2e",
                 "TESTING": True,
+                "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
                 # The page cache too when TEST_REDIS_URL is set (see tests/conftest.py).
                 "REDIS_URL": os.environ.get("TEST_REDIS_URL"),
                 "REDIS_KEY_PREFIX": f"e2e:{uuid.uuid4().hex}:",
