@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.applications.views import bp as applications_bp
     from portal.applications.views import files_bp
     from portal.core.pages import bp as main_bp
+    from portal.documents.views import bp as documents_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.recommendations.views import bp as recommendations_bp
     from portal.review.expert_views import bp as experts_bp
@@ -81,5 +82,6 @@ def _register_blueprints(app: Flask) -> None:
         rereview_unit_bp,
         notifications_bp,
         admin_bp,
+        documents_bp,
     ):
         app.register_blueprint(blueprint)

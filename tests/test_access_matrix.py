@@ -37,11 +37,14 @@ ACCESS = {
     "experts": {Role.EXPERT},
     "review": STAFF_REVIEW,
     "admin": {Role.ADMIN},
+    "documents.own_application_pdf": {Role.ENTERPRISE},
+    "documents.application_pdf": LOGGED_IN,  # and Application.can_view: 404 for others (tests/test_documents_pdf.py)
 }
 # Pages the allowed role reaches with another answer than 200 in an empty campaign.
 ALLOWED_STATUS = {
     "rereview_unit.update": 404,  # no re-review round is open
     "accounts.set_password": 404,  # the token in the URL is not a real one
+    "documents.own_application_pdf": 404,  # no application started
 }
 ROLES = [None, *Role]
 

@@ -9,6 +9,8 @@ from portal.applications.rules import Scale
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 
+DEFAULT_ISSUING_AUTHORITIES = "国家市场监督管理总局 工业和信息化部"
+
 
 class Campaign(db.Model):
     """One round of applications. Quotas and thresholds are data, set per campaign."""
@@ -30,6 +32,11 @@ class Campaign(db.Model):
     quota_sme: Mapped[int] = mapped_column(default=5)
     large_min_employees: Mapped[int] = mapped_column(default=1000)
     large_min_revenue: Mapped[int] = mapped_column(default=40000)  # 万元, i.e. 4 亿元
+    # Who issues the campaign's documents (cover of the 申报书, the published list), in the order they
+    # sign, separated by spaces. The notice of 2017 was issued by 国家质量监督检验检疫总局 and 工业和信息化部.
+    issuing_authorities: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_ISSUING_AUTHORITIES, server_default=DEFAULT_ISSUING_AUTHORITIES
+    )
     archived: Mapped[bool] = mapped_column(default=False)
     # When the ministries published the list of 工业计量标杆示范单位; decisions are final from then on.
     published_at: Mapped[datetime | None]
@@ -43,6 +50,11 @@ class Campaign(db.Model):
             f"从业人员 {self.large_min_employees} 人以下或营业收入 {revenue_yi} 亿元以下的为中小型企业，"
             "其余为大型企业。"
         )
+
+    @property
+    def issuers(self) -> list[str]:
+        """The issuing authorities, one name each: ``["国家市场监督管理总局", "工业和信息化部"]``."""
+        return (self.issuing_authorities or DEFAULT_ISSUING_AUTHORITIES).replace("、", " ").split()
 
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""
