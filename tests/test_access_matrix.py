@@ -39,6 +39,10 @@ ACCESS = {
     "admin": {Role.ADMIN},
     "documents.own_application_pdf": {Role.ENTERPRISE},
     "documents.application_pdf": LOGGED_IN,  # and Application.can_view: 404 for others (tests/test_documents_pdf.py)
+    "documents.application_dossier": {Role.RECOMMENDER, Role.REVIEWER, Role.ADMIN, Role.EXPERT},  # and can_view
+    "documents.recommender_dossiers": {Role.RECOMMENDER},
+    "documents.candidate_dossiers": STAFF_REVIEW,
+    "documents.expert_dossiers": {Role.EXPERT},
 }
 # Pages the allowed role reaches with another answer than 200 in an empty campaign.
 ALLOWED_STATUS = {

@@ -4,22 +4,33 @@ Each route checks who asks: an application's documents go to whoever :meth:`Appl
 lets in (others get 404, as if it did not exist); the lists are each role's own.
 """
 
+from datetime import date
 from functools import wraps
+from urllib.parse import quote
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.admin.models import current_campaign_id
+from portal.admin.models import current_campaign, current_campaign_id
 from portal.applications import services as application_services
 from portal.applications.models import Application
 from portal.applications.pledge import pledge_context
+from portal.applications.rules import Scale
 from portal.core.extensions import db
+from portal.documents.dossier import build_dossier
 from portal.documents.facts import document_facts
-from portal.documents.pdf import PdfUnavailable, render_application_pdf
+from portal.documents.pdf import PdfUnavailable, pdf_available, render_application_pdf
+from portal.documents.zipstream import safe_name, unique_names, zip_stream
+from portal.exports.recommendation_sheet import SCALE_LABELS
+from portal.recommendations.services import find_recommendation
 from portal.selfcheck import SELF_CHECK_NOTE
 
 bp = Blueprint("documents", __name__)
+# The candidates page's filters (portal/review/views.py), read the same way for the ZIP.
+CANDIDATE_FILTERS = ("scale", "industry", "region", "recommender", "decision", "q", "sort")
+MAX_ZIP_DOSSIERS = 2000
 
 
 @bp.app_context_processor
@@ -51,8 +62,6 @@ def viewable_application_or_404(application_id: int) -> Application:
 
 
 def pdf_response(data: bytes, download_name: str, inline: bool = True) -> Response:
-    from urllib.parse import quote
-
     response = Response(data, mimetype="application/pdf")
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(download_name)}"
@@ -83,3 +92,88 @@ def own_application_pdf():
 def application_pdf(application_id: int):
     """The same 申报书 PDF for everyone allowed to see the application; 404 for anyone else."""
     return _application_pdf(viewable_application_or_404(application_id))
+
+
+REVIEWING_ROLES = (Role.RECOMMENDER, Role.REVIEWER, Role.ADMIN, Role.EXPERT)
+
+
+@bp.get("/documents/applications/<int:application_id>/dossier.pdf")
+@roles(*REVIEWING_ROLES)
+def application_dossier(application_id: int):
+    """The reviewer's dossier: the 申报书 and every uploaded file in one PDF, with bookmarks."""
+    application = viewable_application_or_404(application_id)
+    try:
+        data = build_dossier(application)
+    except PdfUnavailable:
+        abort(503)
+    return pdf_response(data, f"申报材料-{safe_name(application.display_name)}.pdf")
+
+
+def _zip_response(entries: list[tuple[str, int]], download_name: str) -> Response:
+    """Stream a ZIP of dossiers; ``entries`` are (name in the archive without .pdf, application id)."""
+    if not pdf_available():
+        abort(503)
+    names = unique_names([f"{safe_name(name)}.pdf" for name, _ in entries])
+
+    def dossier_of(application_id: int):
+        return lambda: build_dossier(db.session.get(Application, application_id))
+
+    members = [(name, dossier_of(application_id)) for name, (_, application_id) in zip(names, entries, strict=True)]
+    response = Response(stream_with_context(zip_stream(members)), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/documents/recommender/dossiers.zip")
+@roles(Role.RECOMMENDER)
+def recommender_dossiers():
+    """The dossiers of the recommender's ranked lists, in the 推荐汇总表's order (大型, then 中小型)."""
+    campaign = current_campaign() or abort(404)
+    recommendation = find_recommendation(campaign, current_user.organisation_id)
+    entries = []
+    if recommendation is not None:
+        number = 0
+        for scale in (Scale.LARGE, Scale.SME):
+            for entry in recommendation.ranked(scale):
+                number += 1
+                entries.append(
+                    (f"{number:02d}-{SCALE_LABELS[scale]}-{entry.application.display_name}", entry.application_id)
+                )
+    return _zip_response(entries, f"申报材料-{current_user.organisation.name}.zip")
+
+
+@bp.get("/documents/candidates/dossiers.zip")
+@roles(Role.REVIEWER, Role.ADMIN)
+def candidate_dossiers():
+    """The dossiers of the candidates as the candidates page filters and sorts them (every page)."""
+    from portal.review.candidates import candidates_page
+
+    campaign = current_campaign() or abort(404)
+    filters = {name: request.args.get(name, "") for name in CANDIDATE_FILTERS}
+    rows, _total = candidates_page(campaign, filters, 1, date.today(), page_size=MAX_ZIP_DOSSIERS)
+    entries = [
+        (f"{number:03d}-{row.recommender}-{row.application.display_name}", row.application.id)
+        for number, row in enumerate(rows, start=1)
+    ]
+    return _zip_response(entries, f"候选单位申报材料-{campaign.year}.zip")
+
+
+@bp.get("/documents/expert/dossiers.zip")
+@roles(Role.EXPERT)
+def expert_dossiers():
+    """The dossiers of the candidates assigned to this expert."""
+    from portal.review.models import Assignment, ExpertProfile
+
+    applications = db.session.scalars(
+        select(Application)
+        .join(Assignment, Assignment.application_id == Application.id)
+        .join(ExpertProfile, ExpertProfile.id == Assignment.expert_id)
+        .where(ExpertProfile.user_id == current_user.id, Application.campaign_id == current_campaign_id())
+        .order_by(Assignment.id)
+    ).all()
+    entries = [
+        (f"{number:02d}-{application.display_name}", application.id)
+        for number, application in enumerate(applications, 1)
+    ]
+    return _zip_response(entries, "评审材料.zip")
