@@ -66,7 +66,7 @@ def make_sources(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     pages = {"certificate": 3, "report": 2, "rules": 1}
     paths = {}
-    for name, _content_type, key in SOURCE_FILES:
+    for _name, _content_type, key in SOURCE_FILES:
         path = folder / f"source-{key}"
         if key in pages:
             images = [_scan(rng) for _ in range(pages[key])]

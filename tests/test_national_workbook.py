@@ -14,7 +14,12 @@ from portal.accounts.models import OrganisationKind, Role
 from portal.applications.models import Application, ApplicationStatus
 from portal.core.extensions import db
 from portal.core.timeutil import to_local
-from portal.exports.national_workbook import COMPLIANCE_LABEL, PUBLISHED_LIST_TITLE, write_national_workbook
+from portal.exports.national_workbook import (
+    COMPLIANCE_LABEL,
+    PUBLISHED_LIST_TITLE,
+    UNPUBLISHED_TITLE,
+    write_national_workbook,
+)
 from portal.files import store_upload
 from portal.recommendations.services import accept_application, add_to_ranking, submit_recommendation
 from portal.review import services as review
@@ -217,7 +222,6 @@ def test_every_data_sheet_is_frozen_filtered_and_printed_a4_landscape(exported):
         ("自查矩阵", 1),
         ("专家评分", 1),
         ("推荐单位进度", 1),
-        ("公布名单", 2),
     ):
         sheet = workbook[name]
         assert sheet.freeze_panes in (f"A{header_row + 1}", f"D{header_row + 1}"), name
@@ -311,9 +315,16 @@ def test_recommender_progress(exported):
 
 def test_published_list_has_only_the_selected_and_no_contact_details(world, exported):
     sheet = openpyxl.load_workbook(exported)["公布名单"]
-    assert sheet["A1"].value == PUBLISHED_LIST_TITLE and "A1:E1" in {str(r) for r in sheet.merged_cells.ranges}
-    assert [cell.value for cell in sheet[2]] == ["序号", "单位名称", "所在地区", "推荐单位", "所处行业"]
-    assert _rows(sheet, min_row=3) == [[1, "北京精测仪器有限公司", "北京市", "北京市市场监督管理局", "仪器仪表"]]
+    # Not yet published: titled and marked as such on every printed page.
+    assert sheet["A1"].value == UNPUBLISHED_TITLE == "拟入选名单（未公布）"
+    assert "A1:E1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "尚未公布" in sheet["A2"].value
+    assert UNPUBLISHED_TITLE in sheet.oddHeader.center.text
+    assert sheet.page_setup.orientation == "portrait" and sheet.page_setup.paperSize == 9
+    assert sheet.print_title_rows == "$3:$3"
+    assert [cell.value for cell in sheet[3]] == ["序号", "单位名称", "所在地区", "推荐单位", "所处行业"]
+    assert _rows(sheet, min_row=4) == [[1, "北京精测仪器有限公司", "北京市", "北京市市场监督管理局", "仪器仪表"]]
+    assert all(cell.border.left.style == "thin" for cell in sheet[4])
     text = " ".join(str(value) for row in _rows(sheet, min_row=1) for value in row)
     assert "13800138000" not in text and "@" not in text and "王工" not in text
 
@@ -374,3 +385,27 @@ def test_export_query_count_does_not_grow_with_the_candidates(world, count_queri
     review.decide(hebei_sme, DecisionOutcome.SELECTED, "专家评审通过，建议入选", reviewer)
     db.session.commit()
     assert export_queries() == before
+
+
+def test_published_list_after_publication_in_region_order_then_associations(world):
+    """Regions in GB/T 2260 order, national associations' units after them; the announcement's title."""
+    reviewer = make_staff(Role.REVIEWER)
+    world["ruiliang"].province = "北京市"  # an association's unit in 北京 still comes after the provinces' units
+    review.decide(world["hengzhun"], DecisionOutcome.SELECTED, "专家评审通过", reviewer)
+    review.decide(world["ruiliang"], DecisionOutcome.SELECTED, "专家评审通过", reviewer)
+    world["campaign"].published_at = datetime(2026, 11, 30, 2, 0)
+    db.session.commit()
+    path = write_national_workbook(world["campaign"])
+    try:
+        sheet = openpyxl.load_workbook(path)["公布名单"]
+    finally:
+        os.remove(path)
+    assert sheet["A1"].value == f"{world['campaign'].year}年度{PUBLISHED_LIST_TITLE}"
+    assert sheet["A2"].value == "国家市场监督管理总局　工业和信息化部　2026年11月30日"
+    assert not sheet.oddHeader.center.text
+    assert [row[1] for row in _rows(sheet, min_row=4)] == [
+        "北京精测仪器有限公司",
+        "北京恒准科技有限公司",
+        "上海瑞量电子有限公司",
+    ]
+    assert all(cell.font.sz is None or cell.font.sz >= 8 for row in sheet.iter_rows() for cell in row)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from sqlalchemy import case, func, select, text
 
-from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, User
+from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, OrganisationKind, User
 from portal.admin.models import Campaign
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, SelfCheckAnswer
@@ -36,6 +36,9 @@ from portal.selfcheck import SELF_CHECK_ITEMS
 BATCH = 500
 A4 = 9
 PUBLISHED_LIST_TITLE = "工业计量标杆示范单位名单"
+# Before publication the 公布名单 sheet holds decisions nobody may quote yet: this title and this mark,
+# printed in the header of every page.
+UNPUBLISHED_TITLE = "拟入选名单（未公布）"
 WEIGHTED_TOTAL_LABEL = "加权总分（百分制）"
 COMPLIANCE_LABEL = "符合率 = √ ÷（√ + ×）"
 
@@ -97,12 +100,13 @@ PROGRESS_COLUMNS = [
     Column("状态", 16),
     Column("报送时间", 16, DATETIME),
 ]
+# Portrait A4 at 100 %: names and recommenders wrap, 所处行业 holds 生物医药及高性能医疗器械 on one line.
 PUBLISHED_COLUMNS = [
-    Column("序号", 6, COUNT),
-    Column("单位名称", 36),
-    Column("所在地区", 14),
-    Column("推荐单位", 30),
-    Column("所处行业", 20),
+    Column("序号", 5, COUNT),
+    Column("单位名称", 27),
+    Column("所在地区", 15),
+    Column("推荐单位", 20),
+    Column("所处行业", 25),
 ]
 # The 统计 sheet: (dimension of counts_by, table title, first column's title).
 STATISTICS = [
@@ -153,6 +157,11 @@ class SheetWriter:
         self.formats = TableFormats(workbook)
         self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
         self.percent = workbook.add_format({"num_format": "0.0%"})
+        bordered = {"border": 1, "valign": "vcenter", "text_wrap": True, "font_size": 11}
+        self.bordered = workbook.add_format(bordered)
+        self.bordered_centre = workbook.add_format(bordered | {"align": "center"})
+        self.bordered_header = workbook.add_format(bordered | {"align": "center", "bold": True, "bg_color": "#F2F2F2"})
+        self.subtitle = workbook.add_format({"align": "center", "valign": "vcenter", "font_size": 12})
         self._methods = {
             TEXT: ("write_string", None),
             COUNT: ("write_number", None),
@@ -552,22 +561,71 @@ def recommender_progress_rows(campaign: Campaign, now: datetime) -> Iterator[lis
 
 
 def published_list_rows(campaign: Campaign) -> Iterator[list]:
-    """The candidates decided 入选, by region in the official order of regions, then by name. No contact details."""
+    """The candidates decided 入选, in the announcement's order. No contact details.
+
+    Units recommended by provinces by administrative division in GB/T 2260 order (北京, 天津, 河北 …
+    新疆, then 新疆生产建设兵团), those recommended by national associations after them; then by
+    recommender, large before small/medium, and rank.
+    """
     query = (
         select(Application.org_name, Application.province, Organisation.name, Application.industry)
         .join(Organisation, Organisation.id == Application.recommender_id)
         .join(Decision, Decision.application_id == Application.id)
+        .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
         .where(is_candidate(campaign), Decision.outcome == DecisionOutcome.SELECTED)
-        .order_by(_in_order(Application.province, REGIONS), Application.province, Application.org_name)
+        .order_by(
+            case((Organisation.kind == OrganisationKind.ASSOCIATION, 1), else_=0),
+            _in_order(Application.province, REGIONS),
+            Application.province,
+            _in_order(Organisation.kind, RECOMMENDER_KINDS),
+            Organisation.id,
+            _in_order(Application.scale, list(Scale)),
+            RankingEntry.rank,
+            Application.org_name,
+        )
     )
     for number, row in enumerate(db.session.execute(query), start=1):
         yield [number, *row]
 
 
+def published_list_heading(campaign: Campaign) -> tuple[str, str]:
+    """The sheet's title and the line under it: the announcement's, or the unpublished mark."""
+    if campaign.published_at is None:
+        return UNPUBLISHED_TITLE, f"{campaign.year}年度{PUBLISHED_LIST_TITLE}（评审结果，尚未公布，不得对外引用）"
+    published = to_local(campaign.published_at).date()
+    issued = f"{'　'.join(campaign.issuers)}　{published.year}年{published.month}月{published.day}日"
+    return f"{campaign.year}年度{PUBLISHED_LIST_TITLE}", issued
+
+
 def _write_published_list(writer: SheetWriter, sheet, campaign: Campaign) -> None:
+    """Portrait A4, bordered, the header row repeated on every page; before publication every printed
+    page carries 拟入选名单（未公布） in its header."""
+    title, subtitle = published_list_heading(campaign)
+    last_column = len(PUBLISHED_COLUMNS) - 1
+    for index, column in enumerate(PUBLISHED_COLUMNS):
+        sheet.set_column(index, index, column.width)
     sheet.set_row(0, 36)
-    writer.title_row(sheet, PUBLISHED_LIST_TITLE, 0, len(PUBLISHED_COLUMNS) - 1)
-    writer.table(sheet, PUBLISHED_COLUMNS, published_list_rows(campaign), header_row=1)
+    writer.title_row(sheet, title, 0, last_column)
+    sheet.set_row(1, 24)
+    sheet.merge_range(1, 0, 1, last_column, subtitle, writer.subtitle)
+    sheet.set_row(2, 24)
+    for index, column in enumerate(PUBLISHED_COLUMNS):
+        sheet.write_string(2, index, column.title, writer.bordered_header)
+    for row_index, values in enumerate(published_list_rows(campaign), start=3):
+        sheet.set_row(row_index, 30)
+        sheet.write_number(row_index, 0, values[0], writer.bordered_centre)
+        for column_index, value in enumerate(values[1:], start=1):
+            cell_format = writer.bordered_centre if column_index == 2 else writer.bordered
+            sheet.write_string(row_index, column_index, value or "", cell_format)
+    sheet.set_paper(A4)
+    sheet.set_portrait()
+    sheet.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.7)
+    sheet.center_horizontally()
+    sheet.repeat_rows(2)
+    sheet.fit_to_pages(1, 0)
+    if campaign.published_at is None:
+        sheet.set_header(f"&C&14&B{UNPUBLISHED_TITLE}", {"margin": 0.3})
+    sheet.set_footer("&C第 &P 页 共 &N 页")
 
 
 # --- values ---------------------------------------------------------------------------------------
