@@ -571,21 +571,27 @@ def published_list_rows(campaign: Campaign) -> Iterator[list]:
         select(Application.org_name, Application.province, Organisation.name, Application.industry)
         .join(Organisation, Organisation.id == Application.recommender_id)
         .join(Decision, Decision.application_id == Application.id)
-        .outerjoin(RankingEntry, RankingEntry.application_id == Application.id)
         .where(is_candidate(campaign), Decision.outcome == DecisionOutcome.SELECTED)
-        .order_by(
-            case((Organisation.kind == OrganisationKind.ASSOCIATION, 1), else_=0),
-            _in_order(Application.province, REGIONS),
-            Application.province,
-            _in_order(Organisation.kind, RECOMMENDER_KINDS),
-            Organisation.id,
-            _in_order(Application.scale, list(Scale)),
-            RankingEntry.rank,
-            Application.org_name,
-        )
+        .order_by(*published_order())
     )
     for number, row in enumerate(db.session.execute(query), start=1):
         yield [number, *row]
+
+
+def published_order():
+    """ORDER BY keys of the published list (needs ``Application`` joined with its recommender
+    ``Organisation``), shared with the public page ``/units``."""
+    rank = select(RankingEntry.rank).where(RankingEntry.application_id == Application.id).scalar_subquery()
+    return (
+        case((Organisation.kind == OrganisationKind.ASSOCIATION, 1), else_=0),
+        _in_order(Application.province, REGIONS),
+        Application.province,
+        _in_order(Organisation.kind, RECOMMENDER_KINDS),
+        Organisation.id,
+        _in_order(Application.scale, list(Scale)),
+        rank,
+        Application.org_name,
+    )
 
 
 def published_list_heading(campaign: Campaign) -> tuple[str, str]:
