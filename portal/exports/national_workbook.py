@@ -7,6 +7,7 @@ flags and the answer matrix are computed in SQL; experts' weighted totals in Pyt
 (:func:`portal.review.scoring.weighted_total`, exact decimals), a batch of candidates at a time.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
@@ -26,7 +27,7 @@ from portal.core.extensions import db
 from portal.core.timeutil import to_local, utcnow
 from portal.exports.spreadsheets import TableFormats, new_workbook
 from portal.recommendations.models import RankingEntry
-from portal.reference import REGIONS
+from portal.reference import INDUSTRIES, REGIONS
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
 from portal.review.progress import recommender_progress
 from portal.review.scoring import ScoreSummary, weighted_total
@@ -34,6 +35,8 @@ from portal.review.statistics import counts_by, is_candidate, self_check_complia
 from portal.selfcheck import SELF_CHECK_ITEMS
 
 BATCH = 500
+TOTAL_LABEL = "合计"
+LEGEND_SPAN = 8  # code columns under which the 自查矩阵's legend writes each item's text
 A4 = 9
 PUBLISHED_LIST_TITLE = "工业计量标杆示范单位名单"
 # Before publication the 公布名单 sheet holds decisions nobody may quote yet: this title and this mark,
@@ -66,8 +69,8 @@ SUMMARY_COLUMNS = [
     Column("电话", 14),
     Column("邮箱", 22),
     Column("从业人员", 9, COUNT),
-    Column("营业收入（万元）", 12, AMOUNT),
-    Column("资产总额（万元）", 12, AMOUNT),
+    Column("营业收入（万元）", 17, AMOUNT),
+    Column("资产总额（万元）", 17, AMOUNT),
     Column("自查√", 7, COUNT),
     Column("自查×", 7, COUNT),
     Column("自查—", 7, COUNT),
@@ -77,6 +80,22 @@ SUMMARY_COLUMNS = [
     Column("决定", 8),
     Column("提交时间", 16, DATETIME),
 ]
+# 候选单位一览: the key columns of 候选单位汇总, to print (one A4 landscape page wide at 100 %).
+PRINTABLE_SUMMARY = [
+    "序号",
+    "推荐单位",
+    "排名",
+    "企业规模",
+    "申报单位名称",
+    "所在地区",
+    "所处行业",
+    "自查√",
+    "自查×",
+    "自查—",
+    "专家平均分",
+    "决定",
+]
+PRINTABLE_WIDTHS = {"推荐单位": 22, "申报单位名称": 28, "排名": 5, "序号": 5, "自查√": 6, "自查×": 6, "自查—": 6}
 MATRIX_COLUMNS = [Column("序号", 6, COUNT), Column("推荐单位", 24), Column("申报单位名称", 30)] + [
     Column(item.code, 7) for item in SELF_CHECK_ITEMS
 ]
@@ -123,9 +142,9 @@ def write_national_workbook(campaign: Campaign) -> str:
     _skip_jit_compilation()
     workbook, path = new_workbook()
     writer = SheetWriter(workbook)
-    writer.table(
-        workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, to_local(now).date())
-    )
+    today = to_local(now).date()
+    _write_printable_summary(writer, workbook.add_worksheet("候选单位一览"), campaign, today)
+    writer.table(workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, today))
     _write_self_check_matrix(writer, workbook.add_worksheet("自查矩阵"), campaign)
     _write_statistics(writer, workbook.add_worksheet("统计"), campaign)
     writer.table(workbook.add_worksheet("专家评分"), SCORE_COLUMNS, expert_score_rows(campaign))
@@ -162,13 +181,17 @@ class SheetWriter:
         self.bordered_centre = workbook.add_format(bordered | {"align": "center"})
         self.bordered_header = workbook.add_format(bordered | {"align": "center", "bold": True, "bg_color": "#F2F2F2"})
         self.subtitle = workbook.add_format({"align": "center", "valign": "vcenter", "font_size": 12})
+        cell = {"border": 1, "valign": "vcenter"}
+        self.cell = workbook.add_format(cell)
+        self.wrapped = workbook.add_format(cell | {"text_wrap": True})
         self._methods = {
-            TEXT: ("write_string", None),
-            COUNT: ("write_number", None),
-            AMOUNT: ("write_number", self.formats.number),
-            SCORE: ("write_number", workbook.add_format({"num_format": "0.00"})),
-            PERCENT: ("write_number", self.percent),
-            DATETIME: ("write_datetime", self.formats.datetime),
+            TEXT: ("write_string", workbook.add_format(cell | {"text_wrap": True})),
+            COUNT: ("write_number", self.cell),
+            # Amounts always with two decimals: "#,##0.##" printed whole numbers with a trailing dot.
+            AMOUNT: ("write_number", workbook.add_format(cell | {"num_format": "#,##0.00"})),
+            SCORE: ("write_number", workbook.add_format(cell | {"num_format": "0.00"})),
+            PERCENT: ("write_number", workbook.add_format(cell | {"num_format": "0.0%"})),
+            DATETIME: ("write_datetime", workbook.add_format(cell | {"num_format": "yyyy-mm-dd hh:mm"})),
         }
 
     def table(
@@ -196,7 +219,9 @@ class SheetWriter:
         sheet.set_paper(A4)
         sheet.set_landscape()
         sheet.repeat_rows(0, header_row)
-        sheet.fit_to_pages(1, 0)
+        if frozen_columns:
+            sheet.repeat_columns(0, frozen_columns - 1)
+        sheet.fit_to_pages(pages_wide(columns, frozen_columns), 0)
         return last
 
     def rows(self, sheet, columns: list[Column], rows: Iterable[list], first_row: int) -> int:
@@ -207,16 +232,54 @@ class SheetWriter:
         row_index = first_row - 1
         for row_index, values in enumerate(rows, start=first_row):
             for column_index, value in enumerate(values):
+                write, cell_format = writers[column_index]
                 if value is not None:
-                    write, cell_format = writers[column_index]
                     write(row_index, column_index, value, cell_format)
+                elif columns[column_index].title:  # bordered, empty (not the blank gaps between tables)
+                    sheet.write_blank(row_index, column_index, None, cell_format)
         return row_index
 
     def title_row(self, sheet, title: str, first_column: int, last_column: int, cell_format=None) -> None:
         sheet.merge_range(0, first_column, 0, last_column, title, cell_format or self.title)
 
 
+# Printed A4 landscape with the default margins (0.7 in each side): 741 pt of width. Excel's column
+# width w is w * 7 + 5 pixels of Calibri 11 (0.75 pt each). The 11 pt text must not shrink below 8 pt.
+PRINTABLE_WIDTH_PT = 842 - 2 * 0.7 * 72
+MIN_PRINT_SCALE = 0.78  # 11 pt x 0.78 = 8.6 pt, a margin over 8 pt for renderers' rounding
+
+
+def _width_pt(columns: list[Column]) -> float:
+    return sum(column.width * 7 + 5 for column in columns) * 0.75
+
+
+def pages_wide(columns: list[Column], repeated: int = 0) -> int:
+    """How many pages wide a table must print on so that its text stays at 8 pt or more.
+
+    ``repeated`` first columns are printed again on every page (the frozen key columns).
+    """
+    total, key = _width_pt(columns), _width_pt(columns[:repeated])
+    room = PRINTABLE_WIDTH_PT / MIN_PRINT_SCALE
+    if total <= room:
+        return 1
+    return 1 + math.ceil((total - room) / (room - key))
+
+
 # --- 候选单位汇总 ---------------------------------------------------------------------------------
+
+
+def _write_printable_summary(writer: SheetWriter, sheet, campaign: Campaign, today: date) -> None:
+    """候选单位一览: the key columns of 候选单位汇总, one page wide at full size; 候选单位汇总 has them all."""
+    titles = [column.title for column in SUMMARY_COLUMNS]
+    picked = [titles.index(title) for title in PRINTABLE_SUMMARY]
+    columns = [
+        SUMMARY_COLUMNS[index]._replace(
+            width=PRINTABLE_WIDTHS.get(SUMMARY_COLUMNS[index].title, SUMMARY_COLUMNS[index].width)
+        )
+        for index in picked
+    ]
+    rows = ([row[index] for index in picked] for row in candidate_rows(campaign, today))
+    writer.table(sheet, columns, rows)
 
 
 def _in_order(column, values: list):
@@ -240,6 +303,12 @@ def _candidate_order():
         RankingEntry.rank,
         Application.id,
     )
+
+
+def candidate_order():
+    """The workbook's order of candidates (recommender kind, region in GB/T 2260 order, recommender,
+    scale, rank), for the candidates page's default sort as well."""
+    return _candidate_order()
 
 
 def _candidates(campaign: Campaign, *columns):
@@ -444,18 +513,41 @@ def _write_self_check_matrix(writer: SheetWriter, sheet, campaign: Campaign) -> 
     for index, compliance in enumerate(self_check_compliance(campaign), start=3):
         if compliance.rate is not None:
             sheet.write_number(rate_row, index, compliance.rate, writer.percent)
+    # Each code's item, in the notice's words, so the printed matrix reads without the notice at hand.
+    # The text spans the first LEGEND_SPAN code columns only, so that it prints on the matrix's first page.
+    legend = rate_row + 2
+    sheet.write_string(legend, 2, "自查项目", writer.formats.header)
+    sheet.merge_range(legend, 3, legend, 2 + LEGEND_SPAN, "主要内容", writer.formats.header)
+    for offset, item in enumerate(SELF_CHECK_ITEMS, start=1):
+        sheet.set_row(legend + offset, 30)
+        sheet.write_string(legend + offset, 2, f"{item.code}　{item.topic}", writer.wrapped)
+        sheet.merge_range(legend + offset, 3, legend + offset, 2 + LEGEND_SPAN, item.content, writer.wrapped)
 
 
 # --- 统计 -----------------------------------------------------------------------------------------
 
 
+def _categories(dimension: str) -> list[str]:
+    """Every category of a 统计 table, in the reference order (regions in GB/T 2260 order)."""
+    return {
+        "region": REGIONS,
+        "recommender_kind": [kind.label for kind in RECOMMENDER_KINDS],
+        "industry": INDUSTRIES,
+        "scale": [scale.label for scale in Scale],
+    }[dimension]
+
+
 def statistics_tables(campaign: Campaign) -> list[list[list]]:
-    """The four tables of :data:`STATISTICS`, each as rows of (label, count, share of all candidates)."""
+    """The four tables of :data:`STATISTICS`: every category in reference order, zeros included (and
+    any other value found, such as 未填写, after them), then a 合计 row; rows of (label, count, share)."""
     tables = []
     for dimension, _, _ in STATISTICS:
-        counts = counts_by(campaign, dimension)
-        total = sum(row.count for row in counts)
-        tables.append([[row.label, row.count, row.count / total] for row in counts])
+        found = {row.label: row.count for row in counts_by(campaign, dimension)}
+        categories = _categories(dimension)
+        labels = categories + sorted(label for label in found if label not in categories)
+        total = sum(found.values())
+        rows = [[label, found.get(label, 0), found.get(label, 0) / total if total else None] for label in labels]
+        tables.append([*rows, [TOTAL_LABEL, total, 1.0 if total else None]])
     return tables
 
 

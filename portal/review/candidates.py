@@ -16,6 +16,7 @@ from portal.applications.indicators import answer_count, lapsed_certificates, un
 from portal.applications.models import Application
 from portal.applications.rules import Scale
 from portal.core.extensions import db
+from portal.exports.national_workbook import candidate_order
 from portal.recommendations.models import RankingEntry
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, Score
 from portal.review.scoring import TWO_PLACES
@@ -79,7 +80,8 @@ def _score_columns():
 
 
 SORTS = {
-    "recommender": lambda c: (Organisation.name, Application.scale, RankingEntry.rank),
+    # The national workbook's order: recommender kind, region in GB/T 2260 order, recommender, scale, rank.
+    "recommender": lambda c: candidate_order(),
     "score": lambda c: (c["mean"].desc().nulls_last(), Application.id),
     "name": lambda c: (Application.org_name,),
     "selfcheck": lambda c: (c["yes"].desc(), Application.id),
