@@ -11,6 +11,7 @@ import pytest
 
 from portal.accounts.models import Role
 from portal.core.extensions import db
+from portal.documents.pdf import pdf_available
 from tests.conftest import login
 from tests.factories import make_campaign, make_enterprise_user, make_recommender, make_staff
 
@@ -174,6 +175,8 @@ def test_nothing_a_user_sends_gives_a_server_error(app, logins):
                     status = client.get(
                         path, query_string=GARBAGE | {"page": "-1", "sort": "💥", "version": "x"}
                     ).status_code
+                if status == 503 and endpoint.startswith("documents.") and not pdf_available():
+                    continue  # WeasyPrint or Pango missing here: the documents say so, as they should
                 if status >= 500:
                     errors.append(f"{role.value if role else 'anonymous'} {method} {path} -> {status}")
     assert not errors, "\n".join(errors)

@@ -146,3 +146,31 @@ def test_anonymous_goes_to_login_and_staff_have_no_own_application(client, world
     assert client.get("/application/print.pdf").status_code == 403
     login(client, world["stranger"])
     assert client.get("/application/print.pdf").status_code == 404  # no application started
+
+
+@needs_weasyprint
+def test_a_draft_prints_as_a_draft(app, client, world):
+    from portal.admin.models import Campaign as CampaignModel
+    from portal.applications import services
+    from tests.factories import make_enterprise_user
+
+    with app.app_context():
+        user = make_enterprise_user("草稿企业有限公司")
+        services.start_application(user, db.session.get(CampaignModel, world["campaign"]))
+        db.session.commit()
+        username = user.username
+    pages = [squash(page) for page in _pdf(client, username, "/application/print.pdf")]
+    assert "草稿企业有限公司" in pages[0] and squash("草稿，尚未提交") in pages[0]
+    assert squash("草稿，尚未提交") in pages[1]
+
+
+def test_without_weasyprint_the_pdf_answers_503(client, world, monkeypatch):
+    from portal.documents import views
+    from portal.documents.pdf import PdfUnavailable
+
+    def unavailable(_application):
+        raise PdfUnavailable("no Pango")
+
+    monkeypatch.setattr(views, "render_application_pdf", unavailable)
+    login(client, "reviewer")
+    assert client.get(f"/documents/applications/{world['application']}.pdf").status_code == 503

@@ -111,7 +111,7 @@ def application_dossier(application_id: int):
 
 def _zip_response(entries: list[tuple[str, int]], download_name: str) -> Response:
     """Stream a ZIP of dossiers; ``entries`` are (name in the archive without .pdf, application id)."""
-    if not pdf_available():
+    if entries and not pdf_available():
         abort(503)
     names = unique_names([f"{safe_name(name)}.pdf" for name, _ in entries])
 
