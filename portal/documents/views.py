@@ -116,7 +116,15 @@ def _zip_response(entries: list[tuple[str, int]], download_name: str) -> Respons
     names = unique_names([f"{safe_name(name)}.pdf" for name, _ in entries])
 
     def dossier_of(application_id: int):
-        return lambda: build_dossier(db.session.get(Application, application_id))
+        def make() -> bytes:
+            try:
+                return build_dossier(db.session.get(Application, application_id))
+            finally:
+                # One transaction per dossier, not one for the whole ZIP: on SQLite every transaction
+                # holds the write lock (portal/core/database.py), on PostgreSQL a snapshot.
+                db.session.rollback()
+
+        return make
 
     members = [(name, dossier_of(application_id)) for name, (_, application_id) in zip(names, entries, strict=True)]
     response = Response(stream_with_context(zip_stream(members)), mimetype="application/zip")
