@@ -58,7 +58,7 @@ class Column(NamedTuple):
 SUMMARY_COLUMNS = [
     Column("序号", 6, COUNT),
     Column("推荐单位", 24),
-    Column("推荐单位类型", 16),
+    Column("推荐单位类型", 28),
     Column("排名", 6, COUNT),
     Column("企业规模", 9),
     Column("申报单位名称", 30),
@@ -74,7 +74,7 @@ SUMMARY_COLUMNS = [
     Column("自查√", 7, COUNT),
     Column("自查×", 7, COUNT),
     Column("自查—", 7, COUNT),
-    Column("认证情况", 30),
+    Column("认证情况", 60),
     Column("专家平均分", 10, SCORE),
     Column("已评/应评", 9),
     Column("决定", 8),
@@ -95,7 +95,7 @@ PRINTABLE_SUMMARY = [
     "专家平均分",
     "决定",
 ]
-PRINTABLE_WIDTHS = {"推荐单位": 22, "申报单位名称": 28, "排名": 5, "序号": 5, "自查√": 6, "自查×": 6, "自查—": 6}
+PRINTABLE_WIDTHS = {"推荐单位": 26, "申报单位名称": 30, "排名": 5, "序号": 5, "自查√": 6, "自查×": 6, "自查—": 6}
 MATRIX_COLUMNS = [Column("序号", 6, COUNT), Column("推荐单位", 24), Column("申报单位名称", 30)] + [
     Column(item.code, 7) for item in SELF_CHECK_ITEMS
 ]
@@ -185,7 +185,8 @@ class SheetWriter:
         self.cell = workbook.add_format(cell)
         self.wrapped = workbook.add_format(cell | {"text_wrap": True})
         self._methods = {
-            TEXT: ("write_string", workbook.add_format(cell | {"text_wrap": True})),
+            # No wrap: rows keep one line (constant-memory rows have no height to grow into); widths fit.
+            TEXT: ("write_string", self.cell),
             COUNT: ("write_number", self.cell),
             # Amounts always with two decimals: "#,##0.##" printed whole numbers with a trailing dot.
             AMOUNT: ("write_number", workbook.add_format(cell | {"num_format": "#,##0.00"})),
