@@ -6,10 +6,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from portal.admin.models import Campaign
 from portal.applications.models import Application, ApplicationVersion
 from portal.applications.pledge import PLEDGE_CONFIRMATION, PLEDGE_INTRO, PLEDGE_ITEMS
 from portal.core.extensions import db
+from portal.documents.domain import Campaign
 from portal.documents.facts import fingerprint
 from portal.documents.pdf import pdf_available
 from portal.selfcheck import SELF_CHECK_ITEMS, SELF_CHECK_NOTE
@@ -150,8 +150,8 @@ def test_anonymous_goes_to_login_and_staff_have_no_own_application(client, world
 
 @needs_weasyprint
 def test_a_draft_prints_as_a_draft(app, client, world):
-    from portal.admin.models import Campaign as CampaignModel
     from portal.applications import services
+    from portal.documents.domain import Campaign as CampaignModel
     from tests.factories import make_enterprise_user
 
     with app.app_context():

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
-from portal.admin.models import Campaign
 from portal.core.extensions import db
+from portal.documents.domain import Campaign
 from portal.exports import recommendation_sheet as sheet_module
 from portal.recommendations import services
 from tests.conftest import login

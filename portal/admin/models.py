@@ -51,11 +51,6 @@ class Campaign(db.Model):
             "其余为大型企业。"
         )
 
-    @property
-    def issuers(self) -> list[str]:
-        """The issuing authorities, one name each: ``["国家市场监督管理总局", "工业和信息化部"]``."""
-        return (self.issuing_authorities or DEFAULT_ISSUING_AUTHORITIES).replace("、", " ").split()
-
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""
         return self.quota_large if scale == Scale.LARGE else self.quota_sme

@@ -5,5 +5,6 @@
 - :mod:`.pdf`: the 申报书 rendered by WeasyPrint from the print view's template;
 - :mod:`.dossier`: the 申报书 followed by every uploaded file, with bookmarks (pypdf);
 - :mod:`.zipstream`: a ZIP of dossiers written while it is sent;
-- :mod:`.views`: the routes, for everyone :meth:`Application.can_view` lets in.
+- :mod:`.views`: the routes, for everyone the application's access rule lets in;
+- :mod:`.domain`: what the documents take from the other domains, in one place.
 """

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from portal.applications.models import Application, ApplicationVersion
 from portal.core.extensions import db
+from portal.documents.domain import issuing_authorities
 from portal.selfcheck import SELF_CHECK_ITEMS
 
 
@@ -79,7 +80,7 @@ def document_facts(application: Application) -> DocumentFacts:
     campaign = application.campaign
     return DocumentFacts(
         year=campaign.year if campaign else None,
-        issuers=campaign.issuers if campaign else [],
+        issuers=issuing_authorities(campaign),
         version_number=version.number if version else None,
         version_fingerprint=fingerprint(version.data) if version else None,
         matches_version=version is not None and _as_stored(_snapshot(application)) == _as_stored(version.data),

@@ -1,7 +1,7 @@
 """The documents' routes: the 申报书 PDF, the reviewer's dossier, ZIPs of dossiers.
 
-Each route checks who asks: an application's documents go to whoever :meth:`Application.can_view`
-lets in (others get 404, as if it did not exist); the lists are each role's own.
+Each route checks who asks: an application's documents go to whoever the access rule
+(:func:`portal.documents.domain.can_view`) lets in (others get 404, as if it did not exist); the lists are each role's own.
 """
 
 from datetime import date
@@ -13,12 +13,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.accounts.models import Role
-from portal.admin.models import current_campaign, current_campaign_id
 from portal.applications import services as application_services
 from portal.applications.models import Application
 from portal.applications.pledge import pledge_context
-from portal.applications.rules import Scale
 from portal.core.extensions import db
+from portal.documents.domain import Scale, can_view, candidates_in_order, current_campaign, current_campaign_id
 from portal.documents.dossier import build_dossier
 from portal.documents.facts import document_facts
 from portal.documents.pdf import PdfUnavailable, pdf_available, render_application_pdf
@@ -56,7 +55,7 @@ def roles(*allowed: Role):
 
 def viewable_application_or_404(application_id: int) -> Application:
     application = db.session.get(Application, application_id)
-    if application is None or not application.can_view(current_user):
+    if application is None or not can_view(current_user, application):
         abort(404)
     return application
 
@@ -155,11 +154,9 @@ def recommender_dossiers():
 @roles(Role.REVIEWER, Role.ADMIN)
 def candidate_dossiers():
     """The dossiers of the candidates as the candidates page filters and sorts them (every page)."""
-    from portal.review.candidates import candidates_page
-
     campaign = current_campaign() or abort(404)
     filters = {name: request.args.get(name, "") for name in CANDIDATE_FILTERS}
-    rows, _total = candidates_page(campaign, filters, 1, date.today(), page_size=MAX_ZIP_DOSSIERS)
+    rows = candidates_in_order(campaign, filters, date.today(), MAX_ZIP_DOSSIERS)
     entries = [
         (f"{number:03d}-{row.recommender}-{row.application.display_name}", row.application.id)
         for number, row in enumerate(rows, start=1)

@@ -689,10 +689,12 @@ def published_order():
 
 def published_list_heading(campaign: Campaign) -> tuple[str, str]:
     """The sheet's title and the line under it: the announcement's, or the unpublished mark."""
+    from portal.documents.domain import issuing_authorities
+
     if campaign.published_at is None:
         return UNPUBLISHED_TITLE, f"{campaign.year}年度{PUBLISHED_LIST_TITLE}（评审结果，尚未公布，不得对外引用）"
     published = to_local(campaign.published_at).date()
-    issued = f"{'　'.join(campaign.issuers)}　{published.year}年{published.month}月{published.day}日"
+    issued = f"{'　'.join(issuing_authorities(campaign))}　{published.year}年{published.month}月{published.day}日"
     return f"{campaign.year}年度{PUBLISHED_LIST_TITLE}", issued
 
 

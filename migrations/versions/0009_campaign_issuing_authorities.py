@@ -1,7 +1,10 @@
 """campaign issuing authorities
 
-Revision ID: 0008
+Revision ID: 0009
 Revises: 0007
+
+Numbered 0009 and based on 0007 because main adds its own 0008 (file owners) at the same time: after
+merging the two branches, set ``down_revision = '0009'`` here and Alembic has one head again.
 Create Date: 2026-12-01 15:00:00.000000
 
 """
@@ -10,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
+revision = '0009'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
