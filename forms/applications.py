@@ -27,6 +27,7 @@ from portal.applications.models import (
     CertificationKind,
     CertificationStatus,
 )
+from portal.applications.pledge import PLEDGE_CONFIRMATION
 from portal.files import UploadRejected, check_upload, is_upload
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, REGIONS
 from portal.selfcheck import SELF_CHECK_CODES
@@ -131,7 +132,7 @@ class NarrativeForm(SectionForm):
 
 
 class PledgeForm(SectionForm):
-    pledged = BooleanField("本单位承诺：所填报内容及提供的材料真实、准确、完整，如有不实，愿承担相应责任。")
+    pledged = BooleanField(PLEDGE_CONFIRMATION)
     pledge_signatory = StringField(LABELS["pledge_signatory"], validators=[Optional(), Length(max=40)])
 
 

@@ -172,3 +172,9 @@ def write_answers(rows_by_code: dict, answers: dict[str, tuple[str | None, str |
         row.remark = (remark or "").strip() or None
         rows[code] = row
     return rows
+
+
+# The note under the table in 附件1, verbatim (full-width punctuation as printed).
+SELF_CHECK_NOTE = (
+    "注：请结合企业自身情况进行对照检查，符合的在“是/否”栏画√，不符合的在“是/否”栏画×，不适用的在“是/否”栏画横线“—”"
+)

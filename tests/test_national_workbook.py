@@ -1,6 +1,7 @@
 """The national workbook and the candidate statistics: a small campaign built through the services."""
 
 import os
+import shutil
 import zipfile
 from collections import Counter
 from datetime import datetime, timedelta
@@ -14,8 +15,14 @@ from portal.accounts.models import OrganisationKind, Role
 from portal.applications.models import Application, ApplicationStatus
 from portal.core.extensions import db
 from portal.core.timeutil import local_today, to_local
-from portal.exports.national_workbook import COMPLIANCE_LABEL, PUBLISHED_LIST_TITLE, write_national_workbook
+from portal.exports.national_workbook import (
+    COMPLIANCE_LABEL,
+    PUBLISHED_LIST_TITLE,
+    UNPUBLISHED_TITLE,
+    write_national_workbook,
+)
 from portal.recommendations.services import accept_application, add_to_ranking, submit_recommendation
+from portal.reference import INDUSTRIES, REGIONS
 from portal.review import services as review
 from portal.review.models import DecisionOutcome, ExpertOpinion
 from portal.review.services import CANDIDATE_STATUSES
@@ -31,7 +38,7 @@ from tests.factories import (
     upload,
 )
 
-SHEETS = ["候选单位汇总", "自查矩阵", "统计", "专家评分", "推荐单位进度", "公布名单"]
+SHEETS = ["候选单位一览", "候选单位汇总", "自查矩阵", "统计", "专家评分", "推荐单位进度", "公布名单"]
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
 DETAILS = {
     "lead_department": "质量发展处",
@@ -216,7 +223,6 @@ def test_every_data_sheet_is_frozen_filtered_and_printed_a4_landscape(exported):
         ("自查矩阵", 1),
         ("专家评分", 1),
         ("推荐单位进度", 1),
-        ("公布名单", 2),
     ):
         sheet = workbook[name]
         assert sheet.freeze_panes in (f"A{header_row + 1}", f"D{header_row + 1}"), name
@@ -229,8 +235,13 @@ def test_self_check_matrix_and_compliance_rates(world, exported):
     sheet = openpyxl.load_workbook(exported)["自查矩阵"]
     headers = [cell.value for cell in sheet[1]]
     assert headers[3:] == SELF_CHECK_CODES
-    *candidates, rates = _rows(sheet)
+    rows = _rows(sheet)
+    rate_index = next(index for index, row in enumerate(rows) if row[2] == COMPLIANCE_LABEL)
+    *candidates, rates = rows[: rate_index + 1]
     assert len(candidates) == 5
+    # Under the matrix, each code with its item's text.
+    legend = {row[2]: row[3] for row in rows[rate_index + 3 :]}
+    assert len(legend) == 33 and legend["1.1　1 计量保证大纲"] == "是否对企业产品编制计量保证大纲"
     jingce = dict(zip(headers, candidates[0], strict=True))
     assert (jingce["申报单位名称"], jingce["1.1"], jingce["1.2"], jingce["1.3"]) == (
         "北京精测仪器有限公司",
@@ -244,7 +255,7 @@ def test_self_check_matrix_and_compliance_rates(world, exported):
     assert rate["1.2"] is None  # — everywhere: no rate
     assert rate["2.1"] == 3 / 5
     assert rate["3.2.2"] == rate["3.2.3"] == 1 and rate["3.4.7"] == 1
-    assert sheet.cell(sheet.max_row, 4).number_format == "0.0%"
+    assert sheet.cell(rate_index + 2, 4).number_format == "0.0%"
     computed = {row.item.code: row for row in self_check_compliance(world["campaign"])}
     assert (computed["1.1"].yes, computed["1.1"].no, computed["1.1"].not_applicable) == (3, 1, 1)
     assert all(computed[code].rate == value for code, value in rate.items())
@@ -275,8 +286,21 @@ def test_statistics_match_the_database(world, exported):
         "按企业规模": Counter(application.scale.label for application in candidates),
     }
     tables = _statistics_tables(openpyxl.load_workbook(exported)["统计"])
-    assert {title: dict(rows) for title, rows in tables.items()} == {title: dict(c) for title, c in expected.items()}
-    assert tables["按地区"] == [("北京市", 3), ("上海市", 1), ("天津市", 1)]  # most first, then by name
+    found = {
+        title: {label: count for label, count in rows if count and label != "合计"} for title, rows in tables.items()
+    }
+    assert found == {title: dict(c) for title, c in expected.items()}
+    # Every category in the reference order, zeros included, then 合计.
+    assert [label for label, _ in tables["按地区"]] == [*REGIONS, "合计"]
+    assert tables["按地区"][:3] == [("北京市", 3), ("天津市", 1), ("河北省", 0)]
+    assert [label for label, _ in tables["按所处行业"]] == [*INDUSTRIES, "合计"]
+    assert tables["按推荐单位类型"] == [
+        ("省级市场监管部门", 3),
+        ("省级工业和信息化主管部门", 0),
+        ("全国性行业协会/学会/联合会", 2),
+        ("合计", 5),
+    ]
+    assert tables["按企业规模"] == [("大型", 3), ("中小型", 2), ("合计", 5)]
     assert counts_by(world["campaign"], "scale") == [("大型", 3), ("中小型", 2)]
     assert counts_by(world["campaign"], "recommender_kind") == [
         ("省级市场监管部门", 3),
@@ -310,9 +334,16 @@ def test_recommender_progress(exported):
 
 def test_published_list_has_only_the_selected_and_no_contact_details(world, exported):
     sheet = openpyxl.load_workbook(exported)["公布名单"]
-    assert sheet["A1"].value == PUBLISHED_LIST_TITLE and "A1:E1" in {str(r) for r in sheet.merged_cells.ranges}
-    assert [cell.value for cell in sheet[2]] == ["序号", "单位名称", "所在地区", "推荐单位", "所处行业"]
-    assert _rows(sheet, min_row=3) == [[1, "北京精测仪器有限公司", "北京市", "北京市市场监督管理局", "仪器仪表"]]
+    # Not yet published: titled and marked as such on every printed page.
+    assert sheet["A1"].value == UNPUBLISHED_TITLE == "拟入选名单（未公布）"
+    assert "A1:E1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert "尚未公布" in sheet["A2"].value
+    assert UNPUBLISHED_TITLE in sheet.oddHeader.center.text
+    assert sheet.page_setup.orientation == "portrait" and sheet.page_setup.paperSize == 9
+    assert sheet.print_title_rows == "$3:$3"
+    assert [cell.value for cell in sheet[3]] == ["序号", "单位名称", "所在地区", "推荐单位", "所处行业"]
+    assert _rows(sheet, min_row=4) == [[1, "北京精测仪器有限公司", "北京市", "北京市市场监督管理局", "仪器仪表"]]
+    assert all(cell.border.left.style == "thin" for cell in sheet[4])
     text = " ".join(str(value) for row in _rows(sheet, min_row=1) for value in row)
     assert "13800138000" not in text and "@" not in text and "王工" not in text
 
@@ -373,3 +404,71 @@ def test_export_query_count_does_not_grow_with_the_candidates(world, count_queri
     review.decide(hebei_sme, DecisionOutcome.SELECTED, "专家评审通过，建议入选", reviewer)
     db.session.commit()
     assert export_queries() == before
+
+
+def test_published_list_after_publication_in_region_order_then_associations(world):
+    """Regions in GB/T 2260 order, national associations' units after them; the announcement's title."""
+    reviewer = make_staff(Role.REVIEWER)
+    world["ruiliang"].province = "北京市"  # an association's unit in 北京 still comes after the provinces' units
+    review.decide(world["hengzhun"], DecisionOutcome.SELECTED, "专家评审通过", reviewer)
+    review.decide(world["ruiliang"], DecisionOutcome.SELECTED, "专家评审通过", reviewer)
+    world["campaign"].published_at = datetime(2026, 11, 30, 2, 0)
+    db.session.commit()
+    path = write_national_workbook(world["campaign"])
+    try:
+        sheet = openpyxl.load_workbook(path)["公布名单"]
+    finally:
+        os.remove(path)
+    assert sheet["A1"].value == f"{world['campaign'].year}年度{PUBLISHED_LIST_TITLE}"
+    assert sheet["A2"].value == "国家市场监督管理总局　工业和信息化部　2026年11月30日"
+    assert not sheet.oddHeader.center.text
+    assert [row[1] for row in _rows(sheet, min_row=4)] == [
+        "北京精测仪器有限公司",
+        "北京恒准科技有限公司",
+        "上海瑞量电子有限公司",
+    ]
+    assert all(cell.font.sz is None or cell.font.sz >= 8 for row in sheet.iter_rows() for cell in row)
+
+
+def test_printable_summary_borders_and_amounts(world, exported):
+    workbook = openpyxl.load_workbook(exported)
+    printable = workbook["候选单位一览"]
+    assert [cell.value for cell in printable[1]] == [
+        "序号",
+        "推荐单位",
+        "排名",
+        "企业规模",
+        "申报单位名称",
+        "所在地区",
+        "所处行业",
+        "自查√",
+        "自查×",
+        "自查—",
+        "专家平均分",
+        "决定",
+    ]
+    assert printable["E2"].value == "北京精测仪器有限公司"
+    assert printable.page_setup.orientation == "landscape" and printable.page_setup.fitToWidth in (None, 1)
+    summary = workbook["候选单位汇总"]
+    headers = [cell.value for cell in summary[1]]
+    revenue = summary.cell(2, headers.index("营业收入（万元）") + 1)
+    assert revenue.number_format == "#,##0.00"  # never "50,000." with a trailing dot
+    assert all(cell.border.left.style == "thin" for cell in summary[2])  # empty cells bordered too
+    assert summary.page_setup.fitToWidth > 1  # 23 columns: over more than one page rather than below 8 pt
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_nothing_prints_below_8_pt(exported, tmp_path):
+    from tests.test_documents_summary_sheet import _carlito_or_calibri, convert_to_pdf, font_sizes
+
+    if not _carlito_or_calibri():
+        pytest.skip("no Calibri-compatible font (apt-get install fonts-crosextra-carlito)")
+    path = tmp_path / "national.xlsx"
+    shutil.copy(exported, path)
+    from pypdf import PdfReader
+
+    reader = PdfReader(convert_to_pdf(path, tmp_path))
+    smallest = min(min(font_sizes(page).values()) for page in reader.pages)
+    assert smallest >= 8, smallest
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert text.count("拟入选名单（未公布）") >= 2  # the sheet's title and its pages' header

@@ -175,9 +175,9 @@ def test_summary_sheet_in_the_official_layout(client, app, world):
         sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml and "<hyperlink" not in sheet_xml
     sheet = openpyxl.load_workbook(BytesIO(response.data)).active
-    assert sheet["A1"].value == "工业计量标杆示范单位推荐汇总表"
-    assert sheet["A2"].value == "推荐单位（盖章）：北京市市场监督管理局"
-    assert [cell.value for cell in sheet[3]] == [
+    assert sheet["A1"].value == "附件 2" and sheet["A2"].value == "工业计量标杆示范单位推荐汇总表"
+    assert sheet["A3"].value == "推荐单位（盖章）：北京市市场监督管理局"
+    assert [cell.value for cell in sheet[4]] == [
         "序号",
         "申报单位名称",
         "企业规模",
@@ -186,9 +186,10 @@ def test_summary_sheet_in_the_official_layout(client, app, world):
         "联系方式",
         "邮箱",
     ]
-    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4, max_row=6)]
-    assert [row[0] for row in rows] == ["1", "2", "3"]
-    assert [row[2] for row in rows] == ["大型", "大型", "中小型"]  # large first, then small/medium
-    assert rows[1][1] == formula_name and sheet["B5"].data_type == "s"
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=5, max_row=14)]
+    assert [row[0] for row in rows] == [str(number) for number in range(1, 11)]  # always the notice's ten rows
+    # 1–5 大型企业, 6–10 中小型企业, empty places blank
+    assert [row[2] for row in rows] == ["大型企业", "大型企业", None, None, None, "中小型企业", None, None, None, None]
+    assert rows[1][1] == formula_name and sheet["B6"].data_type == "s"
     assert rows[1][5] == "+86 13800138000"
     assert sheet.page_setup.paperSize == 9 and sheet.sheet_properties.pageSetUpPr.fitToPage

@@ -288,6 +288,7 @@ def test_reviewer_pages_and_public_list(client, app, world):
     public = client.get("/units")
     text = public.get_data(as_text=True)
     assert public.status_code == 200 and "北京市市场监督管理局" in text
+    assert f"{local_today().year}年度工业计量标杆示范单位名单" in text  # the announcement's title, as in the workbook
     with app.app_context():
         application = db.session.get(Application, ids[0])
         assert application.org_name in text

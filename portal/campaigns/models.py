@@ -17,6 +17,7 @@ from portal.core.timeutil import format_local, utcnow
 NOTICE_QUOTA = 5  # 附件2 注3: 大型企业和中小型企业各不超过 5 家
 NOTICE_LARGE_MIN_EMPLOYEES = 1000  # 附件2 注1: 从业人员 1000 人
 NOTICE_LARGE_MIN_REVENUE = 40000  # 万元, i.e. 附件2 注1: 营业收入 4 亿元
+DEFAULT_ISSUING_AUTHORITIES = "国家市场监督管理总局 工业和信息化部"
 
 
 class Scale(LabelledEnum):
@@ -44,6 +45,11 @@ class Campaign(db.Model):
     quota_sme: Mapped[int] = mapped_column(default=NOTICE_QUOTA)
     large_min_employees: Mapped[int] = mapped_column(default=NOTICE_LARGE_MIN_EMPLOYEES)
     large_min_revenue: Mapped[int] = mapped_column(default=NOTICE_LARGE_MIN_REVENUE)  # 万元
+    # Who issues the campaign's documents (cover of the 申报书, the published list), in the order they
+    # sign, separated by spaces. The notice of 2017 was issued by 国家质量监督检验检疫总局 and 工业和信息化部.
+    issuing_authorities: Mapped[str] = mapped_column(
+        String(200), default=DEFAULT_ISSUING_AUTHORITIES, server_default=DEFAULT_ISSUING_AUTHORITIES
+    )
     archived: Mapped[bool] = mapped_column(default=False)
     # When the ministries published the list of 工业计量标杆示范单位; decisions are final from then on.
     published_at: Mapped[datetime | None]
@@ -59,6 +65,11 @@ class Campaign(db.Model):
             f"从业人员 {self.large_min_employees} 人以下或营业收入 {revenue_yi} 亿元以下的为中小型企业，"
             "其余为大型企业。"
         )
+
+    @property
+    def issuer_names(self) -> list[str]:
+        """The issuing authorities, one name each: ``["国家市场监督管理总局", "工业和信息化部"]``."""
+        return (self.issuing_authorities or DEFAULT_ISSUING_AUTHORITIES).replace("、", " ").split()
 
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""

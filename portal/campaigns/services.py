@@ -99,7 +99,7 @@ def copy_campaign(source: Campaign, user: User) -> Campaign:
     for field in ("opens_at", "closes_at", "recommend_deadline"):
         values[field] = _a_year_later(values[field])
     _check_campaign(values, None)
-    campaign = Campaign()
+    campaign = Campaign(issuing_authorities=source.issuing_authorities)
     _write_fields(campaign, values)
     campaign.criteria = [
         Criterion(

@@ -17,13 +17,14 @@ from typing import NamedTuple
 
 from sqlalchemy import case, func, select, text
 
-from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, User
+from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, OrganisationKind, User
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, SelfCheckAnswer
 from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
 from portal.core.timeutil import to_local, utcnow
 from portal.exports.spreadsheets import (
+    A4,
     AMOUNT,
     COUNT,
     DATETIME,
@@ -34,7 +35,7 @@ from portal.exports.spreadsheets import (
     new_workbook,
 )
 from portal.recommendations.models import RankingEntry
-from portal.reference import REGIONS
+from portal.reference import INDUSTRIES, REGIONS
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
 from portal.review.progress import recommender_progress
 from portal.review.scoring import ScoreSummary, weighted_total
@@ -42,14 +43,19 @@ from portal.review.statistics import counts_by, is_candidate, self_check_complia
 from portal.selfcheck import SELF_CHECK_ITEMS
 
 BATCH = 500
+TOTAL_LABEL = "合计"
+LEGEND_SPAN = 8  # code columns under which the 自查矩阵's legend writes each item's text
 PUBLISHED_LIST_TITLE = "工业计量标杆示范单位名单"
+# Before publication the 公布名单 sheet holds decisions nobody may quote yet: this title and this mark,
+# printed in the header of every page.
+UNPUBLISHED_TITLE = "拟入选名单（未公布）"
 WEIGHTED_TOTAL_LABEL = "加权总分（百分制）"
 COMPLIANCE_LABEL = "符合率 = √ ÷（√ + ×）"
 
 SUMMARY_COLUMNS = [
     Column("序号", 6, COUNT),
     Column("推荐单位", 24),
-    Column("推荐单位类型", 16),
+    Column("推荐单位类型", 28),
     Column("排名", 6, COUNT),
     Column("企业规模", 9),
     Column("申报单位名称", 30),
@@ -60,17 +66,33 @@ SUMMARY_COLUMNS = [
     Column("电话", 14),
     Column("邮箱", 22),
     Column("从业人员", 9, COUNT),
-    Column("营业收入（万元）", 12, AMOUNT),
-    Column("资产总额（万元）", 12, AMOUNT),
+    Column("营业收入（万元）", 17, AMOUNT),
+    Column("资产总额（万元）", 17, AMOUNT),
     Column("自查√", 7, COUNT),
     Column("自查×", 7, COUNT),
     Column("自查—", 7, COUNT),
-    Column("认证情况", 30),
+    Column("认证情况", 60),
     Column("专家平均分", 10, SCORE),
     Column("已评/应评", 9),
     Column("决定", 8),
     Column("提交时间", 16, DATETIME),
 ]
+# 候选单位一览: the key columns of 候选单位汇总, to print (one A4 landscape page wide at 100 %).
+PRINTABLE_SUMMARY = [
+    "序号",
+    "推荐单位",
+    "排名",
+    "企业规模",
+    "申报单位名称",
+    "所在地区",
+    "所处行业",
+    "自查√",
+    "自查×",
+    "自查—",
+    "专家平均分",
+    "决定",
+]
+PRINTABLE_WIDTHS = {"推荐单位": 26, "申报单位名称": 30, "排名": 5, "序号": 5, "自查√": 6, "自查×": 6, "自查—": 6}
 MATRIX_COLUMNS = [Column("序号", 6, COUNT), Column("推荐单位", 24), Column("申报单位名称", 30)] + [
     Column(item.code, 7) for item in SELF_CHECK_ITEMS
 ]
@@ -94,12 +116,13 @@ PROGRESS_COLUMNS = [
     Column("状态", 16),
     Column("报送时间", 16, DATETIME),
 ]
+# Portrait A4 at 100 %: names and recommenders wrap, 所处行业 holds 生物医药及高性能医疗器械 on one line.
 PUBLISHED_COLUMNS = [
-    Column("序号", 6, COUNT),
-    Column("单位名称", 36),
-    Column("所在地区", 14),
-    Column("推荐单位", 30),
-    Column("所处行业", 20),
+    Column("序号", 5, COUNT),
+    Column("单位名称", 27),
+    Column("所在地区", 15),
+    Column("推荐单位", 20),
+    Column("所处行业", 25),
 ]
 # The 统计 sheet: (dimension of counts_by, table title, first column's title).
 STATISTICS = [
@@ -116,9 +139,9 @@ def write_national_workbook(campaign: Campaign) -> str:
     _skip_jit_compilation()
     workbook, path = new_workbook()
     writer = SheetWriter(workbook)
-    writer.table(
-        workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, to_local(now).date())
-    )
+    today = to_local(now).date()
+    _write_printable_summary(writer, workbook.add_worksheet("候选单位一览"), campaign, today)
+    writer.table(workbook.add_worksheet("候选单位汇总"), SUMMARY_COLUMNS, candidate_rows(campaign, today))
     _write_self_check_matrix(writer, workbook.add_worksheet("自查矩阵"), campaign)
     _write_statistics(writer, workbook.add_worksheet("统计"), campaign)
     writer.table(workbook.add_worksheet("专家评分"), SCORE_COLUMNS, expert_score_rows(campaign))
@@ -139,6 +162,20 @@ def _skip_jit_compilation() -> None:
 
 
 # --- 候选单位汇总 ---------------------------------------------------------------------------------
+
+
+def _write_printable_summary(writer: SheetWriter, sheet, campaign: Campaign, today: date) -> None:
+    """候选单位一览: the key columns of 候选单位汇总, one page wide at full size; 候选单位汇总 has them all."""
+    titles = [column.title for column in SUMMARY_COLUMNS]
+    picked = [titles.index(title) for title in PRINTABLE_SUMMARY]
+    columns = [
+        SUMMARY_COLUMNS[index]._replace(
+            width=PRINTABLE_WIDTHS.get(SUMMARY_COLUMNS[index].title, SUMMARY_COLUMNS[index].width)
+        )
+        for index in picked
+    ]
+    rows = ([row[index] for index in picked] for row in candidate_rows(campaign, today))
+    writer.table(sheet, columns, rows)
 
 
 def _in_order(column, values: list):
@@ -162,6 +199,12 @@ def _candidate_order():
         RankingEntry.rank,
         Application.id,
     )
+
+
+def candidate_order():
+    """The workbook's order of candidates (recommender kind, region in GB/T 2260 order, recommender,
+    scale, rank), for the candidates page's default sort as well."""
+    return _candidate_order()
 
 
 def _candidates(campaign: Campaign, *columns):
@@ -366,18 +409,41 @@ def _write_self_check_matrix(writer: SheetWriter, sheet, campaign: Campaign) -> 
     for index, compliance in enumerate(self_check_compliance(campaign), start=3):
         if compliance.rate is not None:
             sheet.write_number(rate_row, index, compliance.rate, writer.percent)
+    # Each code's item, in the notice's words, so the printed matrix reads without the notice at hand.
+    # The text spans the first LEGEND_SPAN code columns only, so that it prints on the matrix's first page.
+    legend = rate_row + 2
+    sheet.write_string(legend, 2, "自查项目", writer.header)
+    sheet.merge_range(legend, 3, legend, 2 + LEGEND_SPAN, "主要内容", writer.header)
+    for offset, item in enumerate(SELF_CHECK_ITEMS, start=1):
+        sheet.set_row(legend + offset, 30)
+        sheet.write_string(legend + offset, 2, f"{item.code}　{item.topic}", writer.wrapped)
+        sheet.merge_range(legend + offset, 3, legend + offset, 2 + LEGEND_SPAN, item.content, writer.wrapped)
 
 
 # --- 统计 -----------------------------------------------------------------------------------------
 
 
+def _categories(dimension: str) -> list[str]:
+    """Every category of a 统计 table, in the reference order (regions in GB/T 2260 order)."""
+    return {
+        "region": REGIONS,
+        "recommender_kind": [kind.label for kind in RECOMMENDER_KINDS],
+        "industry": INDUSTRIES,
+        "scale": [scale.label for scale in Scale],
+    }[dimension]
+
+
 def statistics_tables(campaign: Campaign) -> list[list[list]]:
-    """The four tables of :data:`STATISTICS`, each as rows of (label, count, share of all candidates)."""
+    """The four tables of :data:`STATISTICS`: every category in reference order, zeros included (and
+    any other value found, such as 未填写, after them), then a 合计 row; rows of (label, count, share)."""
     tables = []
     for dimension, _, _ in STATISTICS:
-        counts = counts_by(campaign, dimension)
-        total = sum(row.count for row in counts)
-        tables.append([[row.label, row.count, row.count / total] for row in counts])
+        found = {row.label: row.count for row in counts_by(campaign, dimension)}
+        categories = _categories(dimension)
+        labels = categories + sorted(label for label in found if label not in categories)
+        total = sum(found.values())
+        rows = [[label, found.get(label, 0), found.get(label, 0) / total if total else None] for label in labels]
+        tables.append([*rows, [TOTAL_LABEL, total, 1.0 if total else None]])
     return tables
 
 
@@ -483,22 +549,77 @@ def recommender_progress_rows(campaign: Campaign, now: datetime) -> Iterator[lis
 
 
 def published_list_rows(campaign: Campaign) -> Iterator[list]:
-    """The candidates decided 入选, by region in the official order of regions, then by name. No contact details."""
+    """The candidates decided 入选, in the announcement's order. No contact details.
+
+    Units recommended by provinces by administrative division in GB/T 2260 order (北京, 天津, 河北 …
+    新疆, then 新疆生产建设兵团), those recommended by national associations after them; then by
+    recommender, large before small/medium, and rank.
+    """
     query = (
         select(Application.org_name, Application.province, Organisation.name, Application.industry)
         .join(Organisation, Organisation.id == Application.recommender_id)
         .join(Decision, Decision.application_id == Application.id)
         .where(is_candidate(campaign), Decision.outcome == DecisionOutcome.SELECTED)
-        .order_by(_in_order(Application.province, REGIONS), Application.province, Application.org_name)
+        .order_by(*published_order())
     )
     for number, row in enumerate(db.session.execute(query), start=1):
         yield [number, *row]
 
 
+def published_order():
+    """ORDER BY keys of the published list (needs ``Application`` joined with its recommender
+    ``Organisation``), shared with the public page ``/units``."""
+    rank = select(RankingEntry.rank).where(RankingEntry.application_id == Application.id).scalar_subquery()
+    return (
+        case((Organisation.kind == OrganisationKind.ASSOCIATION, 1), else_=0),
+        _in_order(Application.province, REGIONS),
+        Application.province,
+        _in_order(Organisation.kind, RECOMMENDER_KINDS),
+        Organisation.id,
+        _in_order(Application.scale, list(Scale)),
+        rank,
+        Application.org_name,
+    )
+
+
+def published_list_heading(campaign: Campaign) -> tuple[str, str]:
+    """The sheet's title and the line under it: the announcement's, or the unpublished mark."""
+    if campaign.published_at is None:
+        return UNPUBLISHED_TITLE, f"{campaign.year}年度{PUBLISHED_LIST_TITLE}（评审结果，尚未公布，不得对外引用）"
+    published = to_local(campaign.published_at).date()
+    issued = f"{'　'.join(campaign.issuer_names)}　{published.year}年{published.month}月{published.day}日"
+    return f"{campaign.year}年度{PUBLISHED_LIST_TITLE}", issued
+
+
 def _write_published_list(writer: SheetWriter, sheet, campaign: Campaign) -> None:
+    """Portrait A4, bordered, the header row repeated on every page; before publication every printed
+    page carries 拟入选名单（未公布） in its header."""
+    title, subtitle = published_list_heading(campaign)
+    last_column = len(PUBLISHED_COLUMNS) - 1
+    for index, column in enumerate(PUBLISHED_COLUMNS):
+        sheet.set_column(index, index, column.width)
     sheet.set_row(0, 36)
-    writer.title_row(sheet, PUBLISHED_LIST_TITLE, 0, len(PUBLISHED_COLUMNS) - 1)
-    writer.table(sheet, PUBLISHED_COLUMNS, published_list_rows(campaign), header_row=1)
+    writer.title_row(sheet, title, 0, last_column)
+    sheet.set_row(1, 24)
+    sheet.merge_range(1, 0, 1, last_column, subtitle, writer.subtitle)
+    sheet.set_row(2, 24)
+    for index, column in enumerate(PUBLISHED_COLUMNS):
+        sheet.write_string(2, index, column.title, writer.bordered_header)
+    for row_index, values in enumerate(published_list_rows(campaign), start=3):
+        sheet.set_row(row_index, 30)
+        sheet.write_number(row_index, 0, values[0], writer.bordered_centre)
+        for column_index, value in enumerate(values[1:], start=1):
+            cell_format = writer.bordered_centre if column_index == 2 else writer.bordered
+            sheet.write_string(row_index, column_index, value or "", cell_format)
+    sheet.set_paper(A4)
+    sheet.set_portrait()
+    sheet.set_margins(left=0.5, right=0.5, top=0.8, bottom=0.7)
+    sheet.center_horizontally()
+    sheet.repeat_rows(2)
+    sheet.fit_to_pages(1, 0)
+    if campaign.published_at is None:
+        sheet.set_header(f"&C&14&B{UNPUBLISHED_TITLE}", {"margin": 0.3})
+    sheet.set_footer("&C第 &P 页 共 &N 页")
 
 
 # --- values ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ Every export (the national workbook, 附件2, the recommender's list, the audit 
 workbook with :func:`new_workbook` and its data tables with :class:`SheetWriter`.
 """
 
+import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -60,9 +61,9 @@ class Column(NamedTuple):
 class SheetWriter:
     """A workbook's formats, made once, and data tables written cell by cell with each column's own method.
 
-    The method is chosen once per column, not guessed per value: ``None`` leaves a cell empty,
-    anything else is written as the column's kind, and text is always a string cell. The header
-    row may sit below a title row.
+    The method is chosen once per column, not guessed per value: ``None`` leaves a bordered cell
+    empty, anything else is written as the column's kind, and text is always a string cell. The
+    header row may sit below a title row.
     """
 
     def __init__(self, workbook):
@@ -78,13 +79,23 @@ class SheetWriter:
         )
         self.title = workbook.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
         self.percent = workbook.add_format({"num_format": "0.0%"})
+        bordered = {"border": 1, "valign": "vcenter", "text_wrap": True, "font_size": 11}
+        self.bordered = workbook.add_format(bordered)
+        self.bordered_centre = workbook.add_format(bordered | {"align": "center"})
+        self.bordered_header = workbook.add_format(bordered | {"align": "center", "bold": True, "bg_color": "#F2F2F2"})
+        self.subtitle = workbook.add_format({"align": "center", "valign": "vcenter", "font_size": 12})
+        cell = {"border": 1, "valign": "vcenter"}
+        self.cell = workbook.add_format(cell)
+        self.wrapped = workbook.add_format(cell | {"text_wrap": True})
         self._methods = {
-            TEXT: ("write_string", None),
-            COUNT: ("write_number", None),
-            AMOUNT: ("write_number", workbook.add_format({"num_format": "#,##0.##"})),
-            SCORE: ("write_number", workbook.add_format({"num_format": "0.00"})),
-            PERCENT: ("write_number", self.percent),
-            DATETIME: ("write_datetime", workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})),
+            # No wrap: rows keep one line (constant-memory rows have no height to grow into); widths fit.
+            TEXT: ("write_string", self.cell),
+            COUNT: ("write_number", self.cell),
+            # Amounts always with two decimals: "#,##0.##" printed whole numbers with a trailing dot.
+            AMOUNT: ("write_number", workbook.add_format(cell | {"num_format": "#,##0.00"})),
+            SCORE: ("write_number", workbook.add_format(cell | {"num_format": "0.00"})),
+            PERCENT: ("write_number", workbook.add_format(cell | {"num_format": "0.0%"})),
+            DATETIME: ("write_datetime", workbook.add_format(cell | {"num_format": "yyyy-mm-dd hh:mm"})),
         }
 
     def table(
@@ -112,7 +123,9 @@ class SheetWriter:
         sheet.set_paper(A4)
         sheet.set_landscape()
         sheet.repeat_rows(0, header_row)
-        sheet.fit_to_pages(1, 0)
+        if frozen_columns:
+            sheet.repeat_columns(0, frozen_columns - 1)
+        sheet.fit_to_pages(pages_wide(columns, frozen_columns), 0)
         return last
 
     def rows(self, sheet, columns: list[Column], rows: Iterable[list], first_row: int) -> int:
@@ -123,10 +136,34 @@ class SheetWriter:
         row_index = first_row - 1
         for row_index, values in enumerate(rows, start=first_row):
             for column_index, value in enumerate(values):
+                write, cell_format = writers[column_index]
                 if value is not None:
-                    write, cell_format = writers[column_index]
                     write(row_index, column_index, value, cell_format)
+                elif columns[column_index].title:  # bordered, empty (not the blank gaps between tables)
+                    sheet.write_blank(row_index, column_index, None, cell_format)
         return row_index
 
     def title_row(self, sheet, title: str, first_column: int, last_column: int, cell_format=None) -> None:
         sheet.merge_range(0, first_column, 0, last_column, title, cell_format or self.title)
+
+
+# Printed A4 landscape with the default margins (0.7 in each side): 741 pt of width. Excel's column
+# width w is w * 7 + 5 pixels of Calibri 11 (0.75 pt each). The 11 pt text must not shrink below 8 pt.
+PRINTABLE_WIDTH_PT = 842 - 2 * 0.7 * 72
+MIN_PRINT_SCALE = 0.78  # 11 pt x 0.78 = 8.6 pt, a margin over 8 pt for renderers' rounding
+
+
+def _width_pt(columns: list[Column]) -> float:
+    return sum(column.width * 7 + 5 for column in columns) * 0.75
+
+
+def pages_wide(columns: list[Column], repeated: int = 0) -> int:
+    """How many pages wide a table must print on so that its text stays at 8 pt or more.
+
+    ``repeated`` first columns are printed again on every page (the frozen key columns).
+    """
+    total, key = _width_pt(columns), _width_pt(columns[:repeated])
+    room = PRINTABLE_WIDTH_PT / MIN_PRINT_SCALE
+    if total <= room:
+        return 1
+    return 1 + math.ceil((total - room) / (room - key))

@@ -218,5 +218,5 @@ def export_summary():
     """附件2 推荐汇总表 as .xlsx: the ranked lists in the official layout."""
     campaign = current_campaign() or abort(404)
     recommendation = _own_recommendation(campaign)
-    path = write_summary_sheet(current_user.organisation.name, summary_rows(recommendation))
+    path = write_summary_sheet(current_user.organisation.name, summary_rows(recommendation, campaign), campaign)
     return send_workbook(path, f"推荐汇总表-{current_user.organisation.name}.xlsx")

@@ -14,7 +14,9 @@ from portal.accounts.models import Organisation
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application
 from portal.campaigns.models import Campaign, Scale
+from portal.core.extensions import db
 from portal.core.pagination import Page, paginate
+from portal.exports.national_workbook import candidate_order
 from portal.recommendations.models import RankingEntry
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, Score
 from portal.review.scoring import TWO_PLACES
@@ -78,7 +80,8 @@ def _score_columns():
 
 
 SORTS = {
-    "recommender": lambda c: (Organisation.name, Application.scale, RankingEntry.rank),
+    # The national workbook's order: recommender kind, region in GB/T 2260 order, recommender, scale, rank.
+    "recommender": lambda c: candidate_order(),
     "score": lambda c: (c["mean"].desc().nulls_last(), Application.id),
     "name": lambda c: (Application.org_name,),
     "selfcheck": lambda c: (c["yes"].desc(), Application.id),
@@ -152,3 +155,14 @@ def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, p
         if row.mean_score is not None:
             row.mean_score = Decimal(str(row.mean_score)).quantize(TWO_PLACES, ROUND_HALF_UP)
     return page
+
+
+def candidate_recommenders(campaign: Campaign) -> list[tuple[int, str]]:
+    """The recommenders that have candidates in ``campaign``, by name: the candidates list's filter."""
+    return db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .join(Application, Application.recommender_id == Organisation.id)
+        .where(Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES))
+        .distinct()
+        .order_by(Organisation.name)
+    ).all()

@@ -115,8 +115,8 @@ def test_return_resubmit_rank_by_drag_and_submit(browser, base_url, shanghai, tm
     with recommender.expect_download() as download_info:
         recommender.get_by_role("link", name="导出推荐汇总表（Excel）").click()
     sheet = openpyxl.load_workbook(BytesIO(Path(download_info.value.path()).read_bytes())).active
-    assert sheet["A2"].value == f"推荐单位（盖章）：{RECOMMENDER}"
-    assert [sheet.cell(row, 2).value for row in (4, 5, 6)] == [first, third, second]
+    assert sheet["A3"].value == f"推荐单位（盖章）：{RECOMMENDER}"
+    assert [sheet.cell(row, 2).value for row in (5, 6, 7)] == [first, third, second]
 
     # Submit with the 报送信息 and the sealed scan; the list locks.
     scan = tmp_path / "推荐汇总表（盖章）.png"

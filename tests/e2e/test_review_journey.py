@@ -106,5 +106,5 @@ def test_assign_score_decide_publish_and_export(browser, base_url, review_campai
         reviewer.get_by_role("link", name="导出全国汇总（Excel）").click()
     workbook = openpyxl.load_workbook(BytesIO(Path(download_info.value.path()).read_bytes()))
     assert "候选单位汇总" in workbook.sheetnames and "公布名单" in workbook.sheetnames
-    published = [row[1] for row in workbook["公布名单"].iter_rows(min_row=3, values_only=True) if row[1]]
+    published = [row[1] for row in workbook["公布名单"].iter_rows(min_row=4, values_only=True) if row[1]]
     assert sorted(published) == sorted(candidates[1:])

@@ -11,7 +11,7 @@ from forms.review import (
     DecisionForm,
     SiteVisitForm,
 )
-from portal.accounts.models import Organisation, User
+from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.audit import AuditEntry
 from portal.campaigns import services as campaign_services
@@ -23,7 +23,7 @@ from portal.core.timeutil import local_today
 from portal.core.transactions import refuse
 from portal.recommendations.models import RankingEntry
 from portal.review import services
-from portal.review.candidates import candidates_page
+from portal.review.candidates import candidate_recommenders, candidates_page
 from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertProfile, SiteVisit
 from portal.review.scoring import summarise
 from portal.review.views import bp
@@ -39,14 +39,7 @@ def candidates():
 
 def _candidates_content() -> dict:
     campaign = campaign_or_404()
-    recommenders = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .join(Application, Application.recommender_id == Organisation.id)
-        .where(Application.campaign_id == campaign.id, Application.status.in_(services.CANDIDATE_STATUSES))
-        .distinct()
-        .order_by(Organisation.name)
-    ).all()
-    filter_form = CandidateFilterForm(recommenders)
+    filter_form = CandidateFilterForm(candidate_recommenders(campaign))
     filters = filter_form.filters()
     page = candidates_page(campaign, filters, requested_page(), local_today())
     return dict(

@@ -13,6 +13,7 @@ from portal.campaigns.models import Campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.transactions import refuse
+from portal.exports.national_workbook import PUBLISHED_LIST_TITLE, published_order
 from portal.rereview import services as rereview
 from portal.review import services
 from portal.review.models import Decision
@@ -56,7 +57,7 @@ def publish():
 def published_units():
     """The published 工业计量标杆示范单位, for everyone: name, region, industry, recommender — no contacts."""
     rows = db.session.execute(
-        select(Campaign.name, Application.org_name, Application.province, Application.industry, Organisation.name)
+        select(Campaign.year, Application.org_name, Application.province, Application.industry, Organisation.name)
         .join(Campaign, Campaign.id == Application.campaign_id)
         .join(Organisation, Organisation.id == Application.recommender_id)
         .where(
@@ -64,9 +65,9 @@ def published_units():
             Application.status == ApplicationStatus.SELECTED,
             Application.id.not_in(rereview.revoked_units()),
         )
-        .order_by(Campaign.year.desc(), Campaign.id.desc(), Application.province, Application.org_name)
+        .order_by(Campaign.year.desc(), Campaign.id.desc(), *published_order())
     ).all()
     by_campaign: dict[str, list] = {}
-    for campaign_name, *unit in rows:
-        by_campaign.setdefault(campaign_name, []).append(unit)
+    for year, *unit in rows:  # titled and ordered as the announcement (the national workbook's 公布名单)
+        by_campaign.setdefault(f"{year}年度{PUBLISHED_LIST_TITLE}", []).append(unit)
     return render_template("review/published_units.html", by_campaign=by_campaign)
