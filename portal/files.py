@@ -4,6 +4,7 @@ The original (often Chinese) file name is kept only in the database; ``secure_fi
 reduce ``营业执照.pdf`` to ``pdf``. Who may download a file is decided by what it belongs to.
 """
 
+import unicodedata
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,13 @@ class StoredFile(db.Model):
         return f"{self.size / 1024 / 1024:.1f} MB" if self.size >= 1024 * 1024 else f"{self.size // 1024 + 1} KB"
 
 
+def clean_file_name(name: str) -> str:
+    """The name without control or format characters: a CR/LF would break the download's header,
+    a right-to-left override would disguise the extension."""
+    kept = "".join(char for char in name if unicodedata.category(char) not in ("Cc", "Cf"))
+    return Path(kept.replace("\\", "/")).name.strip()[:255] or "file"
+
+
 def _upload_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,7 +86,7 @@ def store_upload(upload: FileStorage, uploaded_by, application=None) -> StoredFi
     (_upload_folder() / stored_name).write_bytes(data)
     stored = StoredFile(
         stored_name=stored_name,
-        original_name=Path(upload.filename).name[:255],
+        original_name=clean_file_name(upload.filename),
         content_type=content_type,
         size=len(data),
         uploaded_by_id=uploaded_by.id,
@@ -111,7 +119,7 @@ def send_stored_file(stored: StoredFile, inline: bool = False):
         _upload_folder() / stored.stored_name,
         mimetype=stored.content_type,
         as_attachment=not inline,
-        download_name=stored.original_name,
+        download_name=clean_file_name(stored.original_name),  # also names stored before it was cleaned
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,6 +1,8 @@
 """Login throttling: after N failures, an account or an address waits before trying again.
 
 Counts live in Redis when ``REDIS_URL`` is set (shared by every worker), else in this process.
+If Redis does not answer, logins go on unthrottled and a warning is logged: an outage of the
+counters must not become an outage of the portal.
 """
 
 import threading
@@ -36,27 +38,45 @@ class MemoryCounter:
             self._entries.pop(key, None)
 
 
+def _redis_unavailable() -> None:
+    current_app.logger.warning("login throttle: Redis unavailable, attempt not counted", exc_info=True)
+
+
 class RedisCounter:
+    """Failure counts in Redis; when Redis is down, counts are 0 and failures are not recorded."""
+
     def __init__(self, url: str):
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        self._errors = redis.RedisError
+        self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
 
     def increment(self, key: str, ttl: int) -> int:
-        pipe = self._redis.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, ttl)
-        return int(pipe.execute()[0])
+        try:
+            pipe = self._redis.pipeline()
+            pipe.incr(key)
+            pipe.expire(key, ttl)
+            return int(pipe.execute()[0])
+        except self._errors:
+            _redis_unavailable()
+            return 0
 
     def get(self, key: str) -> tuple[int, int]:
-        pipe = self._redis.pipeline()
-        pipe.get(key)
-        pipe.ttl(key)
-        count, ttl = pipe.execute()
+        try:
+            pipe = self._redis.pipeline()
+            pipe.get(key)
+            pipe.ttl(key)
+            count, ttl = pipe.execute()
+        except self._errors:
+            _redis_unavailable()
+            return (0, 0)
         return (int(count or 0), max(int(ttl), 0))
 
     def clear(self, key: str) -> None:
-        self._redis.delete(key)
+        try:
+            self._redis.delete(key)
+        except self._errors:
+            _redis_unavailable()
 
 
 class LoginThrottle:
