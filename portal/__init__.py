@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    _trust_proxies(app)
     _register_extensions(app)
     _register_blueprints(app)
 
@@ -33,6 +34,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.register_template_helpers(app)
     commands.register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_FIX_X_FOR`` reverse proxies, the client's address and scheme are the ones they forward.
+
+    Exactly that many hops are trusted: an X-Forwarded-For the client wrote itself is ignored.
+    """
+    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _register_extensions(app: Flask) -> None:

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Enterprise, Organisation, Role, User
-from portal.accounts.throttle import login_throttle
+from portal.accounts.throttle import login_throttle, wait_text
 from portal.accounts.uscc import normalise_uscc
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation
@@ -56,7 +56,7 @@ def authenticate(username: str, password: str) -> User:
     wait = throttle.seconds_locked(username, address)
     if wait:
         record_audit("account.login_throttled", detail={"username": username})
-        raise RuleViolation(f"登录失败次数过多，请 {max(wait // 60, 1)} 分钟后再试。")
+        raise RuleViolation(f"登录失败次数过多，请 {wait_text(wait)}后再试。")
     user = db.session.scalar(select(User).where(func.upper(User.username) == username.upper()))
     if user is None or not user.check_password(password) or not user.active:
         throttle.record_failure(username, address)

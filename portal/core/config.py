@@ -44,6 +44,9 @@ def build_config(instance_path: str) -> dict:
         "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "portal:"),
         # Busy pages' content is kept in Redis between changes (portal.core.page_cache); needs REDIS_URL.
         "FRAGMENT_CACHE": os.environ.get("FRAGMENT_CACHE", "1") == "1",
+        # How many reverse proxies stand in front of the portal: their X-Forwarded-For / -Proto are trusted,
+        # exactly that many hops (werkzeug ProxyFix). 0: the connecting address is the client's.
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "SESSION_COOKIE_HTTPONLY": True,
