@@ -63,6 +63,7 @@ def build_config(instance_path: str) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "5")),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "noreply@example.gov.cn"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
     }
