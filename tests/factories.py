@@ -188,3 +188,12 @@ def submitted_list(campaign, recommender, count: int, username: str | None = Non
         store_upload(upload(), staff),
     )
     return applications
+
+
+def make_expert(campaign, username: str, name: str, organisation: str, region: str, specialities, by):
+    """An expert added by reviewer ``by``, who has then set the password from the invitation link."""
+    from portal.review.services import create_expert
+
+    expert = create_expert(campaign, username, f"{username}@example.cn", name, organisation, region, specialities, by)
+    expert.user.set_password(PASSWORD)
+    return expert

@@ -326,16 +326,11 @@ EXPERTS = [  # name, organisation, region, specialities
 def _review(rng: random.Random, campaign: Campaign, reviewer: User) -> None:
     """Experts assigned (3 per candidate, no conflicts), most scores in, some decisions recorded."""
     for number, (name, organisation, region, specialities) in enumerate(EXPERTS):
-        review_services.create_expert(
-            campaign,
-            "expert" if number == 0 else f"expert{number + 1}",
-            DEMO_PASSWORD,
-            name,
-            organisation,
-            region,
-            specialities,
-            reviewer,
+        username = "expert" if number == 0 else f"expert{number + 1}"
+        expert = review_services.create_expert(
+            campaign, username, f"{username}@example.cn", name, organisation, region, specialities, reviewer
         )
+        expert.user.set_password(DEMO_PASSWORD)  # as if the expert had used the invitation link
     review_services.auto_assign(campaign, 3, reviewer)
     criteria = review_services.rubric(campaign)
     for assignment in db.session.scalars(select(Assignment).order_by(Assignment.id)):

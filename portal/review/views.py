@@ -280,14 +280,14 @@ def experts():
             lambda: services.create_expert(
                 campaign,
                 form.username.data,
-                form.password.data,
+                form.email.data,
                 form.name.data,
                 form.organisation.data,
                 form.region.data,
                 form.specialities.data,
                 current_user,
             ),
-            f"已添加专家：{form.name.data}。",
+            f"已添加专家：{form.name.data}。设置密码的一次性链接已发送至 {form.email.data}，由专家本人设置密码。",
         ):
             return redirect(url_for("review.experts"))
     return _render_experts(campaign, form, AutoAssignForm(), 422 if form.errors else 200)
