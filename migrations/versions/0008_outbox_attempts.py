@@ -1,12 +1,16 @@
-"""outbox attempts
+"""outbox attempts; password-link tokens blanked in messages already sent
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 14:48:29.697793
 
 """
+import re
+
 from alembic import op
 import sqlalchemy as sa
+
+TOKEN_IN_LINK = re.compile(r"(/account/set-password/)[^/?#\s\"'<>]+")
 
 
 # revision identifiers, used by Alembic.
@@ -22,6 +26,17 @@ def upgrade():
         batch_op.add_column(sa.Column('attempts', sa.Integer(), server_default='0', nullable=False))
 
     # ### end Alembic commands ###
+    # A sent message keeps no password-link token (see portal.core.redaction).
+    outbox = sa.table("outbox_message", sa.column("id", sa.Integer), sa.column("body", sa.Text), sa.column("sent_at", sa.DateTime))
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(outbox.c.id, outbox.c.body).where(
+            outbox.c.sent_at.isnot(None), outbox.c.body.like("%/account/set-password/%")
+        )
+    ).all()
+    for message_id, body in rows:
+        redacted = TOKEN_IN_LINK.sub(lambda match: match.group(1) + "（链接已发送，为安全起见不再显示）", body)
+        bind.execute(outbox.update().where(outbox.c.id == message_id).values(body=redacted))
 
 
 def downgrade():

@@ -14,7 +14,8 @@ from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.notifications.services import notify_by_email, portal_url
 
-LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(days=1)}
+LIFETIME = {"invite": timedelta(hours=72), "reset": timedelta(hours=24)}
+
 PURPOSE_LABEL = {"invite": "账号开通", "reset": "重设密码"}
 
 
@@ -38,10 +39,14 @@ def issue_password_link(user: User, purpose: str, by: User) -> str:
     notify_by_email(
         user,
         f"{PURPOSE_LABEL[purpose]}：请设置登录密码",
-        f"您的登录名为 {user.username}。请在 {LIFETIME[purpose].days} 天内打开以下链接设置密码（仅可使用一次）：\n{link}",
+        f"您的登录名为 {user.username}。请在 {lifetime_hours(purpose)} 小时内打开以下链接设置密码（仅可使用一次）：\n{link}",
     )
     record_audit(f"account.{purpose}_link", user, None, by)
     return link
+
+
+def lifetime_hours(purpose: str) -> int:
+    return int(LIFETIME[purpose].total_seconds() // 3600)
 
 
 def valid_token(token: str) -> PasswordToken | None:

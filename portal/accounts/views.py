@@ -101,10 +101,23 @@ def change_password():
     return render_template("accounts/password.html", form=form)
 
 
+@bp.route("/set-password", methods=["GET", "POST"], defaults={"token": None})
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
-def set_password(token: str):
-    """Set a password from a one-time invitation or reset link, then log in."""
-    if tokens.valid_token(token) is None:
+def set_password(token: str | None):
+    """Set a password from a one-time invitation or reset link, then log in.
+
+    Opening the link moves its token into the session and redirects to ``/account/set-password``: the
+    token leaves the address bar, the history and every later request (and so their Referer and logs).
+    """
+    if token is not None and request.method == "GET":
+        valid = tokens.valid_token(token) is not None
+        db.session.rollback()  # release the token's row lock
+        if not valid:
+            return render_template("accounts/set_password.html", form=None), 404
+        session["password_token"] = token
+        return redirect(url_for("accounts.set_password"))
+    token = token or session.get("password_token")
+    if not token or tokens.valid_token(token) is None:
         db.session.rollback()
         return render_template("accounts/set_password.html", form=None), 404
     form = SetPasswordForm()
@@ -116,7 +129,7 @@ def set_password(token: str):
             form.new.errors.append(str(error))
         else:
             db.session.commit()
-            _start_session(user)
+            _start_session(user)  # also forgets the token
             flash("密码已设置，欢迎使用。", "success")
             return redirect(url_for(role_home_endpoint(user)))
     db.session.rollback()  # release the token's row lock

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, select
 from forms.admin import CampaignForm, InviteForm, OrganisationForm, RoleForm
 from forms.recommendations import ActionForm
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
-from portal.accounts.tokens import issue_password_link
+from portal.accounts.tokens import issue_password_link, lifetime_hours
 from portal.admin import services
 from portal.admin.models import Campaign
 from portal.audit import AuditEntry
@@ -162,7 +162,10 @@ def users():
             form.username.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"已开通 {staff.username}。请将下方链接交给本人设置密码（7 天内有效，仅可使用一次）。", "success")
+            flash(
+                f"已开通 {staff.username}。请将下方链接交给本人设置密码（{lifetime_hours('invite')} 小时内有效，仅可使用一次）。",
+                "success",
+            )
             form = InviteForm(formdata=None)
             form.organisation_id.choices = _organisation_choices()
     return _render_users(form, link, 422 if form.errors else 200)
@@ -220,7 +223,10 @@ def user_action(user_id: int, action: str):
         abort(404)
     link = issue_password_link(target, "reset", current_user)
     db.session.commit()
-    flash(f"已为 {target.username} 生成重设密码链接（24 小时内有效，仅可使用一次），并写入发件箱。", "success")
+    flash(
+        f"已为 {target.username} 生成重设密码链接（{lifetime_hours('reset')} 小时内有效，仅可使用一次），并写入发件箱。",
+        "success",
+    )
     form = InviteForm(formdata=None)
     form.organisation_id.choices = _organisation_choices()
     return _render_users(form, link)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User
 from portal.audit import record_audit
 from portal.core.extensions import db
+from portal.core.redaction import redact_tokens
 from portal.core.timeutil import utcnow
 from portal.notifications.models import Notification, OutboxMessage
 
@@ -203,13 +204,16 @@ def _record_failure(message: OutboxMessage, error: Exception, max_attempts: int)
     message.attempts += 1
     message.error = f"{error.__class__.__name__}: {error}"[:300]
     if message.attempts >= max_attempts:
+        message.body = redact_tokens(message.body)  # no longer waiting: the link is not kept
         record_audit("outbox.gave_up", message, {"attempts": message.attempts, "error": message.error})
     db.session.flush()
 
 
 def mark_sent(message: OutboxMessage) -> None:
+    """The message is sent: a password link in it is blanked (it stays only in the recipient's mailbox)."""
     message.sent_at, message.error = utcnow(), None
     message.attempts += 1
+    message.body = redact_tokens(message.body)
     db.session.flush()
 
 
