@@ -36,6 +36,7 @@ def make_app(database_url, tmp_path, monkeypatch):
                 "SECRET_KEY": "test",
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "WTF_CSRF_ENABLED": False,
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # cheap: the tests hash thousands of times
                 "UPLOAD_FOLDER": str(tmp_path / "uploads"),
                 "REDIS_URL": REDIS_URL,
                 "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:",

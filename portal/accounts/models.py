@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
+
+
+def password_hash_method() -> str:
+    """werkzeug's method for new hashes: ``PASSWORD_HASH_METHOD`` (scrypt by default; tests use a cheap one)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
 class Role(LabelledEnum):
@@ -88,7 +94,7 @@ class User(UserMixin, db.Model):
     organisation: Mapped[Organisation | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -142,6 +142,15 @@ class LoginThrottle:
     def record_success(self, account: str, address: str | None = None) -> None:
         self.counter.clear(self._account_key(account))
 
+    def attempt(self, action: str, address: str | None, limit: int, window: int) -> int:
+        """Count an attempt at ``action`` from ``address``: seconds to wait if it is one too many, else 0."""
+        key = f"{self.prefix}{action}:ip:{address or '-'}"
+        count, left = self.counter.get(key)
+        if count >= limit:
+            return max(left, 1)
+        self.counter.increment(key, window)
+        return 0
+
 
 def wait_text(seconds: int) -> str:
     """``seconds`` as the user reads it: "30 秒", "15 分钟"."""

@@ -9,6 +9,11 @@ def normalise_uscc(code: str) -> str:
     return (code or "").strip().upper()
 
 
+def normalise_login(name: str) -> str:
+    """A login name as typed: stripped; a 统一社会信用代码 also upper-cased."""
+    return (name or "").strip()
+
+
 def uscc_check_character(first17: str) -> str:
     """The 18th character for the first 17, by the standard's weighted sum modulo 31."""
     total = sum(ALPHABET.index(char) * weight for char, weight in zip(first17, WEIGHTS, strict=True))

@@ -34,6 +34,12 @@ def _start_session(user) -> None:
 def register():
     """Enterprise self-registration."""
     form = RegistrationForm()
+    if request.method == "POST":
+        try:
+            services.registration_attempt()
+        except RuleViolation as error:
+            flash(str(error), "danger")
+            return render_template("accounts/register.html", form=form), 429
     if form.validate_on_submit():
         try:
             user = services.register_enterprise(
@@ -91,7 +97,11 @@ def change_password():
         try:
             services.change_password(user, form.current.data, form.new.data)
         except RuleViolation as error:
-            db.session.rollback()
+            # A wrong current password is counted and audited: keep the audit entry.
+            if isinstance(error, services.CurrentPasswordWrong):
+                db.session.commit()
+            else:
+                db.session.rollback()
             form.current.errors.append(str(error))
         else:
             db.session.commit()

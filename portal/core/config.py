@@ -47,6 +47,10 @@ def build_config(instance_path: str) -> dict:
         # How many reverse proxies stand in front of the portal: their X-Forwarded-For / -Proto are trusted,
         # exactly that many hops (werkzeug ProxyFix). 0: the connecting address is the client's.
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        # werkzeug's method for new password hashes; scrypt costs about 32 MiB and 100 ms per hash on purpose.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Registrations (successful or not) one address may attempt per hour.
+        "REGISTER_MAX_PER_ADDRESS": int(os.environ.get("REGISTER_MAX_PER_ADDRESS", "10")),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "SESSION_COOKIE_HTTPONLY": True,
