@@ -10,6 +10,7 @@ from portal.accounts import services, tokens
 from portal.core.auth import role_home_endpoint
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.security import mark_login
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -28,6 +29,7 @@ def _start_session(user) -> None:
     session.clear()
     login_user(user)
     session.permanent = True
+    mark_login()
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -56,7 +56,8 @@ def build_config(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),  # without activity
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),  # from login, however active
         # The CSRF token lives as long as the session: a long form must not fail after an hour.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": False,  # WTForms' own zh messages, see forms.base

@@ -7,7 +7,9 @@ Input no field may hold is refused before any view runs: a NUL byte anywhere (Po
 text with a DataError, which would be a 500) gives a 400 with a Chinese message.
 """
 
-from flask import render_template, request
+import time
+
+from flask import current_app, render_template, request, session
 from werkzeug.exceptions import BadRequest
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -68,8 +70,36 @@ def _forbidden_character_page(error):
     return render_template("errors/error.html", code=400, title="请求无效", message=error.description), 400
 
 
+LOGIN_TIME_KEY = "login_at"
+
+
+def mark_login(now: float | None = None) -> None:
+    """Note when this session logged in: it ends ``SESSION_ABSOLUTE_LIFETIME`` later, however active."""
+    session[LOGIN_TIME_KEY] = int(now if now is not None else time.time())
+
+
+def end_old_sessions():
+    """``before_request``: a login older than ``SESSION_ABSOLUTE_LIFETIME`` is logged out (the 2-hour idle
+    limit alone lets a session that is used every hour live for ever)."""
+    if "_user_id" not in session:
+        return None
+    logged_in_at = session.get(LOGIN_TIME_KEY)
+    if logged_in_at is None:  # a session from before the limit existed: it starts counting now
+        mark_login()
+        return None
+    if time.time() - logged_in_at > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+        session.clear()
+    return None
+
+
 def register_security(app) -> None:
+    # ``__Host-`` cookies are sent only over HTTPS, for this host and every path: no subdomain can set them.
+    if app.config.get("SESSION_COOKIE_SECURE") and app.config.get("SESSION_COOKIE_NAME") == "session":
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        app.config["SESSION_COOKIE_DOMAIN"] = None
+        app.config["SESSION_COOKIE_PATH"] = "/"
     app.before_request(refuse_nul_bytes)
+    app.before_request(end_old_sessions)
     app.register_error_handler(ForbiddenCharacter, _forbidden_character_page)
     app.after_request(add_security_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):

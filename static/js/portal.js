@@ -9,3 +9,22 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 })();
+
+// The application form keeps a copy of typed input (contact details included) in this tab; it must not
+// outlive the login. Copies that older versions kept in localStorage are removed on every page.
+(function () {
+  "use strict";
+  function clearDrafts(storage) {
+    if (!storage) return;
+    for (var i = storage.length - 1; i >= 0; i--) {
+      var key = storage.key(i);
+      if (key && key.indexOf("portal-draft:") === 0) storage.removeItem(key);
+    }
+  }
+  try { clearDrafts(window.localStorage); } catch (e) { /* storage disabled */ }
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("form[data-logout]")) {
+      try { clearDrafts(window.sessionStorage); } catch (e) { /* storage disabled */ }
+    }
+  });
+})();
