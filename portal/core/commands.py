@@ -69,11 +69,15 @@ def create_campaign_command(name, year, opens: datetime, closes: datetime, deadl
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load a realistic demo campaign and print the demo logins."""
     from portal.core.demo import load_demo
 
-    logins = load_demo()
+    try:
+        logins = load_demo()
+    except RuleViolation as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo("演示数据已就绪。演示账号（密码均为 demo2026）：")
     for role, username, note in logins:

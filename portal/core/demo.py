@@ -24,6 +24,7 @@ from portal.applications.models import (
     CertificationStatus,
 )
 from portal.applications.rules import Scale
+from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.files import store_upload
@@ -229,9 +230,36 @@ def _fill_application(
     )
 
 
+DEMO_STAFF_LOGINS = ("admin", "reviewer", "expert", "tuijian-beijing", "tuijian-jiliang")
+
+
+def demo_accounts_present() -> list[str]:
+    """What shows that demo data was loaded: the demo campaign, demo staff logins that accept the demo password."""
+    found = []
+    if db.session.scalar(select(Campaign.id).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
+        found.append(f"批次“{DEMO_CAMPAIGN}”")
+    for user in db.session.scalars(select(User).where(User.username.in_(DEMO_STAFF_LOGINS))):
+        if user.check_password(DEMO_PASSWORD):
+            found.append(user.username)
+    return found
+
+
+def real_data_present() -> bool:
+    """Whether the database holds anything the demo did not make (a campaign, an account, an organisation)."""
+    if db.session.scalar(select(Campaign.id).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
+        return False  # the demo was loaded here before: loading again changes nothing
+    return any(db.session.scalar(select(model.id).limit(1)) is not None for model in (Campaign, User, Organisation))
+
+
 def load_demo() -> list[tuple[str, str, str]]:
-    """Create the demo data; returns ``(role, username, note)`` for each demo login."""
+    """Create the demo data; returns ``(role, username, note)`` for each demo login.
+
+    Refuses a database that already holds other data: demo accounts with a published password must
+    never land in a production database.
+    """
     rng = random.Random(2026)
+    if real_data_present():
+        raise RuleViolation("数据库中已有数据（批次、账号或单位）：演示数据只能载入空数据库。")
     if db.session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)) is None:
         _create(rng)
     enterprise_logins = []
