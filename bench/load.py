@@ -39,7 +39,7 @@ PAGES = [  # (name, role, path)
     ("recommender: inbox", "recommender", "/recommender/"),
     ("ministry: candidates", "reviewer", "/review/candidates"),
 ]
-PASSWORD = "bench2026"
+PASSWORD = "bench-jiliang-2026"
 DRAFT_FORM = "/application/section/basic"
 # Each wrk thread counts the responses other than 200 in its own Lua state; done() gathers them.
 WRK_SCRIPT = """

@@ -1,17 +1,25 @@
 """Registration, login and password forms."""
 
+from flask_login import current_user
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from forms.base import PortalForm
-from portal.accounts.services import password_problem, uscc_taken
+from portal.accounts.services import PASSWORD_HINT, password_problem, uscc_taken, user_password_inputs
 from portal.accounts.uscc import uscc_error
 
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 
 
-def _strong_password(_form, field):
-    problem = password_problem(field.data or "")
+def _strong_password(form, field):
+    """Long enough and hard to guess, also for someone who knows the user's name, organisation and code."""
+    if isinstance(form, RegistrationForm):
+        inputs = [form.name.data, form.uscc.data, form.contact_name.data, form.mobile.data, form.email.data]
+    elif current_user.is_authenticated:
+        inputs = user_password_inputs(current_user)
+    else:
+        inputs = []  # a password link: the service checks against the link's user
+    problem = password_problem(field.data or "", inputs)
     if problem:
         raise ValidationError(problem)
 
@@ -34,7 +42,7 @@ class RegistrationForm(PortalForm):
     password = PasswordField(
         "密码",
         validators=[DataRequired("请设置密码。"), _strong_password],
-        description="至少 8 位，须同时包含字母和数字。",
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
         "确认密码", validators=[DataRequired("请再次输入密码。"), EqualTo("password", "两次输入的密码不一致。")]
@@ -60,7 +68,7 @@ class ChangePasswordForm(PortalForm):
     new = PasswordField(
         "新密码",
         validators=[DataRequired("请设置新密码。"), _strong_password],
-        description="至少 8 位，须同时包含字母和数字。",
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
         "确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")]
@@ -73,7 +81,7 @@ class SetPasswordForm(PortalForm):
     new = PasswordField(
         "新密码",
         validators=[DataRequired("请设置新密码。"), _strong_password],
-        description="至少 8 位，须同时包含字母和数字。",
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
         "确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")]

@@ -16,20 +16,36 @@ from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 0 too guessable … 4 very unguessable
+PASSWORD_HINT = "至少 12 位，不要求字母、数字组合；一句好记的话（中文也可以）比短而复杂的密码更安全。"
+
+
+def password_problem(password: str, user_inputs=()) -> str | None:
+    """Why a password is too weak, or ``None`` (ASVS 2.1): 12+ characters, no composition rule, not common
+    or guessable — judged by zxcvbn, which also knows the user's own name, organisation and code."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少 {MIN_PASSWORD_LENGTH} 位（当前 {len(password)} 位）。可以用一句好记的话，中文也可以。"
+    from zxcvbn import zxcvbn
+
+    inputs = [str(value) for value in user_inputs if value]
+    if zxcvbn(password[:100], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+        return "密码太容易被猜到（常见密码、键盘顺序、重复字符或含有本人的账号、名称等信息）。请换一个更长、更不常见的密码，例如几个不相关的词连成一句。"
+    return None
+
+
+def user_password_inputs(user: User) -> list[str]:
+    """What a guesser knows about ``user``: login name, name, e-mail, organisation, enterprise and its code."""
+    values = [user.username, user.display_name, user.email]
+    if user.organisation is not None:
+        values.append(user.organisation.name)
+    if user.enterprise is not None:
+        values += [user.enterprise.name, user.enterprise.uscc, user.enterprise.contact_name, user.enterprise.mobile]
+    return [value for value in values if value]
 
 
 class CurrentPasswordWrong(RuleViolation):
     """The current password given to change it is wrong: counted like a failed login."""
-
-
-def password_problem(password: str) -> str | None:
-    """Why a password is too weak, or ``None``: 8+ characters with letters and digits."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少 {MIN_PASSWORD_LENGTH} 位。"
-    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
-        return "密码须同时包含字母和数字。"
-    return None
 
 
 def uscc_taken(uscc: str) -> bool:
@@ -60,6 +76,9 @@ def register_enterprise(name: str, uscc: str, contact_name: str, mobile: str, em
     user = User(
         username=uscc, role=Role.ENTERPRISE, display_name=name.strip(), email=email.strip(), enterprise=enterprise
     )
+    problem = password_problem(password, [name, uscc, contact_name, mobile, email])
+    if problem:
+        raise RuleViolation(problem)
     user.set_password(password)
     try:
         with db.session.begin_nested():
@@ -141,7 +160,7 @@ def change_password(user: User, current: str, new: str) -> None:
         record_audit("account.password_change_failed", user, user=user)
         raise CurrentPasswordWrong("当前密码不正确。")
     throttle.record_success(account, address)
-    problem = password_problem(new)
+    problem = password_problem(new, user_password_inputs(user))
     if problem:
         raise RuleViolation(problem)
     user.set_password(new)
@@ -165,7 +184,7 @@ def create_staff_user(
         raise RuleViolation("推荐单位账号须属于一个推荐单位。")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,59}", username or ""):
         raise RuleViolation("登录名只能使用英文字母、数字、点、横线、下划线或 @（2–60 位）。")
-    problem = password_problem(password)
+    problem = password_problem(password, [username, display_name, email, organisation.name if organisation else None])
     if problem:
         raise RuleViolation(problem)
     user = User(username=username, role=role, display_name=display_name, organisation=organisation, email=email)

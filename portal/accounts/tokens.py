@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import PasswordToken, User
-from portal.accounts.services import password_problem
+from portal.accounts.services import password_problem, user_password_inputs
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
@@ -60,10 +60,10 @@ def set_password_with_token(token: str, password: str) -> User:
     row = valid_token(token)
     if row is None:
         raise RuleViolation("链接无效、已使用或已过期，请联系管理员重新发送。")
-    problem = password_problem(password)
+    user = row.user
+    problem = password_problem(password, user_password_inputs(user))
     if problem:
         raise RuleViolation(problem)
-    user = row.user
     user.set_password(password)
     user.session_version += 1
     row.used_at = utcnow()

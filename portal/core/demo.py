@@ -35,7 +35,7 @@ from portal.review import services as review_services
 from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ReReview
 from portal.selfcheck import SELF_CHECK_CODES
 
-DEMO_PASSWORD = "demo2026"
+DEMO_PASSWORD = "jiliang-demo-2026"
 DEMO_CAMPAIGN = "2026年度工业计量标杆示范单位申报"
 
 ASSOCIATIONS = [
