@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+.venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
 .venv/bin/flask --app app db upgrade
 if [ "${1:-}" = "--demo" ]; then
   .venv/bin/flask --app app demo
