@@ -86,3 +86,11 @@ class SetPasswordForm(PortalForm):
     confirm = PasswordField(
         "确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")]
     )
+
+
+class TwoFactorCodeForm(PortalForm):
+    code = StringField(
+        "验证码",
+        validators=[DataRequired("请填写验证码。"), Length(max=40)],
+        description="验证器中显示的 6 位数字；手机不在身边时，可填写一个恢复码。",
+    )

@@ -70,6 +70,7 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.two_factor_views import bp as two_factor_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.applications.views import bp as applications_bp
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_bp,
         accounts_bp,
+        two_factor_bp,
         applications_bp,
         files_bp,
         recommendations_bp,

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 .venv/bin/flask --app app db upgrade
 if [ "${1:-}" = "--demo" ]; then
   .venv/bin/flask --app app demo
+  # So that the demo logins work without an authenticator app; production requires two factors of
+  # reviewers and admins (TOTP_REQUIRED_ROLES, docs/deploy.md).
+  export TOTP_REQUIRED_ROLES="${TOTP_REQUIRED_ROLES-}"
 fi
 echo "门户已启动： http://127.0.0.1:${PORT:-5000}/"
 exec .venv/bin/flask --app app run --host 127.0.0.1 --port "${PORT:-5000}"

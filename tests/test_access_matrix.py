@@ -28,6 +28,8 @@ ACCESS = {
     "accounts.register": ANYONE,
     "accounts.set_password": ANYONE,
     "accounts.change_password": LOGGED_IN,
+    "two_factor.verify": ANYONE,  # the second step of a login; without the first, back to the login page
+    "two_factor.setup": {Role.RECOMMENDER, Role.REVIEWER, Role.EXPERT, Role.ADMIN},
     "accounts.logout": LOGGED_IN,
     "files.download": LOGGED_IN,
     "notifications": LOGGED_IN,
@@ -42,6 +44,7 @@ ACCESS = {
 ALLOWED_STATUS = {
     "rereview_unit.update": 404,  # no re-review round is open
     "accounts.set_password": 404,  # the token in the URL is not a real one
+    "two_factor.verify": 302,  # no password given first: to the login page
 }
 ROLES = [None, *Role]
 

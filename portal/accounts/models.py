@@ -89,6 +89,11 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two factors (portal.accounts.two_factor): the TOTP secret, set once an authenticator is confirmed;
+    # the last time step used, so that a code cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     enterprise: Mapped[Enterprise | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -109,6 +114,10 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
+
 
 class PasswordToken(db.Model):
     """A one-time link that sets a password: an invitation to new staff, or a reset.
@@ -125,3 +134,13 @@ class PasswordToken(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time codes that replace the authenticator once each (only their SHA-256 is kept)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

@@ -115,7 +115,8 @@ def throttle_key(user: User | None, username: str) -> str:
 
 
 def authenticate(username: str, password: str) -> User:
-    """The user for these credentials; refuses while throttled, counts failures.
+    """The user for these credentials; refuses while throttled, counts failures. For a user with two
+    factors the login is not complete until :func:`portal.accounts.two_factor.verify_login_code`.
 
     An unknown name costs a password hash too, so the answer's time does not tell whether it exists.
     """
@@ -134,6 +135,12 @@ def authenticate(username: str, password: str) -> User:
         throttle.record_failure(account, address)
         record_audit("account.login_failed", user, {"username": username})
         raise RuleViolation("账号或密码不正确。")
+    if user.two_factor_enabled:
+        # Half way: the code follows (portal.accounts.two_factor). The counter is cleared only then, or
+        # a known password would let code guesses go on for ever.
+        record_audit("account.login_password_ok", user, user=user)
+        db.session.flush()
+        return user
     throttle.record_success(account, address)
     user.last_login_at = utcnow()
     record_audit("account.login", user, user=user)

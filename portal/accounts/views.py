@@ -74,6 +74,10 @@ def login():
             flash(str(error), "danger")
         else:
             db.session.commit()
+            if user.two_factor_enabled:
+                from portal.accounts.two_factor_views import start_second_step
+
+                return start_second_step(user, request.args.get("next"))
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")) or url_for(role_home_endpoint(user)))
     return render_template("accounts/login.html", form=form)

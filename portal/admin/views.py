@@ -10,6 +10,7 @@ from forms.admin import CampaignForm, InviteForm, OrganisationForm, RoleForm
 from forms.recommendations import ActionForm
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.accounts.tokens import issue_password_link, lifetime_hours
+from portal.accounts.two_factor import reset_two_factor
 from portal.admin import services
 from portal.admin.models import Campaign
 from portal.audit import AuditEntry
@@ -217,6 +218,12 @@ def user_action(user_id: int, action: str):
         apply_change(
             lambda: services.set_active(target, action == "activate", current_user),
             f"{target.username} 已{'启用' if action == 'activate' else '停用'}。",
+        )
+        return redirect(url_for("admin.users"))
+    if action == "reset-2fa":
+        apply_change(
+            lambda: reset_two_factor(target, current_user),
+            f"已重置 {target.username} 的两步验证：该账号已退出，下次登录时重新设置验证器。",
         )
         return redirect(url_for("admin.users"))
     if action != "reset":

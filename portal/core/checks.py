@@ -134,5 +134,17 @@ def _demo_data() -> Check:
     return Check("演示数据", True, "没有演示账号。")
 
 
+def _two_factors() -> Check:
+    required = set(current_app.config.get("TOTP_REQUIRED_ROLES", ()))
+    if not {"reviewer", "admin"} <= required:
+        return Check(
+            "两步验证",
+            True,
+            "TOTP_REQUIRED_ROLES 未包含 reviewer 和 admin：主管部门和管理员应须开启两步验证。",
+            warning=True,
+        )
+    return Check("两步验证", True, f"须开启两步验证的角色：{', '.join(sorted(required))}。")
+
+
 def run_checks() -> list[Check]:
-    return [_secret_key(), *_database(), _demo_data(), _upload_folder(), _redis(), _cookies()]
+    return [_secret_key(), *_database(), _demo_data(), _upload_folder(), _redis(), _cookies(), _two_factors()]

@@ -51,6 +51,10 @@ def build_config(instance_path: str) -> dict:
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         # Registrations (successful or not) one address may attempt per hour.
         "REGISTER_MAX_PER_ADDRESS": int(os.environ.get("REGISTER_MAX_PER_ADDRESS", "10")),
+        # Roles that must enrol a TOTP authenticator before using the portal; recommenders and experts may.
+        "TOTP_REQUIRED_ROLES": tuple(
+            role.strip() for role in os.environ.get("TOTP_REQUIRED_ROLES", "reviewer,admin").split(",") if role.strip()
+        ),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "SESSION_COOKIE_HTTPONLY": True,

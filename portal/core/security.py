@@ -10,6 +10,7 @@ text with a DataError, which would be a 500) gives a 400 with a Chinese message.
 import time
 
 from flask import current_app, render_template, request, session
+from flask_login import logout_user
 from werkzeug.exceptions import BadRequest
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -88,6 +89,7 @@ def end_old_sessions():
         mark_login()
         return None
     if time.time() - logged_in_at > current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds():
+        logout_user()  # also forgets a user another hook may have loaded for this request
         session.clear()
     return None
 

@@ -69,6 +69,7 @@ def app(tmp_path_factory):
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'portal.sqlite'}",
                 "UPLOAD_FOLDER": str(root / "uploads"),
                 "SECRET_KEY": "e2e",
+                "TOTP_REQUIRED_ROLES": (),  # two factors are tested in tests/test_two_factor.py
                 "TESTING": True,
                 # The page cache too when TEST_REDIS_URL is set (see tests/conftest.py).
                 "REDIS_URL": os.environ.get("TEST_REDIS_URL"),
