@@ -112,6 +112,10 @@ def mark_read(user: User, notification_id: int | None = None) -> None:
     db.session.flush()
 
 
+class ServerUnavailable(Exception):
+    """The SMTP server cannot be reached or refuses the login: no message's fault, none is counted."""
+
+
 class _SMTPConnection:
     """One SMTP connection for a run of ``send_outbox``, opened when first needed and again after a drop."""
 
@@ -121,15 +125,18 @@ class _SMTPConnection:
 
     def send(self, email: EmailMessage) -> None:
         if self.smtp is None:
-            smtp = smtplib.SMTP(self.config["MAIL_SERVER"], self.config.get("MAIL_PORT", 25), timeout=30)
+            try:
+                smtp = smtplib.SMTP(self.config["MAIL_SERVER"], self.config.get("MAIL_PORT", 25), timeout=30)
+            except (smtplib.SMTPException, OSError) as error:
+                raise ServerUnavailable(f"{error.__class__.__name__}: {error}") from error
             try:
                 if self.config.get("MAIL_USE_TLS"):
                     smtp.starttls()
                 if self.config.get("MAIL_USERNAME"):
                     smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"])
-            except BaseException:
+            except (smtplib.SMTPException, OSError) as error:
                 smtp.close()
-                raise
+                raise ServerUnavailable(f"{error.__class__.__name__}: {error}") from error
             self.smtp = smtp
         try:
             self.smtp.send_message(email)
@@ -161,6 +168,7 @@ def send_outbox(limit: int = 200) -> tuple[int, int]:
     Each message is sent, marked and committed on its own: one that fails (a refused address, a dropped
     connection) records its error and attempt count and is retried on the next run, up to
     ``MAIL_MAX_ATTEMPTS``; the others go on. A message handed to SMTP is committed as sent at once.
+    When the server cannot be reached at all, the run stops without counting an attempt against anyone.
     """
     config = current_app.config
     if not config.get("MAIL_SERVER"):
@@ -188,6 +196,12 @@ def send_outbox(limit: int = 200) -> tuple[int, int]:
                 continue
             try:
                 connection.send(_email(message))
+            except ServerUnavailable as error:
+                # Noted on the message, not counted against it; the rest wait for the next run.
+                message.error = f"邮件服务器不可用：{error}"[:300]
+                db.session.commit()
+                failed += 1
+                break
             except (smtplib.SMTPException, OSError, ValueError) as error:
                 _record_failure(message, error, max_attempts)
                 failed += 1
