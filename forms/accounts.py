@@ -1,7 +1,8 @@
 """Registration, login and password forms."""
 
 from flask_login import current_user
-from wtforms import EmailField, PasswordField, StringField
+from flask_wtf.file import FileField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from forms.base import PortalForm
@@ -94,3 +95,33 @@ class TwoFactorCodeForm(PortalForm):
         validators=[DataRequired("请填写验证码。"), Length(max=40)],
         description="验证器中显示的 6 位数字；手机不在身边时，可填写一个恢复码。",
     )
+
+
+class CodeClaimForm(PortalForm):
+    """An enterprise whose 统一社会信用代码 someone else registered asks for it back."""
+
+    uscc = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码。"), Length(max=40)])
+    enterprise_name = StringField(
+        "单位名称", validators=[DataRequired("请填写单位名称。"), Length(max=120)], description="与营业执照一致。"
+    )
+    contact_name = StringField("联系人", validators=[DataRequired("请填写联系人。"), Length(max=40)])
+    mobile = StringField(
+        "手机",
+        validators=[DataRequired("请填写手机号码。"), Regexp(MOBILE_PATTERN, message="请输入 11 位中国大陆手机号码。")],
+    )
+    email = EmailField(
+        "邮箱",
+        validators=[DataRequired("请填写邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)],
+        description="核实通过后，设置密码的链接发送到此邮箱。",
+    )
+    statement = TextAreaField(
+        "情况说明",
+        validators=[DataRequired("请说明情况。"), Length(min=5, max=1000, message="情况说明应为 5–1000 字。")],
+        description="例如：本单位从未在平台注册，发现代码已被注册。",
+    )
+    licence = FileField("营业执照", description="PDF、JPG 或 PNG，须清晰显示单位名称和统一社会信用代码。")
+
+    def validate_uscc(self, field):
+        error = uscc_error(field.data)
+        if error:
+            raise ValidationError(error)

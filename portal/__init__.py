@@ -70,6 +70,8 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.claim_views import admin_bp as claims_admin_bp
+    from portal.accounts.claim_views import bp as code_claim_bp
     from portal.accounts.two_factor_views import bp as two_factor_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
@@ -87,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
         main_bp,
         accounts_bp,
         two_factor_bp,
+        code_claim_bp,
+        claims_admin_bp,
         applications_bp,
         files_bp,
         recommendations_bp,

@@ -28,6 +28,8 @@ ACCESS = {
     "accounts.register": ANYONE,
     "accounts.set_password": ANYONE,
     "accounts.change_password": LOGGED_IN,
+    "code_claim.submit": ANYONE,
+    "claims_admin": {Role.ADMIN},
     "two_factor.verify": ANYONE,  # the second step of a login; without the first, back to the login page
     "two_factor.setup": {Role.RECOMMENDER, Role.REVIEWER, Role.EXPERT, Role.ADMIN},
     "accounts.logout": LOGGED_IN,
