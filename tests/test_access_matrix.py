@@ -29,6 +29,7 @@ ACCESS = {
     "accounts.set_password": ANYONE,
     "accounts.change_password": LOGGED_IN,
     "code_claim.submit": ANYONE,
+    "accounts.password_strength": ANYONE,
     "claims_admin": {Role.ADMIN},
     "two_factor.verify": ANYONE,  # the second step of a login; without the first, back to the login page
     "two_factor.setup": {Role.RECOMMENDER, Role.REVIEWER, Role.EXPERT, Role.ADMIN},

@@ -60,3 +60,15 @@ def test_services_refuse_weak_passwords_too(ctx):
 
         create_staff_user("hebei-jiliang", "hebei-jiliang1", Role.REVIEWER, "河北")
     assert make_staff(Role.REVIEWER).username
+
+
+def test_the_strength_meter_asks_the_server_with_the_same_rules(client):
+    weak = client.post("/account/password-strength", data={"password": "password1234"}).get_json()
+    assert weak["score"] <= 1 and not weak["ok"] and "太容易被猜到" in weak["message"]
+    short = client.post("/account/password-strength", data={"password": "Zq9!"}).get_json()
+    assert short["score"] <= 1 and "至少 12 位" in short["message"]
+    strong = client.post("/account/password-strength", data={"password": "measure-twice-cut-once"}).get_json()
+    assert strong["ok"] and strong["score"] >= 3
+    code = valid_uscc(779)
+    own = client.post("/account/password-strength", data={"password": code, "uscc": code}).get_json()
+    assert not own["ok"]

@@ -34,6 +34,17 @@ def password_problem(password: str, user_inputs=()) -> str | None:
     return None
 
 
+def password_strength(password: str, user_inputs=()) -> tuple[int, str | None]:
+    """For the meter on password fields: zxcvbn's score (0–4; at most 1 while too short) and the problem."""
+    from zxcvbn import zxcvbn
+
+    inputs = [str(value) for value in user_inputs if value]
+    score = zxcvbn(password[:100], user_inputs=inputs)["score"] if password else 0
+    if len(password) < MIN_PASSWORD_LENGTH:
+        score = min(score, 1)
+    return score, password_problem(password, inputs)
+
+
 def user_password_inputs(user: User) -> list[str]:
     """What a guesser knows about ``user``: login name, name, e-mail, organisation, enterprise and its code."""
     values = [user.username, user.display_name, user.email]

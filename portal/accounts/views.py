@@ -150,3 +150,19 @@ def set_password(token: str | None):
             return redirect(url_for(role_home_endpoint(user)))
     db.session.rollback()  # release the token's row lock
     return render_template("accounts/set_password.html", form=form)
+
+
+@bp.post("/password-strength")
+def password_strength():
+    """The strength meter under new-password fields asks here as the user types (the same rules as on save)."""
+    password = request.form.get("password", "")[:200]
+    inputs = [request.form.get(name, "")[:200] for name in ("name", "uscc", "contact_name", "mobile", "email")]
+    if current_user.is_authenticated:
+        inputs += services.user_password_inputs(current_user)
+    elif session.get("password_token"):
+        row = tokens.valid_token(session["password_token"])
+        if row is not None:
+            inputs += services.user_password_inputs(row.user)
+    db.session.rollback()  # release the token's row lock
+    score, problem = services.password_strength(password, inputs)
+    return {"score": score, "ok": problem is None, "message": problem or "密码强度足够。"}
