@@ -27,7 +27,7 @@ from portal.reference import INDUSTRIES, PROVINCES
 from portal.selfcheck import SELF_CHECK_CODES
 
 BATCH = 1000
-PASSWORD = "bench2026"
+PASSWORD = "bench-jiliang-2026"
 
 
 def make_campaign() -> Campaign:

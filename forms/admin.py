@@ -1,6 +1,6 @@
 """The administrators' forms."""
 
-from wtforms import DateTimeLocalField, EmailField, IntegerField, SelectField, StringField
+from wtforms import DateTimeLocalField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms.base import PortalForm
@@ -83,3 +83,16 @@ class InviteForm(PortalForm):
 class RoleForm(PortalForm):
     role = SelectField("角色", choices=STAFF_ROLES)
     organisation_id = SelectField("所属单位", coerce=int, validators=[Optional()])
+
+
+class ClaimDecisionForm(PortalForm):
+    decision = RadioField(
+        "处理结果",
+        choices=[("approve", "核实属实：将代码交给申请单位"), ("reject", "不予支持")],
+        validators=[DataRequired("请选择处理结果。")],
+    )
+    reason = TextAreaField(
+        "理由",
+        validators=[DataRequired("请填写理由。"), Length(min=5, max=500, message="理由应为 5–500 字。")],
+        description="如：营业执照与代码、单位名称一致，已电话核实。",
+    )

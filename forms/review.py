@@ -5,17 +5,17 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    EmailField,
     FieldList,
     Form,
     FormField,
     IntegerField,
-    PasswordField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from forms.base import PortalForm, reason_field, upload_field
 from portal.reference import REGIONS
@@ -46,10 +46,10 @@ class ExpertForm(PortalForm):
             Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。"),
         ],
     )
-    password = PasswordField(
-        "初始密码",
-        validators=[DataRequired("请设置初始密码。")],
-        description="至少 8 位，含字母和数字；请线下告知专家。",
+    email = EmailField(
+        "邮箱",
+        validators=[DataRequired("请填写专家的邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)],
+        description="设置密码的一次性链接发送到此邮箱，由专家本人设置密码。",
     )
 
 

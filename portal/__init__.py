@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    _trust_proxies(app)
     _register_extensions(app)
     _register_blueprints(app)
 
@@ -34,6 +35,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     pages.register_template_helpers(app)
     commands.register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``PROXY_FIX_X_FOR`` reverse proxies, the client's address and scheme are the ones they forward.
+
+    Exactly that many hops are trusted: an X-Forwarded-For the client wrote itself is ignored.
+    """
+    hops = app.config.get("PROXY_FIX_X_FOR", 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _register_extensions(app: Flask) -> None:
@@ -60,6 +73,9 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.claim_views import admin_bp as claims_admin_bp
+    from portal.accounts.claim_views import bp as code_claim_bp
+    from portal.accounts.two_factor_views import bp as two_factor_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.applications.views import bp as applications_bp
@@ -77,6 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_bp,
         accounts_bp,
+        two_factor_bp,
+        code_claim_bp,
+        claims_admin_bp,
         applications_bp,
         files_bp,
         recommendations_bp,

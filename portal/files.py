@@ -9,6 +9,7 @@ in a transaction that then does not commit is deleted again (:func:`init_file_cl
 refused or rolled-back upload leaves nothing on disk.
 """
 
+import unicodedata
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -86,6 +87,13 @@ def can_download(user, stored: StoredFile) -> bool:
     return application is not None and can_view_application(user, application)
 
 
+def clean_file_name(name: str) -> str:
+    """The name without control or format characters: a CR/LF would break the download's header,
+    a right-to-left override would disguise the extension."""
+    kept = "".join(char for char in name if unicodedata.category(char) not in ("Cc", "Cf"))
+    return Path(kept.replace("\\", "/")).name.strip()[:255] or "file"
+
+
 def _upload_folder() -> Path:
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
@@ -120,18 +128,27 @@ def is_upload(upload: FileStorage | None) -> bool:
     return bool(upload and upload.filename)
 
 
-def store_upload(upload: FileStorage, uploaded_by, owner: FileOwner, application=None) -> StoredFile:
-    """Check an upload, write it under a random name and add its record to the session."""
+def write_upload(upload: FileStorage) -> tuple[str, str, int]:
+    """Check an upload and write it under a random name: ``(stored_name, content_type, size)``.
+
+    The file is deleted again if the transaction does not commit (:func:`init_file_cleanup`).
+    """
     content_type, data = check_upload(upload)
     stored_name = uuid.uuid4().hex
     path = _upload_folder() / stored_name
     path.write_bytes(data)
     db.session.info.setdefault("uncommitted_files", []).append(path)
+    return stored_name, content_type, len(data)
+
+
+def store_upload(upload: FileStorage, uploaded_by, owner: FileOwner, application=None) -> StoredFile:
+    """Check and write an upload, and add its record to the session."""
+    stored_name, content_type, size = write_upload(upload)
     stored = StoredFile(
         stored_name=stored_name,
-        original_name=Path(upload.filename).name[:255],
+        original_name=clean_file_name(upload.filename),
         content_type=content_type,
-        size=len(data),
+        size=size,
         uploaded_by_id=uploaded_by.id,
         owner=owner,
         application_id=application.id if application is not None else None,
@@ -176,7 +193,7 @@ def send_stored_file(stored: StoredFile, inline: bool = False):
         _upload_folder() / stored.stored_name,
         mimetype=stored.content_type,
         as_attachment=not inline,
-        download_name=stored.original_name,
+        download_name=clean_file_name(stored.original_name),  # also names stored before it was cleaned
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,6 +1,7 @@
 """Imports every model, so Alembic and ``create_all`` see all tables."""
 
-from portal.accounts.models import Enterprise, Organisation, User  # noqa: F401
+from portal.accounts.claims import CodeClaim  # noqa: F401
+from portal.accounts.models import Enterprise, Organisation, RecoveryCode, User  # noqa: F401
 from portal.applications.models import (  # noqa: F401
     Application,
     ApplicationVersion,

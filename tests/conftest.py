@@ -39,6 +39,8 @@ def make_app(database_url, tmp_path, monkeypatch):
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "WTF_CSRF_ENABLED": False,
                 "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
+                # Reviewers and admins log in with the password only, except in tests/test_two_factor.py.
+                "TOTP_REQUIRED_ROLES": (),
                 "UPLOAD_FOLDER": str(tmp_path / "uploads"),
                 "REDIS_URL": REDIS_URL,
                 "REDIS_KEY_PREFIX": f"test:{uuid.uuid4().hex}:",

@@ -6,9 +6,9 @@ from portal.accounts.models import Role
 from portal.core.extensions import db
 from portal.review import services as review
 from tests.factories import (
-    PASSWORD,
     make_campaign,
     make_enterprise_user,
+    make_expert,
     make_recommender,
     make_staff,
     submitted_list,
@@ -23,8 +23,8 @@ def build_world() -> dict:
     make_staff(Role.RECOMMENDER, theirs, username="tianjin")
     reviewer = make_staff(Role.REVIEWER, username="reviewer")
     make_staff(Role.ADMIN, username="admin")
-    assigned = review.create_expert(campaign, "expert", PASSWORD, "李专家", "上海计量院", "上海市", None, reviewer)
-    review.create_expert(campaign, "expert2", PASSWORD, "王专家", "广东计量院", "广东省", None, reviewer)
+    assigned = make_expert(campaign, "expert", "李专家", "上海计量院", "上海市", None, reviewer)
+    make_expert(campaign, "expert2", "王专家", "广东计量院", "广东省", None, reviewer)
     review.assign(applications[0], assigned, reviewer)
     stranger = make_enterprise_user("别家企业有限公司")
     db.session.commit()

@@ -18,7 +18,7 @@ from portal.core.extensions import db
 from portal.core.timeutil import local_today, utcnow
 from portal.selfcheck import SELF_CHECK_CODES
 
-PASSWORD = "secret123"
+PASSWORD = "Jiliang-Biaogan-2027"  # long and not guessable: passes the password policy
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PNG_BYTES = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4b30000000049454e44ae426082"
@@ -183,3 +183,12 @@ def submitted_list(campaign, recommender, count: int, username: str | None = Non
         upload(),
     )
     return applications
+
+
+def make_expert(campaign, username: str, name: str, organisation: str, region: str, specialities, by):
+    """An expert added by reviewer ``by``, who has then set the password from the invitation link."""
+    from portal.review.services import create_expert
+
+    expert = create_expert(campaign, username, f"{username}@example.cn", name, organisation, region, specialities, by)
+    expert.user.set_password(PASSWORD)
+    return expert

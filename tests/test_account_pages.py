@@ -6,15 +6,15 @@ from portal.accounts.models import Role, User
 from portal.audit import AuditEntry
 from portal.core.extensions import db
 from tests.conftest import login
-from tests.factories import make_enterprise_user, make_recommender, make_staff, valid_uscc
+from tests.factories import PASSWORD, make_enterprise_user, make_recommender, make_staff, valid_uscc
 
 REGISTRATION = {
     "name": "测试仪表有限公司",
     "contact_name": "王工",
     "mobile": "13800138000",
     "email": "a@example.cn",
-    "password": "abc12345",
-    "confirm": "abc12345",
+    "password": "ceshi-yibiao-mima-2027",
+    "confirm": "ceshi-yibiao-mima-2027",
 }
 
 
@@ -24,7 +24,7 @@ def test_registration_creates_the_enterprise_and_logs_in(client, app):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == valid_uscc(1)))
         assert user.role == Role.ENTERPRISE and user.enterprise.name == "测试仪表有限公司"
-        assert user.password_hash != "abc12345"
+        assert user.password_hash != "ceshi-yibiao-mima-2027"
 
 
 def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client):
@@ -36,7 +36,7 @@ def test_registration_errors_are_shown_next_to_fields_and_input_is_kept(client):
     assert response.status_code == 422
     assert "校验位不正确" in page
     assert "请输入 11 位中国大陆手机号码" in page
-    assert "密码至少 8 位" in page
+    assert "密码至少 12 位" in page
     assert "两次输入的密码不一致" in page
     assert 'value="测试仪表有限公司"' in page and 'value="91110108MA0000001X"' in page
 
@@ -84,7 +84,7 @@ def test_login_ignores_an_off_site_next(client, app):
         username = make_enterprise_user().username
         db.session.commit()
     response = client.post(
-        "/account/login?next=https://evil.example/x", data={"username": username, "password": "secret123"}
+        "/account/login?next=https://evil.example/x", data={"username": username, "password": PASSWORD}
     )
     assert response.location == "/application/"
 
@@ -94,11 +94,12 @@ def test_change_password(client, app):
         username = make_enterprise_user().username
         db.session.commit()
     login(client, username)
-    wrong = client.post("/account/password", data={"current": "nope", "new": "newpass99", "confirm": "newpass99"})
+    new = "xin-mima-jiliang-2028"
+    wrong = client.post("/account/password", data={"current": "nope", "new": new, "confirm": new})
     assert "当前密码不正确" in wrong.get_data(as_text=True)
-    client.post("/account/password", data={"current": "secret123", "new": "newpass99", "confirm": "newpass99"})
+    client.post("/account/password", data={"current": PASSWORD, "new": new, "confirm": new})
     client.post("/account/logout")
-    assert login(client, username, "newpass99").status_code == 302
+    assert login(client, username, new).status_code == 302
 
 
 def test_staff_cannot_open_enterprise_pages(client, app):

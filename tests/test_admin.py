@@ -96,12 +96,12 @@ def test_invitation_link_sets_the_password_once(client, app, admin):
     client.post("/account/logout")
     path = "/account/set-password/" + link.rsplit("/", 1)[1]
     response = client.post(path, data={"new": "weak", "confirm": "weak"})
-    assert "密码至少 8 位" in response.get_data(as_text=True)
-    response = client.post(path, data={"new": "hebei2027", "confirm": "hebei2027"})
+    assert "密码至少 12 位" in response.get_data(as_text=True)
+    response = client.post(path, data={"new": "hebei-jiliang-2027", "confirm": "hebei-jiliang-2027"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/recommender/")
     client.post("/account/logout")
     assert client.get(path).status_code == 404  # used once
-    assert login(client, "tuijian-hebei", "hebei2027").status_code == 302
+    assert login(client, "tuijian-hebei", "hebei-jiliang-2027").status_code == 302
 
 
 def test_reset_links_expire_and_replace_earlier_ones(app, admin):

@@ -29,9 +29,9 @@ from portal.review.services import CANDIDATE_STATUSES
 from portal.review.statistics import compliance_rate, counts_by, self_check_compliance
 from portal.selfcheck import SELF_CHECK_CODES, SelfCheckAnswerValue
 from tests.factories import (
-    PASSWORD,
     PNG_BYTES,
     make_campaign,
+    make_expert,
     make_recommender,
     make_staff,
     submitted_application,
@@ -116,7 +116,7 @@ def world(ctx):
     zhongheng.certifications[0].expires_on = local_today() - timedelta(days=1)  # its ISO 9001 claim lapses
 
     experts = [
-        review.create_expert(campaign, f"expert{number}", PASSWORD, name, organisation, region, None, reviewer)
+        make_expert(campaign, f"expert{number}", name, organisation, region, None, reviewer)
         for number, (name, organisation, region) in enumerate(
             [("李专家", "中国计量科学研究院", "广东省"), ("周专家", "=1+1", "四川省"), ("吴专家", "清华大学", "湖北省")]
         )
@@ -397,9 +397,7 @@ def test_export_query_count_does_not_grow_with_the_candidates(world, count_queri
         [{"name": "河北一号有限公司"}, {"name": "河北二号有限公司", "employees": 300}],
     )
     reviewer = make_staff(Role.REVIEWER)
-    expert = review.create_expert(
-        world["campaign"], "expert-hebei", PASSWORD, "郑专家", "中国计量大学", "浙江省", None, reviewer
-    )
+    expert = make_expert(world["campaign"], "expert-hebei", "郑专家", "中国计量大学", "浙江省", None, reviewer)
     _score(review.assign(hebei_large, expert, reviewer), [70] * 5)
     review.decide(hebei_sme, DecisionOutcome.SELECTED, "专家评审通过，建议入选", reviewer)
     db.session.commit()

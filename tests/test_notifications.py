@@ -69,6 +69,9 @@ def test_outbox_is_sent_through_smtp_when_configured(app, monkeypatch):
         def send_message(self, message):
             sent.append((message["To"], message["Subject"]))
 
+        def quit(self):
+            pass
+
     monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
     app.config["MAIL_SERVER"] = "smtp.example.gov.cn"
     with app.app_context():

@@ -18,7 +18,7 @@ from portal.review import services
 from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion, ExpertProfile
 from portal.review.scoring import summarise, weighted_total
 from tests.conftest import login
-from tests.factories import PASSWORD, make_campaign, make_recommender, make_staff, submitted_list
+from tests.factories import make_campaign, make_expert, make_recommender, make_staff, submitted_list
 
 REGIONS = ("北京市", "上海市", "广东省")
 
@@ -36,9 +36,7 @@ def world(app):
         for number, (region, organisation) in enumerate(
             [("北京市", "北京计量院"), ("上海市", "上海计量院"), ("广东省", "广东计量院"), ("浙江省", "浙江计量院")]
         ):
-            services.create_expert(
-                campaign, f"expert{number}", PASSWORD, f"专家{number}", organisation, region, "仪器仪表", reviewer
-            )
+            make_expert(campaign, f"expert{number}", f"专家{number}", organisation, region, "仪器仪表", reviewer)
         db.session.commit()
         return {"candidates": candidates, "campaign": campaign.id}
 

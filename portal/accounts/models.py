@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +11,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
+
+
+def password_hash_method() -> str:
+    """werkzeug's method for new hashes: ``PASSWORD_HASH_METHOD`` (scrypt by default; tests use a cheap one)."""
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
 
 
 class Role(LabelledEnum):
@@ -84,12 +89,17 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Two factors (portal.accounts.two_factor): the TOTP secret, set once an authenticator is confirmed;
+    # the last time step used, so that a code cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     enterprise: Mapped[Enterprise | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -100,6 +110,10 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
 
 
 class PasswordToken(db.Model):
@@ -117,3 +131,13 @@ class PasswordToken(db.Model):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time codes that replace the authenticator once each (only their SHA-256 is kept)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]

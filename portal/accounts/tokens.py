@@ -7,14 +7,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import PasswordToken, User
-from portal.accounts.services import password_problem
+from portal.accounts.services import password_problem, user_password_inputs
 from portal.audit import record_audit
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.notifications.services import notify_by_email, portal_url
 
-LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(days=1)}
+LIFETIME = {"invite": timedelta(hours=72), "reset": timedelta(hours=24)}
+
 PURPOSE_LABEL = {"invite": "账号开通", "reset": "重设密码"}
 
 
@@ -38,10 +39,14 @@ def issue_password_link(user: User, purpose: str, by: User) -> str:
     notify_by_email(
         user,
         f"{PURPOSE_LABEL[purpose]}：请设置登录密码",
-        f"您的登录名为 {user.username}。请在 {LIFETIME[purpose].days} 天内打开以下链接设置密码（仅可使用一次）：\n{link}",
+        f"您的登录名为 {user.username}。请在 {lifetime_hours(purpose)} 小时内打开以下链接设置密码（仅可使用一次）：\n{link}",
     )
     record_audit(f"account.{purpose}_link", user, None, by)
     return link
+
+
+def lifetime_hours(purpose: str) -> int:
+    return int(LIFETIME[purpose].total_seconds() // 3600)
 
 
 def valid_token(token: str, lock: bool = False) -> PasswordToken | None:
@@ -57,10 +62,10 @@ def set_password_with_token(token: str, password: str) -> User:
     row = valid_token(token, lock=True)
     if row is None:
         raise RuleViolation("链接无效、已使用或已过期，请联系管理员重新发送。")
-    problem = password_problem(password)
+    user = row.user
+    problem = password_problem(password, user_password_inputs(user))
     if problem:
         raise RuleViolation(problem)
-    user = row.user
     user.set_password(password)
     user.session_version += 1
     row.used_at = utcnow()

@@ -10,7 +10,8 @@ from forms.admin import CampaignForm, InviteForm, OrganisationForm, RoleForm
 from forms.base import ActionForm
 from forms.filters import AuditFilterForm
 from portal.accounts.models import Organisation, OrganisationKind, Role, User
-from portal.accounts.tokens import issue_password_link
+from portal.accounts.tokens import issue_password_link, lifetime_hours
+from portal.accounts.two_factor import reset_two_factor
 from portal.admin import services
 from portal.audit import AuditEntry
 from portal.campaigns import services as campaign_services
@@ -176,7 +177,10 @@ def users():
         except RuleViolation as error:
             refuse(error, form.username)
         else:
-            flash(f"已开通 {staff.username}。请将下方链接交给本人设置密码（7 天内有效，仅可使用一次）。", "success")
+            flash(
+                f"已开通 {staff.username}。请将下方链接交给本人设置密码（{lifetime_hours('invite')} 小时内有效，仅可使用一次）。",
+                "success",
+            )
             form = InviteForm(formdata=None)
             form.organisation_id.choices = _organisation_choices()
     return _render_users(form, link, 422 if form.errors else 200)
@@ -224,10 +228,17 @@ def user_action(user_id: int, action: str):
         services.set_active(target, action == "activate", current_user)
         flash(f"{target.username} 已{'启用' if action == 'activate' else '停用'}。", "success")
         return redirect(url_for("admin.users"))
+    if action == "reset-2fa":
+        reset_two_factor(target, current_user)
+        flash(f"已重置 {target.username} 的两步验证：该账号已退出，下次登录时重新设置验证器。", "success")
+        return redirect(url_for("admin.users"))
     if action != "reset":
         abort(404)
     link = issue_password_link(target, "reset", current_user)
-    flash(f"已为 {target.username} 生成重设密码链接（24 小时内有效，仅可使用一次），并写入发件箱。", "success")
+    flash(
+        f"已为 {target.username} 生成重设密码链接（{lifetime_hours('reset')} 小时内有效，仅可使用一次），并写入发件箱。",
+        "success",
+    )
     form = InviteForm(formdata=None)
     form.organisation_id.choices = _organisation_choices()
     return _render_users(form, link)

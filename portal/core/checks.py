@@ -1,7 +1,9 @@
 """``flask --app app check``: is this installation configured to run? Each check says what is wrong."""
 
+import math
 import os
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,20 @@ from sqlalchemy import text
 from portal.core.extensions import db
 
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_BITS = 90  # 32 random hex characters estimate at about 110, 64 at about 230
+
+
+def estimated_entropy_bits(key: str) -> float:
+    """A rough estimate of a key's entropy: its length times the Shannon entropy of its characters.
+
+    ``secrets.token_hex(32)`` scores about 250 bits; 32 × ``a`` scores 0; a sentence scores what its letter
+    frequencies allow. It cannot see a structure (a date, a word list), only a poor choice of characters.
+    """
+    if not key:
+        return 0.0
+    counts = Counter(key)
+    per_character = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return abs(per_character * len(key))
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,14 @@ def _secret_key() -> Check:
     key = current_app.config.get("SECRET_KEY") or ""
     if len(key) < MIN_SECRET_KEY_LENGTH:
         return Check("密钥", False, f"SECRET_KEY 太短（{len(key)} 位），至少 {MIN_SECRET_KEY_LENGTH} 位随机字符。")
+    bits = estimated_entropy_bits(key)
+    if bits < MIN_SECRET_KEY_BITS:
+        return Check(
+            "密钥",
+            False,
+            f"SECRET_KEY 不够随机（估计约 {bits:.0f} 位熵，至少 {MIN_SECRET_KEY_BITS} 位）："
+            'python -c "import secrets; print(secrets.token_hex(32))" 可生成一个。',
+        )
     if not os.environ.get("SECRET_KEY"):
         return Check(
             "密钥",
@@ -92,5 +116,35 @@ def _cookies() -> Check:
     return Check("会话 Cookie", True, "SESSION_COOKIE_SECURE 未开启：经 HTTPS 对外服务时请设置为 1。", warning=True)
 
 
+def _demo_data() -> Check:
+    """Demo data on a production database: well-known accounts with a password printed in the README."""
+    from portal.core.demo import demo_accounts_present
+
+    try:
+        present = demo_accounts_present()
+    except Exception:  # no tables yet: the migration check says so
+        db.session.rollback()
+        return Check("演示数据", True, "无法检查（数据库未就绪）。", warning=True)
+    if present:
+        return Check(
+            "演示数据",
+            False,
+            f"数据库中有演示数据或演示账号（{'、'.join(present[:5])}）：生产数据库不得载入 flask demo 的数据。",
+        )
+    return Check("演示数据", True, "没有演示账号。")
+
+
+def _two_factors() -> Check:
+    required = set(current_app.config.get("TOTP_REQUIRED_ROLES", ()))
+    if not {"reviewer", "admin"} <= required:
+        return Check(
+            "两步验证",
+            True,
+            "TOTP_REQUIRED_ROLES 未包含 reviewer 和 admin：主管部门和管理员应须开启两步验证。",
+            warning=True,
+        )
+    return Check("两步验证", True, f"须开启两步验证的角色：{', '.join(sorted(required))}。")
+
+
 def run_checks() -> list[Check]:
-    return [_secret_key(), *_database(), _upload_folder(), _redis(), _cookies()]
+    return [_secret_key(), *_database(), _demo_data(), _upload_folder(), _redis(), _cookies(), _two_factors()]

@@ -24,7 +24,7 @@ LOCAL_TIME = click.DateTime(formats=["%Y-%m-%d %H:%M", "%Y-%m-%d"])
 @click.option("--name", "display_name", required=True, help="显示名称")
 @click.option("--organisation", help="所属单位名称（推荐单位账号必填）")
 @click.option("--email")
-@click.password_option(help="至少 8 位，含字母和数字")
+@click.password_option(help="至少 12 位，不易猜测（不要求字母数字组合）")
 def create_user_command(username, role, display_name, organisation, email, password):
     """Create a staff account (recommender, reviewer, expert, admin)."""
     org = None
@@ -68,13 +68,17 @@ def create_campaign_command(name, year, opens: datetime, closes: datetime, deadl
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load a realistic demo campaign and print the demo logins."""
-    from portal.core.demo import load_demo
+    from portal.core.demo import DEMO_PASSWORD, load_demo
 
-    logins = load_demo()
+    try:
+        logins = load_demo()
+    except RuleViolation as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo("演示数据已就绪。演示账号（密码均为 demo2026）：")
+    click.echo(f"演示数据已就绪。演示账号（密码均为 {DEMO_PASSWORD}）：")
     for role, username, note in logins:
         click.echo(f"  {role:<8} {username:<22} {note}")
 

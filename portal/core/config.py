@@ -44,14 +44,24 @@ def build_config(instance_path: str) -> dict:
         "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "portal:"),
         # Busy pages' content is kept in Redis between changes (portal.core.page_cache); needs REDIS_URL.
         "FRAGMENT_CACHE": os.environ.get("FRAGMENT_CACHE", "1") == "1",
-        # Werkzeug's scrypt: deliberately slow. Tests set a cheap method; production never should.
+        # How many reverse proxies stand in front of the portal: their X-Forwarded-For / -Proto are trusted,
+        # exactly that many hops (werkzeug ProxyFix). 0: the connecting address is the client's.
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        # werkzeug's method for new password hashes; scrypt costs about 32 MiB and 100 ms per hash on purpose.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Registrations (successful or not) one address may attempt per hour.
+        "REGISTER_MAX_PER_ADDRESS": int(os.environ.get("REGISTER_MAX_PER_ADDRESS", "10")),
+        # Roles that must enrol a TOTP authenticator before using the portal; recommenders and experts may.
+        "TOTP_REQUIRED_ROLES": tuple(
+            role.strip() for role in os.environ.get("TOTP_REQUIRED_ROLES", "reviewer,admin").split(",") if role.strip()
+        ),
         "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", "900")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),  # without activity
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(hours=12),  # from login, however active
         # The CSRF token lives as long as the session: a long form must not fail after an hour.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_I18N_ENABLED": False,  # WTForms' own zh messages, see forms.base
@@ -62,6 +72,7 @@ def build_config(instance_path: str) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "5")),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "noreply@example.gov.cn"),
         "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
     }

@@ -24,6 +24,7 @@ from portal.applications.models import (
 )
 from portal.campaigns import services as campaign_services
 from portal.campaigns.models import Campaign, Scale
+from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import local_today, utcnow
 from portal.recommendations import services as recommendation_services
@@ -34,7 +35,7 @@ from portal.review import services as review_services
 from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion
 from portal.selfcheck import SELF_CHECK_CODES
 
-DEMO_PASSWORD = "demo2026"
+DEMO_PASSWORD = "jiliang-demo-2026"
 DEMO_CAMPAIGN = "2026年度工业计量标杆示范单位申报"
 
 ASSOCIATIONS = [
@@ -227,9 +228,36 @@ def _fill_application(
     services.add_attachment(application, user, AttachmentKind.BUSINESS_LICENCE, _pdf("营业执照.pdf"), None)
 
 
+DEMO_STAFF_LOGINS = ("admin", "reviewer", "expert", "tuijian-beijing", "tuijian-jiliang")
+
+
+def demo_accounts_present() -> list[str]:
+    """What shows that demo data was loaded: the demo campaign, demo staff logins that accept the demo password."""
+    found = []
+    if db.session.scalar(select(Campaign.id).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
+        found.append(f"批次“{DEMO_CAMPAIGN}”")
+    for user in db.session.scalars(select(User).where(User.username.in_(DEMO_STAFF_LOGINS))):
+        if user.check_password(DEMO_PASSWORD):
+            found.append(user.username)
+    return found
+
+
+def real_data_present() -> bool:
+    """Whether the database holds anything the demo did not make (a campaign, an account, an organisation)."""
+    if db.session.scalar(select(Campaign.id).where(Campaign.name == DEMO_CAMPAIGN)) is not None:
+        return False  # the demo was loaded here before: loading again changes nothing
+    return any(db.session.scalar(select(model.id).limit(1)) is not None for model in (Campaign, User, Organisation))
+
+
 def load_demo() -> list[tuple[str, str, str]]:
-    """Create the demo data; returns ``(role, username, note)`` for each demo login."""
+    """Create the demo data; returns ``(role, username, note)`` for each demo login.
+
+    Refuses a database that already holds other data: demo accounts with a published password must
+    never land in a production database.
+    """
     rng = random.Random(2026)
+    if real_data_present():
+        raise RuleViolation("数据库中已有数据（批次、账号或单位）：演示数据只能载入空数据库。")
     if db.session.scalar(select(Campaign).where(Campaign.name == DEMO_CAMPAIGN)) is None:
         _create(rng)
     enterprise_logins = []
@@ -324,16 +352,11 @@ EXPERTS = [  # name, organisation, region, specialities
 def _review(rng: random.Random, campaign: Campaign, reviewer: User) -> None:
     """Experts assigned (3 per candidate, no conflicts), most scores in, some decisions recorded."""
     for number, (name, organisation, region, specialities) in enumerate(EXPERTS):
-        review_services.create_expert(
-            campaign,
-            "expert" if number == 0 else f"expert{number + 1}",
-            DEMO_PASSWORD,
-            name,
-            organisation,
-            region,
-            specialities,
-            reviewer,
+        username = "expert" if number == 0 else f"expert{number + 1}"
+        expert = review_services.create_expert(
+            campaign, username, f"{username}@example.cn", name, organisation, region, specialities, reviewer
         )
+        expert.user.set_password(DEMO_PASSWORD)  # as if the expert had used the invitation link
     review_services.auto_assign(campaign, 3, reviewer)
     criteria = campaign_services.rubric(campaign)
     for assignment in db.session.scalars(select(Assignment).order_by(Assignment.id)):

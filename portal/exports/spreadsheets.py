@@ -45,6 +45,7 @@ def send_workbook(path: str, download_name: str):
         max_age=0,
     )
     response.call_on_close(lambda: os.remove(path))
+    response.headers["Cache-Control"] = "no-store"  # personal data: no browser or proxy keeps a copy
     return response
 
 

@@ -29,4 +29,6 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
+    # Each failed attempt counts; after MAIL_MAX_ATTEMPTS the message is no longer tried. ``error`` is the last one.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(String(300))

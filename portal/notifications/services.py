@@ -4,6 +4,7 @@ Services call :func:`notify` inside their own transaction, so a notification exi
 the change it announces was committed. E-mail is queued in the outbox and sent by ``flask send-mail``.
 """
 
+import re
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
@@ -12,11 +13,19 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.audit import record_audit
 from portal.core.extensions import db
+from portal.core.redaction import redact_tokens
 from portal.core.timeutil import utcnow
 from portal.notifications.models import Notification, OutboxMessage
 
 SUBJECT_PREFIX = "【工业计量标杆示范申报平台】"
+_NOT_IN_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """``text`` fit for an e-mail header: line breaks and control characters become spaces, runs of spaces one."""
+    return " ".join(_NOT_IN_ONE_LINE.sub(" ", text or "").split())
 
 
 def notify(users, message: str, endpoint: str | None = None, **values) -> None:
@@ -29,7 +38,9 @@ def notify(users, message: str, endpoint: str | None = None, **values) -> None:
         if user.email:
             db.session.add(
                 OutboxMessage(
-                    to_address=user.email, subject=f"{SUBJECT_PREFIX}{message[:60]}", body=_body(user, message, link)
+                    to_address=user.email,
+                    subject=f"{SUBJECT_PREFIX}{one_line(message)[:60]}",
+                    body=_body(user, message, link),
                 )
             )
 
@@ -40,7 +51,7 @@ def notify_by_email(user: User, subject: str, body: str) -> None:
         db.session.add(
             OutboxMessage(
                 to_address=user.email,
-                subject=f"{SUBJECT_PREFIX}{subject}",
+                subject=f"{SUBJECT_PREFIX}{one_line(subject)}"[:200],
                 body=f"{user.display_name}：\n\n{body}\n\n（本邮件由系统自动发送，请勿回复。）",
             )
         )
@@ -101,36 +112,123 @@ def mark_read(user: User, notification_id: int | None = None) -> None:
     db.session.flush()
 
 
-def send_outbox(limit: int = 200) -> tuple[int, int]:
-    """Send waiting e-mail through SMTP (``MAIL_SERVER``); returns (sent, failed). Without SMTP, nothing."""
-    server = current_app.config.get("MAIL_SERVER")
-    if not server:
-        return 0, 0
-    waiting = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)
-    ).all()
-    sent = failed = 0
-    with smtplib.SMTP(server, current_app.config.get("MAIL_PORT", 25), timeout=30) as smtp:
-        if current_app.config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if current_app.config.get("MAIL_USERNAME"):
-            smtp.login(current_app.config["MAIL_USERNAME"], current_app.config["MAIL_PASSWORD"])
-        for message in waiting:
-            email = EmailMessage()
-            email["From"], email["To"], email["Subject"] = (
-                current_app.config["MAIL_SENDER"],
-                message.to_address,
-                message.subject,
-            )
-            email.set_content(message.body)
+class ServerUnavailable(Exception):
+    """The SMTP server cannot be reached or refuses the login: no message's fault, none is counted."""
+
+
+class _SMTPConnection:
+    """One SMTP connection for a run of ``send_outbox``, opened when first needed and again after a drop."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage) -> None:
+        if self.smtp is None:
             try:
-                smtp.send_message(email)
-            except smtplib.SMTPException as error:
-                message.error, failed = str(error)[:300], failed + 1
+                smtp = smtplib.SMTP(self.config["MAIL_SERVER"], self.config.get("MAIL_PORT", 25), timeout=30)
+            except (smtplib.SMTPException, OSError) as error:
+                raise ServerUnavailable(f"{error.__class__.__name__}: {error}") from error
+            try:
+                if self.config.get("MAIL_USE_TLS"):
+                    smtp.starttls()
+                if self.config.get("MAIL_USERNAME"):
+                    smtp.login(self.config["MAIL_USERNAME"], self.config["MAIL_PASSWORD"])
+            except (smtplib.SMTPException, OSError) as error:
+                smtp.close()
+                raise ServerUnavailable(f"{error.__class__.__name__}: {error}") from error
+            self.smtp = smtp
+        try:
+            self.smtp.send_message(email)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self.close()  # the next message opens a new connection
+            raise
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+
+def _email(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_SENDER"]
+    email["To"] = one_line(message.to_address)
+    email["Subject"] = one_line(message.subject)  # also for messages queued before subjects were made one line
+    email.set_content(message.body)
+    return email
+
+
+def send_outbox(limit: int = 200) -> tuple[int, int]:
+    """Send waiting e-mail through SMTP (``MAIL_SERVER``); returns (sent, failed). Without SMTP, nothing.
+
+    Each message is sent, marked and committed on its own: one that fails (a refused address, a dropped
+    connection) records its error and attempt count and is retried on the next run, up to
+    ``MAIL_MAX_ATTEMPTS``; the others go on. A message handed to SMTP is committed as sent at once.
+    When the server cannot be reached at all, the run stops without counting an attempt against anyone.
+    """
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        return 0, 0
+    max_attempts = config.get("MAIL_MAX_ATTEMPTS", 5)
+    waiting = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < max_attempts)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    connection = _SMTPConnection(config)
+    sent = failed = 0
+    try:
+        for message_id in waiting:
+            # Another run may be sending the same message: skip what it holds, and what it has sent.
+            message = db.session.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+                .with_for_update(skip_locked=True)
+            )
+            if message is None:
+                db.session.rollback()
+                continue
+            try:
+                connection.send(_email(message))
+            except ServerUnavailable as error:
+                # Noted on the message, not counted against it; the rest wait for the next run.
+                message.error = f"邮件服务器不可用：{error}"[:300]
+                db.session.commit()
+                failed += 1
+                break
+            except (smtplib.SMTPException, OSError, ValueError) as error:
+                _record_failure(message, error, max_attempts)
+                failed += 1
             else:
-                message.sent_at, message.error, sent = utcnow(), None, sent + 1
-    db.session.flush()
+                mark_sent(message)
+                sent += 1
+            db.session.commit()
+    finally:
+        connection.close()
     return sent, failed
+
+
+def _record_failure(message: OutboxMessage, error: Exception, max_attempts: int) -> None:
+    message.attempts += 1
+    message.error = f"{error.__class__.__name__}: {error}"[:300]
+    if message.attempts >= max_attempts:
+        message.body = redact_tokens(message.body)  # no longer waiting: the link is not kept
+        record_audit("outbox.gave_up", message, {"attempts": message.attempts, "error": message.error})
+    db.session.flush()
+
+
+def mark_sent(message: OutboxMessage) -> None:
+    """The message is sent: a password link in it is blanked (it stays only in the recipient's mailbox)."""
+    message.sent_at, message.error = utcnow(), None
+    message.attempts += 1
+    message.body = redact_tokens(message.body)
+    db.session.flush()
 
 
 def remind_deadlines(campaign, days: int) -> int:

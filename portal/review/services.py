@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import Role, User
-from portal.accounts.services import create_staff_user
+from portal.admin.services import invite_staff
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
 from portal.campaigns.models import Campaign
@@ -57,14 +57,16 @@ def _ensure_candidate(application: Application) -> None:
 def create_expert(
     campaign: Campaign,
     username: str,
-    password: str,
+    email: str,
     name: str,
     organisation: str,
     region: str,
     specialities: str | None,
     user: User,
 ) -> ExpertProfile:
-    account = create_staff_user(username, password, Role.EXPERT, name)
+    """An expert's account and profile. The expert sets the password from the one-time link e-mailed to
+    ``email``, like other staff: the reviewer never knows it (and so cannot score in the expert's name)."""
+    account, _link = invite_staff(username, name, email.strip(), Role.EXPERT, None, user)
     expert = ExpertProfile(
         user_id=account.id,
         campaign_id=campaign.id,

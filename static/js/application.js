@@ -1,6 +1,7 @@
 // The application form's helpers: live character counts, the derived scale, instant
-// recommender filtering, and a copy of typed input kept in
-// this browser so nothing is lost if the session expires before the draft is saved.
+// recommender filtering, and a copy of typed input kept in this browser tab (sessionStorage, gone
+// when the tab closes; cleared at logout and once the draft is saved) so nothing is lost if the
+// session expires before the draft is saved.
 (function () {
   "use strict";
 
@@ -82,19 +83,20 @@
 
   function setupLocalBackup() {
     var form = document.querySelector("form[data-draft-key]");
-    if (!form || !window.localStorage) return;
+    if (!form || !window.sessionStorage) return;
+    var store = window.sessionStorage;
     var key = "portal-draft:" + form.dataset.draftKey;
     var note = form.querySelector("[data-autosave-note]");
     var hasServerErrors = form.querySelector(".is-invalid") !== null;
     var saved = null;
-    try { saved = JSON.parse(window.localStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+    try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
 
     // The copy is only worth offering if the draft has not been saved since it was taken: a
     // save (here or in another browser) bumps the version the server renders into the form.
     var versionField = form.querySelector("input[name=version]");
     var version = versionField ? versionField.value : "";
     if (saved && saved.__version !== version) {
-      window.localStorage.removeItem(key);
+      store.removeItem(key);
       saved = null;
     }
     if (saved && !hasServerErrors) {
@@ -127,9 +129,9 @@
           });
           banner.remove();
         });
-        discard.addEventListener("click", function () { window.localStorage.removeItem(key); banner.remove(); });
+        discard.addEventListener("click", function () { store.removeItem(key); banner.remove(); });
       } else {
-        window.localStorage.removeItem(key);
+        store.removeItem(key);
       }
     }
 
@@ -137,11 +139,13 @@
       var data = valuesOf(form);
       data.__pending = true;
       data.__version = version;
-      window.localStorage.setItem(key, JSON.stringify(data));
+      store.setItem(key, JSON.stringify(data));
       if (note) note.textContent = "输入已暂存在本机，请记得保存草稿。";
     }
     form.addEventListener("input", snapshot);
     form.addEventListener("change", snapshot);
+    // A page rendered after a successful save: the copy has served its purpose.
+    if (document.querySelector(".alert-success")) store.removeItem(key);
   }
 
   setupCharCounts();

@@ -72,6 +72,7 @@ def app(tmp_path_factory):
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'portal.sqlite'}",
                 "UPLOAD_FOLDER": str(root / "uploads"),
                 "SECRET_KEY": "e2e",
+                "TOTP_REQUIRED_ROLES": (),  # two factors are tested in tests/test_two_factor.py
                 "TESTING": True,
                 "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
                 # The page cache too when TEST_REDIS_URL is set (see tests/conftest.py).

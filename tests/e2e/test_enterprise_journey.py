@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from portal.accounts.uscc import uscc_check_character
 from portal.selfcheck import SELF_CHECK_CODES
 
-PASSWORD = "abc12345"
+PASSWORD = "qiye-shenbao-jiliang-27"
 RECOMMENDER = "北京市市场监督管理局"
 SECTION_COUNT = 8
 _serial = itertools.count(1)

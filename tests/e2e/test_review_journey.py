@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_enterprise_journey import click_button, expect_flash
 from tests.e2e.test_recommender_journey import log_in
-from tests.factories import PASSWORD
 
 REVIEW_REGIONS = ("江苏省", "浙江省")
 
@@ -25,8 +24,7 @@ def review_campaign(app):
     from portal.accounts.models import Role
     from portal.core.extensions import db
     from portal.core.timeutil import utcnow
-    from portal.review import services
-    from tests.factories import make_campaign, make_recommender, make_staff, submitted_list
+    from tests.factories import make_campaign, make_expert, make_recommender, make_staff, submitted_list
 
     with app.app_context():
         now = utcnow()
@@ -42,9 +40,7 @@ def review_campaign(app):
             ("e2e-expert-bj", "北京市"),
             ("e2e-expert-sh", "上海市"),
         ):
-            services.create_expert(
-                campaign, username, PASSWORD, f"专家{region[:2]}", f"{region}计量院", region, None, reviewer
-            )
+            make_expert(campaign, username, f"专家{region[:2]}", f"{region}计量院", region, None, reviewer)
         db.session.commit()
         return names
 

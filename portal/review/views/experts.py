@@ -27,7 +27,7 @@ def experts():
             services.create_expert(
                 campaign,
                 form.username.data,
-                form.password.data,
+                form.email.data,
                 form.name.data,
                 form.organisation.data,
                 form.region.data,
@@ -37,7 +37,10 @@ def experts():
         except RuleViolation as error:
             refuse(error)
             return _render_experts(campaign, form, AutoAssignForm(), 422)
-        flash(f"已添加专家：{form.name.data}。", "success")
+        flash(
+            f"已添加专家：{form.name.data}。设置密码的一次性链接已发送至 {form.email.data}，由专家本人设置密码。",
+            "success",
+        )
         return redirect(url_for("review.experts"))
     return _render_experts(campaign, form, AutoAssignForm(), 422 if form.errors else 200)
 
