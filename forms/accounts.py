@@ -6,6 +6,7 @@ from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from forms.base import PortalForm
+from forms.fields import DigitsField
 from portal.accounts.services import PASSWORD_HINT, password_problem, uscc_taken, user_password_inputs
 from portal.accounts.uscc import uscc_error
 
@@ -33,7 +34,7 @@ class RegistrationForm(PortalForm):
         description="18 位，见营业执照；注册后作为登录账号。",
     )
     contact_name = StringField("联系人", validators=[DataRequired("请填写联系人。"), Length(max=40)])
-    mobile = StringField(
+    mobile = DigitsField(
         "手机",
         validators=[DataRequired("请填写手机号码。"), Regexp(MOBILE_PATTERN, message="请输入 11 位中国大陆手机号码。")],
     )
@@ -105,7 +106,7 @@ class CodeClaimForm(PortalForm):
         "单位名称", validators=[DataRequired("请填写单位名称。"), Length(max=120)], description="与营业执照一致。"
     )
     contact_name = StringField("联系人", validators=[DataRequired("请填写联系人。"), Length(max=40)])
-    mobile = StringField(
+    mobile = DigitsField(
         "手机",
         validators=[DataRequired("请填写手机号码。"), Regexp(MOBILE_PATTERN, message="请输入 11 位中国大陆手机号码。")],
     )

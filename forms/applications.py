@@ -8,17 +8,16 @@ from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from forms.base import PortalForm, upload_field
+from forms.fields import AmountField, CountField, DigitsField
 from portal.applications.completeness import LABELS, PHONE_PATTERN, POSTCODE_PATTERN
 from portal.applications.models import (
     BEST_PRACTICES_LIMIT,
@@ -32,19 +31,23 @@ from portal.files import UploadRejected, check_upload, is_upload
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, REGIONS
 from portal.selfcheck import SELF_CHECK_CODES
 
-NOT_NEGATIVE = NumberRange(min=0, message="不能为负数。")
+# Our design (the notice gives no bounds): generous ranges that no real enterprise reaches, well
+# within the columns (PostgreSQL INTEGER, NUMERIC(14, 2)).
+MAX_EMPLOYEES = 10_000_000
+MAX_COUNT = 100_000_000
+MAX_AMOUNT_WAN = 1_000_000_000  # 万元: 10 万亿元
 
 
 def _choices(values):
     return [("", "请选择")] + [(value, value) for value in values]
 
 
-def _count(field):
-    return IntegerField(LABELS[field], validators=[Optional(), NOT_NEGATIVE])
+def _count(field, maximum: int = MAX_COUNT):
+    return CountField(LABELS[field], maximum)
 
 
-def _amount(field):
-    return DecimalField(LABELS[field], places=2, validators=[Optional(), NOT_NEGATIVE])
+def _amount(field, unit: str = "万元"):
+    return AmountField(LABELS[field], MAX_AMOUNT_WAN, unit)
 
 
 class SectionForm(PortalForm):
@@ -68,13 +71,13 @@ class BasicInfoForm(SectionForm):
     province = SelectField(LABELS["province"], choices=_choices(REGIONS), validators=[Optional()])
     city = StringField(LABELS["city"], validators=[Optional(), Length(max=40)])
     address = StringField(LABELS["address"], validators=[Optional(), Length(max=200)])
-    postcode = StringField(
+    postcode = DigitsField(
         LABELS["postcode"], validators=[Optional(), Regexp(POSTCODE_PATTERN.pattern, message="邮政编码应为 6 位数字。")]
     )
     legal_representative = StringField(LABELS["legal_representative"], validators=[Optional(), Length(max=40)])
     contact_name = StringField(LABELS["contact_name"], validators=[Optional(), Length(max=40)])
     contact_title = StringField(LABELS["contact_title"], validators=[Optional(), Length(max=40)])
-    contact_phone = StringField(
+    contact_phone = DigitsField(
         LABELS["contact_phone"],
         validators=[
             Optional(),
@@ -86,7 +89,7 @@ class BasicInfoForm(SectionForm):
     )
     ownership = SelectField(LABELS["ownership"], choices=_choices(OWNERSHIP_TYPES), validators=[Optional()])
     industry = SelectField(LABELS["industry"], choices=_choices(INDUSTRIES), validators=[Optional()])
-    employees = _count("employees")
+    employees = _count("employees", MAX_EMPLOYEES)
     revenue = _amount("revenue")
     total_assets = _amount("total_assets")
     main_products = TextAreaField(
@@ -113,7 +116,7 @@ class MetrologyForm(SectionForm):
         coerce=lambda value: None if value in ("", None) else value in (True, "1", "True"),
         validators=[Optional()],
     )
-    energy_use_tce = _amount("energy_use_tce")
+    energy_use_tce = _amount("energy_use_tce", "吨标准煤")
 
 
 class NarrativeForm(SectionForm):

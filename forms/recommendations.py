@@ -4,6 +4,7 @@ from wtforms import DateTimeLocalField, HiddenField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from forms.base import PortalForm, reason_field, upload_field
+from forms.fields import DigitsField
 from portal.applications.completeness import PHONE_PATTERN
 from portal.recommendations.services import SUBMISSION_FIELDS
 
@@ -35,7 +36,7 @@ class SubmissionForm(PortalForm):
     lead_department = _required("牵头部门", 80)
     responsible_person = _required("责任人", 40)
     contact_person = _required("联系人", 40)
-    contact_phone = StringField(
+    contact_phone = DigitsField(
         "联系电话",
         validators=[
             DataRequired("请填写联系电话。"),

@@ -4,6 +4,7 @@ import os
 
 from flask import Flask
 
+from portal.core.arguments import init_arguments
 from portal.core.config import build_config
 from portal.core.extensions import csrf, db, login_manager, migrate
 
@@ -23,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     _trust_proxies(app)
+    init_arguments(app)  # before the routes: every <int:…> is a database id
     _register_extensions(app)
     _register_blueprints(app)
 

@@ -10,6 +10,7 @@ the domain tests (by guessing ids).
 import pytest
 
 from portal.accounts.models import Role
+from portal.applications.services import start_application
 from portal.core.extensions import db
 from portal.documents.pdf import pdf_available
 from tests.conftest import login
@@ -55,7 +56,6 @@ ACCESS = {
 ALLOWED_STATUS = {
     "rereview_unit.update": 404,  # no re-review round is open
     "accounts.set_password": 404,  # the token in the URL is not a real one
-    "documents.own_application_pdf": 404,  # no application started
     "two_factor.verify": 302,  # no password given first: to the login page
 }
 ROLES = [None, *Role]
@@ -79,8 +79,10 @@ def _routes(app):
 @pytest.fixture
 def logins(app):
     with app.app_context():
-        make_campaign()
-        users = {Role.ENTERPRISE: make_enterprise_user("矩阵测试企业有限公司").username}
+        campaign = make_campaign()
+        enterprise = make_enterprise_user("矩阵测试企业有限公司")
+        start_application(enterprise, campaign)  # so that its sections take the nonsense in
+        users = {Role.ENTERPRISE: enterprise.username}
         recommender = make_recommender("矩阵测试推荐单位")
         for role in (Role.RECOMMENDER, Role.REVIEWER, Role.EXPERT, Role.ADMIN):
             users[role] = make_staff(role, recommender if role == Role.RECOMMENDER else None).username
@@ -128,7 +130,15 @@ def test_access_matrix(app, logins):
 NONSENSE = "=cmd|' /C calc'!A0 <script>x</script> 💥"
 # Nonsense as it is, with a line break (subjects and headers built from it), and with a NUL byte
 # (PostgreSQL refuses it in text: it must be a 400 before the database sees it).
-PAYLOADS = {"plain": NONSENSE, "crlf": f"第一行\r\n{NONSENSE}\r\nBcc: x@example.cn", "nul": f"{NONSENSE}\x00"}
+# Numbers no column can hold: 20 digits, an infinity, not-a-number (in every field, numeric or not).
+PAYLOADS = {
+    "plain": NONSENSE,
+    "crlf": f"第一行\r\n{NONSENSE}\r\nBcc: x@example.cn",
+    "nul": f"{NONSENSE}\x00",
+    "overflow": "99999999999999999999",
+    "infinite": "1e309",
+    "nan": "NaN",
+}
 FIELDS = (
     "username",
     "password",
@@ -163,6 +173,13 @@ FIELDS = (
     "lead_department",
     "contact_phone",
     "contact_email",
+    "employees",
+    "revenue",
+    "total_assets",
+    "energy_use_tce",
+    "instrument_count",
+    "postcode",
+    "score_1",
 )
 
 

@@ -94,7 +94,7 @@ def test_draft_save_with_invalid_data_keeps_everything_typed(started, app):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "邮政编码应为 6 位数字" in page and "不是有效的整数" in page
+    assert "邮政编码应为 6 位数字" in page and "之间的整数" in page
     assert 'value="12ab"' in page and 'value="12345"' in page and 'value="很多"' in page
     with app.app_context():
         application = _application(app)

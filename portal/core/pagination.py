@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import request
 from sqlalchemy import Select
 
+from portal.core.arguments import bounded_int
 from portal.core.extensions import db
 
 
@@ -23,7 +24,7 @@ class Page:
 
 def requested_page() -> int:
     """The ``page`` query argument, 1 when missing or nonsense."""
-    return max(request.args.get("page", 1, type=int), 1)
+    return request.args.get("page", 1, type=bounded_int)
 
 
 def paginate(query: Select, count: Select, number: int, size: int, row: Callable = lambda *values: values) -> Page:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from forms.base import ActionForm
 from portal.accounts.models import Role
+from portal.core.arguments import bounded_int
 from portal.core.auth import require_role
 from portal.core.extensions import db
 from portal.notifications import services
@@ -33,7 +34,7 @@ def read():
     """Mark one (``id``) or all notifications read; then go to the notification's page, if any."""
     if not ActionForm().validate():
         abort(400)
-    notification_id = request.form.get("id", type=int)
+    notification_id = request.form.get("id", type=bounded_int)
     services.mark_read(current_user, notification_id)
     notification = db.session.get(Notification, notification_id) if notification_id else None
     if notification is not None and notification.user_id == current_user.id and notification.link:

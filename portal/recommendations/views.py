@@ -14,6 +14,7 @@ from portal.applications.models import Application, ApplicationStatus
 from portal.applications.services import lock_application
 from portal.campaigns.models import Scale, current_campaign
 from portal.core import page_cache
+from portal.core.arguments import bounded_int
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
@@ -81,7 +82,7 @@ def _render_review(application: Application, return_form: ReturnForm, status: in
     now = utcnow()
     return_refusal = why_not_return(application, recommendation, now)
     versions = versions_of(application)
-    shown = request.args.get("version", len(versions), type=int)
+    shown = request.args.get("version", len(versions), type=bounded_int)
     compared = [version for version in versions if version.number <= shown]
     return render_template(
         "recommendations/review.html",

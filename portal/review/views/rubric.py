@@ -8,6 +8,7 @@ from forms.review import (
 )
 from portal.campaigns import services as campaign_services
 from portal.campaigns.models import Campaign
+from portal.core.arguments import bounded_int
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.transactions import refuse
@@ -21,7 +22,7 @@ def rubric():
 
     The current campaign's by default; ``?campaign=<id>`` for another, e.g. next year's being prepared.
     """
-    chosen = request.args.get("campaign", type=int)
+    chosen = request.args.get("campaign", type=bounded_int)
     campaign = (db.session.get(Campaign, chosen) if chosen else campaign_or_404()) or abort(404)
     criteria = campaign_services.rubric(campaign)
     form = RubricForm(

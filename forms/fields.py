@@ -1,0 +1,110 @@
+"""Fields whose input people type in many shapes: numbers, amounts, phone numbers, postcodes.
+
+What a clerk pastes is normalised once, here: full-width digits (１０００８３) become ASCII by NFKC,
+spaces and thousands separators go, so ``1,200`` and ``１２００`` are 1200. Every number has a stated
+range with a Chinese message next to the field; NaN, infinities and overflow are refused before they
+reach the database, whatever the database's column can hold.
+"""
+
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from wtforms import DecimalField, IntegerField, StringField
+from wtforms.validators import NumberRange, Optional, StopValidation
+
+_SPACES_AND_SEPARATORS = str.maketrans("", "", " \u3000\t,，")
+
+
+def normalise_digits(text: str | None) -> str:
+    """NFKC (full-width digits and letters to ASCII), surrounding spaces removed."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def _number_text(text: str | None) -> str:
+    return normalise_digits(text).translate(_SPACES_AND_SEPARATORS)
+
+
+def _range_message(minimum, maximum, unit: str, whole: bool) -> str:
+    kind = "整数" if whole else "数值"
+    return f"请输入 {minimum:,} 至 {maximum:,} 之间的{kind}{f'（{unit}）' if unit else ''}。"
+
+
+class CountField(IntegerField):
+    """A whole number within ``0 … maximum``."""
+
+    def __init__(self, label: str, maximum: int, unit: str = "", **kwargs):
+        message = _range_message(0, maximum, unit, whole=True)
+        self.range_message = message
+        super().__init__(
+            label,
+            validators=[Optional(), NumberRange(min=0, max=maximum, message=message)],
+            render_kw={"inputmode": "numeric", "min": 0, "max": maximum},
+            **kwargs,
+        )
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            text = _number_text(valuelist[0])
+            if not text:
+                self.data = None
+                return
+            try:
+                self.data = int(text)
+            except ValueError:
+                self.data = None
+                raise ValueError(self.range_message) from None
+
+
+class AmountField(DecimalField):
+    """A finite amount within ``0 … maximum`` with two decimals (万元, 吨标准煤)."""
+
+    def __init__(self, label: str, maximum: int, unit: str = "", **kwargs):
+        message = _range_message(0, maximum, unit, whole=False)
+        self.range_message = message
+        super().__init__(
+            label,
+            places=2,
+            validators=[Optional(), _finite(message), NumberRange(min=0, max=maximum, message=message)],
+            render_kw={"inputmode": "decimal"},
+            **kwargs,
+        )
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            text = _number_text(valuelist[0])
+            if not text:
+                self.data = None
+                return
+            try:
+                self.data = Decimal(text)
+            except InvalidOperation:
+                self.data = None
+                raise ValueError(self.range_message) from None
+
+    def _value(self):
+        if self.raw_data:  # what was typed, shown again to be corrected
+            return self.raw_data[0]
+        # A value stored before ranges were checked (an infinity, say) must not stop the page rendering.
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            return ""
+        try:
+            return super()._value()
+        except (InvalidOperation, ValueError, OverflowError):
+            return ""
+
+
+def _finite(message: str):
+    def check(form, field):
+        if isinstance(field.data, Decimal) and not field.data.is_finite():
+            raise StopValidation(message)
+
+    return check
+
+
+class DigitsField(StringField):
+    """Text made of digits as people type them: a phone number, a postcode. Full-width digits become ASCII."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = normalise_digits(self.data).replace("\u3000", " ")
