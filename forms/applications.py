@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 
 from forms.base import PortalForm, upload_field
 from forms.fields import AmountField, CountField, DigitsField
-from portal.applications.completeness import LABELS, PHONE_PATTERN, POSTCODE_PATTERN
+from portal.applications.completeness import LABELS, NARRATIVE_MIN_CHARS, PHONE_PATTERN, POSTCODE_PATTERN
 from portal.applications.models import (
     BEST_PRACTICES_LIMIT,
     WORK_SUMMARY_LIMIT,
@@ -123,14 +123,14 @@ class NarrativeForm(SectionForm):
     work_summary = TextAreaField(
         LABELS["work_summary"],
         validators=[Optional(), Length(max=WORK_SUMMARY_LIMIT, message=f"不超过 {WORK_SUMMARY_LIMIT} 字。")],
-        render_kw={"data-maxlength": WORK_SUMMARY_LIMIT},
-        description="计量在设计、研发、试验、生产和使用各环节的嵌入情况，应用的先进测量技术等。",
+        render_kw={"data-maxlength": WORK_SUMMARY_LIMIT, "data-minlength": NARRATIVE_MIN_CHARS},
+        description=f"{NARRATIVE_MIN_CHARS}–{WORK_SUMMARY_LIMIT} 字。计量在设计、研发、试验、生产和使用各环节的嵌入情况，应用的先进测量技术等。",
     )
     best_practices = TextAreaField(
         LABELS["best_practices"],
         validators=[Optional(), Length(max=BEST_PRACTICES_LIMIT, message=f"不超过 {BEST_PRACTICES_LIMIT} 字。")],
-        render_kw={"data-maxlength": BEST_PRACTICES_LIMIT},
-        description="计量在技术创新、产品升级、过程控制、质量提升等方面取得的成效和可推广的经验。",
+        render_kw={"data-maxlength": BEST_PRACTICES_LIMIT, "data-minlength": NARRATIVE_MIN_CHARS},
+        description=f"{NARRATIVE_MIN_CHARS}–{BEST_PRACTICES_LIMIT} 字。计量在技术创新、产品升级、过程控制、质量提升等方面取得的成效和可推广的经验。",
     )
 
 

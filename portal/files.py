@@ -20,6 +20,7 @@ from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.datastructures import FileStorage
 
+from portal.core.downloads import content_disposition
 from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
@@ -189,13 +190,10 @@ def send_stored_file(stored: StoredFile, inline: bool = False):
     Images and PDFs may be shown inline for review; the type is the one checked at upload,
     never guessed from the name, so nothing is ever rendered as HTML.
     """
-    response = send_file(
-        _upload_folder() / stored.stored_name,
-        mimetype=stored.content_type,
-        as_attachment=not inline,
-        download_name=clean_file_name(stored.original_name),  # also names stored before it was cleaned
-        max_age=0,
-    )
+    response = send_file(_upload_folder() / stored.stored_name, mimetype=stored.content_type, max_age=0)
+    name = clean_file_name(stored.original_name)  # also names stored before they were cleaned
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
+    response.headers["Content-Disposition"] = content_disposition(name, f"file-{stored.id}.{extension}", inline)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

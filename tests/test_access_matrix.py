@@ -25,6 +25,7 @@ ACCESS = {
     "static": ANYONE,
     "main.index": ANYONE,
     "main.health": ANYONE,
+    "main.favicon": ANYONE,
     "public.published_units": ANYONE,
     "accounts.login": ANYONE,
     "accounts.register": ANYONE,

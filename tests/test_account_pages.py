@@ -118,6 +118,10 @@ def test_anonymous_users_are_sent_to_login(client):
 def test_csrf_is_enforced_on_forms(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
-    response = client.post("/account/login", data={"username": "x", "password": "y"})
-    assert response.status_code == 400
-    assert "表单安全校验失败" in response.get_data(as_text=True)
+    response = client.post(
+        "/account/login", data={"username": "x", "password": "y"}, headers={"Referer": "http://localhost/application/"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "页面已过期" in page
+    # An expired session's form offers to log in again (and come back), never to re-post by refreshing.
+    assert 'href="/account/login?next=/application/"' in page and "重新登录" in page and "刷新" not in page

@@ -102,11 +102,31 @@ def test_draft_save_with_invalid_data_keeps_everything_typed(started, app):
         assert application.postcode is None
 
 
-def test_a_stale_form_is_refused_and_keeps_the_input(started):
-    started.post("/application/section/basic", data={"version": "1", "city": "北京市"})
-    response = started.post("/application/section/basic", data={"version": "1", "city": "天津市"})
+def test_a_stale_form_shows_what_differs_and_the_next_save_overwrites(started, app):
+    started.post("/application/section/basic", data={"version": "1", "city": "北京市", "address": "海淀区"})
+    response = started.post("/application/section/basic", data={"version": "1", "city": "天津市", "address": "海淀区"})
+    page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert 'value="天津市"' in response.get_data(as_text=True)
+    assert 'value="天津市"' in page  # the input is kept
+    conflict = page[page.index('id="conflict"') : page.index('id="section-form"')]
+    assert "北京市" in conflict and "天津市" in conflict and "海淀区" not in conflict  # only what differs
+    assert "用我的输入覆盖" in conflict and "放弃我的输入" in conflict
+    assert 'name="version" type="hidden" value="2"' in page  # the form now carries the stored version
+    # "用我的输入覆盖" posts the same input with that version: it saves, once.
+    assert started.post("/application/section/basic", data={"version": "2", "city": "天津市"}).status_code == 302
+    with app.app_context():
+        assert _application(app).city == "天津市"
+
+
+def test_a_short_narrative_saves_as_a_draft_and_says_what_is_missing(started, app):
+    response = started.post(
+        "/application/section/narrative", data={"version": "1", "work_summary": "计量工作" * 5}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "已保存为草稿" in page and "应为 200–3000 字，当前 20 字" in page
+    assert 'data-minlength="200"' in page and "200–3000 字" in page  # said beside the field, before saving
+    with app.app_context():
+        assert _application(app).work_summary == "计量工作" * 5
 
 
 def test_submit_with_missing_fields_lists_them_with_links(started):

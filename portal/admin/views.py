@@ -295,7 +295,7 @@ def audit():
 def audit_export():
     """The audit log as filtered, streamed."""
     filters = _audit_filter_form().filters()
-    return send_workbook(write_audit_log(_audit_query(filters)), "操作日志.xlsx")
+    return send_workbook(write_audit_log(_audit_query(filters)), "操作日志.xlsx", "audit-log.xlsx")
 
 
 @bp.get("/outbox")

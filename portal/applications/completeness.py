@@ -150,6 +150,14 @@ def _invalid_formats(application: Application) -> list[Missing]:
     return problems
 
 
+def draft_problems(application: Application, section_key: str) -> list[Missing]:
+    """What a saved section gets wrong (a format, a narrative's length), said when the draft is saved.
+
+    What is merely not filled yet is not listed: a draft may be incomplete.
+    """
+    return [problem for problem in _invalid_formats(application) if problem.section == section_key]
+
+
 def _missing_self_check(application: Application) -> list[Missing]:
     """One entry for all unanswered items, linking to the first, so the list stays readable."""
     answered = {a.item_code for a in application.self_check_answers if a.answer is not None}

@@ -42,7 +42,9 @@ def _ensure_editable(application: Application, expected_version: int | None = No
     if refusal := application.why_not_editable(utcnow()):
         raise RuleViolation(refusal)
     if expected_version is not None and expected_version != application.version:
-        raise StaleEdit("申报书已在其他窗口或由他人更新。您刚才的输入仍保留在下方，请核对后再保存。")
+        raise StaleEdit(
+            "申报书已在其他窗口或由他人保存过。您的输入仍在下方，尚未保存：请对照后选择用您的输入覆盖，或放弃您的输入。"
+        )
 
 
 def _touch(application: Application) -> None:

@@ -1,5 +1,7 @@
 """The enterprise's application pages, and file downloads for everyone allowed to see a file."""
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -19,7 +21,7 @@ from forms.applications import (
 from forms.base import ActionForm
 from portal.accounts.models import RECOMMENDER_KINDS, Organisation, OrganisationKind, Role
 from portal.applications import services
-from portal.applications.completeness import SECTION_TITLES, SECTIONS, missing_fields, section_states
+from portal.applications.completeness import SECTION_TITLES, SECTIONS, draft_problems, missing_fields, section_states
 from portal.applications.models import Application, ApplicationStatus, Attachment, AttachmentKind, Certification
 from portal.campaigns.models import current_campaign, current_campaign_id
 from portal.core import page_cache
@@ -139,18 +141,54 @@ def edit_section(key: str):
     values = {name: value for name, value in form.field_values().items() if not form[name].errors}
     try:
         services.save_fields(application, current_user, values, _version(form))
+    except StaleEdit as error:
+        refuse(error)
+        # The next save from this form is meant to overwrite: it carries the version now stored.
+        form.version.data = application.version
+        conflicts = stored_and_typed(application, form)
+        return _render_section("applications/section.html", application, key, 409, form=form, conflicts=conflicts)
     except RuleViolation as error:
         refuse(error)
-        status = 409 if isinstance(error, StaleEdit) else 422
-        return _render_section("applications/section.html", application, key, status=status, form=form)
+        return _render_section("applications/section.html", application, key, status=422, form=form)
     form.version.data = application.version
     if not valid:
         flash("已保存其余内容；标红的字段格式有误，尚未保存，请修改后再保存。", "warning")
         return _render_section("applications/section.html", application, key, form=form)
-    flash(f"“{SECTION_TITLES[key]}”已保存。", "success")
+    problems = draft_problems(application, key)
+    if problems:
+        still = "；".join(problem.message for problem in problems)
+        flash(f"“{SECTION_TITLES[key]}”已保存为草稿。提交前还需修改：{still}", "warning")
+    else:
+        flash(f"“{SECTION_TITLES[key]}”已保存。", "success")
     if "save_next" in request.form:
         return redirect(_next_section(key))
     return redirect(section_url(key))
+
+
+def stored_and_typed(application: Application, form) -> list[tuple[str, str, str]]:
+    """The fields whose stored value differs from what this form sent: ``(label, stored, typed)``."""
+    differences = []
+    for name, typed in form.field_values().items():
+        stored = getattr(application, name)
+        if _shown(stored) != _shown(typed):
+            differences.append(
+                (
+                    form[name].label.text,
+                    _shown(stored),
+                    _shown(form[name].raw_data[0] if form[name].raw_data else typed),
+                )
+            )
+    return differences
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else ""
+    return str(value).strip()
 
 
 def _version(form) -> int | None:

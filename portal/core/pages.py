@@ -1,6 +1,8 @@
 """The home page, error pages and what every template may use."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -29,17 +31,41 @@ def index():
     return render_template("index.html", campaign=current_campaign())
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site; the portal's mark (a 量 on the navigation's red)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
+
+
 @bp.get("/healthz")
 def health():
     """For load balancers and monitoring: the process answers. (The benchmarks' floor, too.)"""
     return {"status": "ok"}
 
 
-def _error_page(code: int, title: str | None = None, message: str | None = None):
+def _error_page(code: int, title: str | None = None, message: str | None = None, action=None):
+    """``action``: ``(url, label)`` of the one thing to do next; the home page by default."""
     default_title, default_message = ERROR_MESSAGES[code]
     return render_template(
-        "errors/error.html", code=code, title=title or default_title, message=message or default_message
+        "errors/error.html",
+        code=code,
+        title=title or default_title,
+        message=message or default_message,
+        action=action,
     ), code
+
+
+def _expired_form_page(_error):
+    """A form posted after the session expired (its CSRF token with it): log in again, never re-post."""
+    back = request.referrer if request.referrer and urlsplit(request.referrer).netloc == request.host else None
+    next_path = urlsplit(back).path if back else None
+    return _error_page(
+        400,
+        "页面已过期",
+        "登录已超时或页面停留过久，这次提交没有保存。请重新登录后回到该页面再提交；"
+        "已填写的内容保留在本浏览器的此标签页中，回到该页面即可恢复。",
+        (url_for("accounts.login", next=next_path), "重新登录"),
+    )
 
 
 def register_error_pages(app) -> None:
@@ -47,11 +73,7 @@ def register_error_pages(app) -> None:
         app.register_error_handler(code, lambda error, code=code: _error_page(code))
     app.register_error_handler(
         CSRFError,
-        lambda error: _error_page(
-            400,
-            "页面已过期",
-            "表单安全校验失败（页面可能已过期）。请刷新页面后重新提交；已填写的内容会在本机浏览器中保留。",
-        ),
+        _expired_form_page,
     )
 
 

@@ -13,6 +13,8 @@ from typing import NamedTuple
 import xlsxwriter
 from flask import send_file
 
+from portal.core.downloads import content_disposition
+
 WORKBOOK_OPTIONS = {
     "constant_memory": True,
     "strings_to_formulas": False,
@@ -36,14 +38,10 @@ def write_text(sheet, row: int, column: int, value, cell_format=None) -> None:
     sheet.write_string(row, column, text[:MAX_CELL_CHARS], cell_format)
 
 
-def send_workbook(path: str, download_name: str):
-    response = send_file(
-        path,
-        as_attachment=True,
-        download_name=download_name,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        max_age=0,
-    )
+def send_workbook(path: str, download_name: str, ascii_name: str):
+    """The workbook as a download named ``download_name`` (``ascii_name`` for clients without UTF-8 names)."""
+    response = send_file(path, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(download_name, ascii_name)
     response.call_on_close(lambda: os.remove(path))
     response.headers["Cache-Control"] = "no-store"  # personal data: no browser or proxy keeps a copy
     return response

@@ -67,7 +67,9 @@ def export_applications():
     campaign = current_campaign() or abort(404)
     filters = InboxFilterForm().filters()
     path = write_application_list(inbox_filter(current_user.organisation_id, campaign.id, filters))
-    return send_workbook(path, f"申报书列表-{current_user.organisation.name}.xlsx")
+    return send_workbook(
+        path, f"申报书列表-{current_user.organisation.name}.xlsx", f"applications-{current_user.organisation_id}.xlsx"
+    )
 
 
 @bp.get("/applications/<int:application_id>")
@@ -220,4 +222,6 @@ def export_summary():
     campaign = current_campaign() or abort(404)
     recommendation = _own_recommendation(campaign)
     path = write_summary_sheet(current_user.organisation.name, summary_rows(recommendation, campaign), campaign)
-    return send_workbook(path, f"推荐汇总表-{current_user.organisation.name}.xlsx")
+    return send_workbook(
+        path, f"推荐汇总表-{current_user.organisation.name}.xlsx", f"summary-{current_user.organisation_id}.xlsx"
+    )

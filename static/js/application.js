@@ -5,24 +5,39 @@
 (function () {
   "use strict";
 
+  // Characters as the server counts them (Python's len): an emoji is one, not two UTF-16 units.
+  function charCount(text) {
+    return Array.from(text).length;
+  }
+
   function setupCharCounts() {
     document.querySelectorAll("textarea[data-maxlength]").forEach(function (area) {
       var limit = parseInt(area.dataset.maxlength, 10);
+      var minimum = parseInt(area.dataset.minlength || "0", 10);
+      // maxlength would cut in UTF-16 units; the counter and the server check the limit instead.
+      area.removeAttribute("maxlength");
       var counter = document.createElement("div");
       counter.className = "form-text char-count";
       counter.setAttribute("aria-live", "polite");
       area.insertAdjacentElement("afterend", counter);
       function update() {
-        var length = area.value.length;
-        counter.textContent = "已输入 " + length + " / " + limit + " 字";
-        counter.classList.toggle("over", length > limit);
+        var length = charCount(area.value);
+        var text = "已输入 " + length + " / " + limit + " 字";
+        if (minimum) text = "至少 " + minimum + " 字，" + text;
+        counter.textContent = text;
+        counter.classList.toggle("over", length > limit || (minimum > 0 && length > 0 && length < minimum));
       }
       area.addEventListener("input", update);
       update();
     });
   }
 
-  // Mirrors portal.applications.rules.derive_scale; the server recomputes it on save.
+  // As forms/fields.py reads numbers: full-width digits, spaces and thousands separators allowed.
+  function asNumber(text) {
+    return text.normalize("NFKC").replace(/[\s,，]/g, "");
+  }
+
+  // Mirrors Campaign.scale_of; the server recomputes it on save.
   function setupScale() {
     var form = document.querySelector("form[data-large-min-employees]");
     var output = document.querySelector("[data-scale-output]");
@@ -32,8 +47,8 @@
     var minEmployees = parseFloat(form.dataset.largeMinEmployees);
     var minRevenue = parseFloat(form.dataset.largeMinRevenue);
     function update() {
-      var people = parseFloat(employees.value);
-      var money = parseFloat(revenue.value);
+      var people = parseFloat(asNumber(employees.value));
+      var money = parseFloat(asNumber(revenue.value));
       if (isNaN(people) || isNaN(money)) {
         output.textContent = "待填写从业人员数和营业收入";
       } else {
@@ -146,6 +161,10 @@
     form.addEventListener("change", snapshot);
     // A page rendered after a successful save: the copy has served its purpose.
     if (document.querySelector(".alert-success")) store.removeItem(key);
+    // After a conflict, "放弃我的输入" reloads the stored values: the local copy must not bring the input back.
+    document.querySelectorAll("[data-discard-draft]").forEach(function (link) {
+      link.addEventListener("click", function () { store.removeItem(key); });
+    });
   }
 
   setupCharCounts();

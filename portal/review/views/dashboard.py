@@ -48,4 +48,6 @@ def dashboard():
 def export_national_workbook():
     """The national summary workbook: candidates, self-check matrix, statistics, scores, progress, the list."""
     campaign = campaign_or_404()
-    return send_workbook(write_national_workbook(campaign), f"全国汇总-{campaign.name}.xlsx")
+    return send_workbook(
+        write_national_workbook(campaign), f"全国汇总-{campaign.name}.xlsx", f"national-summary-{campaign.year}.xlsx"
+    )
