@@ -44,6 +44,7 @@ ACCESS = {
     "documents.recommender_dossiers": {Role.RECOMMENDER},
     "documents.candidate_dossiers": STAFF_REVIEW,
     "documents.expert_dossiers": {Role.EXPERT},
+    "documents.campaign_issuers": {Role.ADMIN},
 }
 # Pages the allowed role reaches with another answer than 200 in an empty campaign.
 ALLOWED_STATUS = {

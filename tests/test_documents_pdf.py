@@ -174,3 +174,31 @@ def test_without_weasyprint_the_pdf_answers_503(client, world, monkeypatch):
     monkeypatch.setattr(views, "render_application_pdf", unavailable)
     login(client, "reviewer")
     assert client.get(f"/documents/applications/{world['application']}.pdf").status_code == 503
+
+
+def test_admin_sets_the_issuing_authorities(app, client, world):
+    login(client, "admin")
+    url = f"/documents/campaigns/{world['campaign']}/issuers"
+    page = client.get(url).get_data(as_text=True)
+    assert "国家市场监督管理总局　工业和信息化部　制" in page
+    response = client.post(url, data={"issuing_authorities": "国家质量监督检验检疫总局、工业和信息化部"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert (
+            db.session.get(Campaign, world["campaign"]).issuing_authorities == "国家质量监督检验检疫总局 工业和信息化部"
+        )
+    refused = client.post(url, data={"issuing_authorities": "一 二 三 四 五"})
+    assert refused.status_code == 422 and "请填写 1 至 4 个发文机关" in refused.get_data(as_text=True)
+    login(client, "reviewer")
+    assert client.get(url).status_code == 403
+
+
+def test_site_footer_names_the_notice_and_the_same_authorities_as_the_cover(client, world):
+    from tests.notice import NOTICE
+
+    login(client, world["enterprise"])
+    page = client.get("/application/").get_data(as_text=True)
+    footer = page[page.index("<footer") :]
+    title = footer[footer.index("《") + 1 : footer.index("》")]
+    assert squash(title) in squash(NOTICE) and "国质检量联〔2017〕399号" in footer
+    assert "国家市场监督管理总局 工业和信息化部" in footer  # the cover's default, Campaign.issuing_authorities

@@ -8,7 +8,7 @@ from datetime import date
 from functools import wraps
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, request, stream_with_context
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -17,7 +17,15 @@ from portal.applications import services as application_services
 from portal.applications.models import Application
 from portal.applications.pledge import pledge_context
 from portal.core.extensions import db
-from portal.documents.domain import Scale, can_view, candidates_in_order, current_campaign, current_campaign_id
+from portal.documents.domain import (
+    Campaign,
+    Scale,
+    can_view,
+    candidates_in_order,
+    current_campaign,
+    current_campaign_id,
+    issuing_authorities,
+)
 from portal.documents.dossier import build_dossier
 from portal.documents.facts import document_facts
 from portal.documents.pdf import PdfUnavailable, pdf_available, render_application_pdf
@@ -182,3 +190,24 @@ def expert_dossiers():
         for number, application in enumerate(applications, 1)
     ]
     return _zip_response(entries, "评审材料.zip")
+
+
+@bp.route("/documents/campaigns/<int:campaign_id>/issuers", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def campaign_issuers(campaign_id: int):
+    """The campaign's issuing authorities (cover of the 申报书, the published list), for administrators."""
+    from forms.documents import IssuingAuthoritiesForm, authority_names
+    from portal.audit import record_audit
+
+    campaign = db.session.get(Campaign, campaign_id) or abort(404)
+    form = IssuingAuthoritiesForm(obj=campaign)
+    if form.validate_on_submit():
+        campaign.issuing_authorities = " ".join(authority_names(form.issuing_authorities.data))
+        record_audit("campaign.issuing_authorities", campaign, {"issuing_authorities": campaign.issuing_authorities})
+        db.session.commit()
+        flash("发文机关已保存。", "success")
+        return redirect(url_for("documents.campaign_issuers", campaign_id=campaign.id))
+    issuer_line = "\u3000".join(authority_names(form.issuing_authorities.data) or issuing_authorities(campaign))
+    return render_template("documents/campaign_issuers.html", campaign=campaign, form=form, issuer_line=issuer_line), (
+        422 if form.errors else 200
+    )
