@@ -1,7 +1,8 @@
 """The documents' routes: the 申报书 PDF, the reviewer's dossier, ZIPs of dossiers.
 
 Each route checks who asks: an application's documents go to whoever the access rule
-(:func:`portal.documents.domain.can_view`) lets in (others get 404, as if it did not exist); the lists are each role's own.
+(:func:`portal.documents.domain.can_view`) lets in (others get 404, as if it did not exist);
+the lists are each role's own.
 """
 
 from datetime import date
@@ -37,7 +38,7 @@ from portal.selfcheck import SELF_CHECK_NOTE
 bp = Blueprint("documents", __name__)
 # The candidates page's filters (portal/review/views.py), read the same way for the ZIP.
 CANDIDATE_FILTERS = ("scale", "industry", "region", "recommender", "decision", "q", "sort")
-MAX_ZIP_DOSSIERS = 2000
+MAX_ZIP_DOSSIERS = 10000  # far above a national campaign's candidates (about 100 recommenders x 10)
 
 
 @bp.app_context_processor
@@ -81,7 +82,7 @@ def _application_pdf(application: Application) -> Response:
         data = render_application_pdf(application)
     except PdfUnavailable:
         abort(503)
-    return pdf_response(data, f"申报书-{application.display_name}.pdf")
+    return pdf_response(data, f"申报书-{safe_name(application.display_name)}.pdf")
 
 
 @bp.get("/application/print.pdf")
