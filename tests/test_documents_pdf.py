@@ -202,3 +202,17 @@ def test_site_footer_names_the_notice_and_the_same_authorities_as_the_cover(clie
     title = footer[footer.index("《") + 1 : footer.index("》")]
     assert squash(title) in squash(NOTICE) and "国质检量联〔2017〕399号" in footer
     assert "国家市场监督管理总局 工业和信息化部" in footer  # the cover's default, Campaign.issuing_authorities
+
+
+@needs_weasyprint
+def test_the_recommender_sees_the_fingerprint_the_paper_copy_carries(app, client, world):
+    with app.app_context():
+        version = db.session.scalar(
+            select(ApplicationVersion).where(ApplicationVersion.application_id == world["application"])
+        )
+        expected = fingerprint(version.data)
+    pages = _pdf(client, world["enterprise"], "/application/print.pdf")
+    assert expected in pages[1]
+    login(client, "beijing")
+    page = client.get(f"/recommender/applications/{world['application']}").get_data(as_text=True)
+    assert f"指纹 <code>{expected}</code>" in page

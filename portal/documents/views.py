@@ -28,7 +28,7 @@ from portal.documents.domain import (
     issuing_authorities,
 )
 from portal.documents.dossier import build_dossier
-from portal.documents.facts import document_facts
+from portal.documents.facts import document_facts, fingerprint
 from portal.documents.pdf import PdfUnavailable, pdf_available, render_application_pdf
 from portal.documents.zipstream import safe_name, unique_names, zip_stream
 from portal.exports.recommendation_sheet import SCALE_LABELS
@@ -44,6 +44,12 @@ MAX_ZIP_DOSSIERS = 10000  # far above a national campaign's candidates (about 10
 @bp.app_context_processor
 def _document_helpers():
     return {**pledge_context(), "application_document": document_facts, "selfcheck_note": SELF_CHECK_NOTE}
+
+
+@bp.app_template_filter("fingerprint")
+def _fingerprint_filter(data: dict) -> str:
+    """A submitted version's fingerprint, as the 申报书's footer prints it."""
+    return fingerprint(data)
 
 
 def roles(*allowed: Role):
