@@ -5,7 +5,13 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from forms.base import PortalForm
 from portal.accounts.models import OrganisationKind, Role
-from portal.campaigns.models import NOTICE_LARGE_MIN_EMPLOYEES, NOTICE_LARGE_MIN_REVENUE, NOTICE_QUOTA
+from portal.campaigns.models import (
+    DEFAULT_ISSUING_AUTHORITIES,
+    NOTICE_LARGE_MIN_EMPLOYEES,
+    NOTICE_LARGE_MIN_REVENUE,
+    NOTICE_QUOTA,
+    authority_names,
+)
 from portal.campaigns.services import DATE_ORDER_PROBLEM, dates_in_order
 from portal.reference import REGIONS
 
@@ -49,6 +55,20 @@ class CampaignForm(PortalForm):
     )
     large_min_employees = _count("大型企业从业人员下限（人）", 1, default=NOTICE_LARGE_MIN_EMPLOYEES)
     large_min_revenue = _count("大型企业营业收入下限（万元）", 1, default=NOTICE_LARGE_MIN_REVENUE)
+
+    issuing_authorities = StringField(
+        "发文机关",
+        default=DEFAULT_ISSUING_AUTHORITIES,
+        validators=[DataRequired("请填写发文机关。"), Length(max=200, message="不超过 200 字。")],
+        description="印在申报书封面和公布名单上，按署名顺序，以空格或顿号分隔。",
+    )
+
+    def validate_issuing_authorities(self, field):
+        names = authority_names(field.data)
+        if not 1 <= len(names) <= 4:
+            raise ValidationError("请填写 1 至 4 个发文机关。")
+        if any(len(name) > 40 for name in names):
+            raise ValidationError("每个机关名称不超过 40 字。")
 
     def validate_recommend_deadline(self, field):
         moments = (self.opens_at.data, self.closes_at.data, field.data)

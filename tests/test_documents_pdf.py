@@ -10,6 +10,7 @@ from portal.applications.models import Application, ApplicationVersion
 from portal.applications.pledge import PLEDGE_CONFIRMATION, PLEDGE_INTRO, PLEDGE_ITEMS
 from portal.campaigns.models import Campaign
 from portal.core.extensions import db
+from portal.core.timeutil import to_local
 from portal.documents.facts import fingerprint
 from portal.documents.pdf import pdf_available
 from portal.selfcheck import SELF_CHECK_ITEMS, SELF_CHECK_NOTE
@@ -174,3 +175,56 @@ def test_without_weasyprint_the_pdf_answers_503(client, world, monkeypatch):
     monkeypatch.setattr(views, "render_application_pdf", unavailable)
     login(client, "reviewer")
     assert client.get(f"/documents/applications/{world['application']}.pdf").status_code == 503
+
+
+def test_admin_sets_the_issuing_authorities_with_the_campaign(app, client, world):
+    login(client, "admin")
+    url = f"/admin/campaigns/{world['campaign']}"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="国家市场监督管理总局 工业和信息化部"' in page  # the campaign form carries them
+    with app.app_context():
+        campaign = db.session.get(Campaign, world["campaign"])
+        data = {
+            "name": campaign.name,
+            "year": str(campaign.year),
+            "opens_at": to_local(campaign.opens_at).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": to_local(campaign.closes_at).strftime("%Y-%m-%dT%H:%M"),
+            "recommend_deadline": to_local(campaign.recommend_deadline).strftime("%Y-%m-%dT%H:%M"),
+            "quota_large": "5",
+            "quota_sme": "5",
+            "large_min_employees": "1000",
+            "large_min_revenue": "40000",
+        }
+    response = client.post(url, data=data | {"issuing_authorities": "国家质量监督检验检疫总局、工业和信息化部"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert (
+            db.session.get(Campaign, world["campaign"]).issuing_authorities == "国家质量监督检验检疫总局 工业和信息化部"
+        )
+    refused = client.post(url, data=data | {"issuing_authorities": "一 二 三 四 五"})
+    assert refused.status_code == 422 and "请填写 1 至 4 个发文机关" in refused.get_data(as_text=True)
+
+
+def test_site_footer_names_the_notice_and_the_same_authorities_as_the_cover(client, world):
+    from tests.notice import NOTICE
+
+    login(client, world["enterprise"])
+    page = client.get("/application/").get_data(as_text=True)
+    footer = page[page.index("<footer") :]
+    title = footer[footer.index("《") + 1 : footer.index("》")]
+    assert squash(title) in squash(NOTICE) and "国质检量联〔2017〕399号" in footer
+    assert "国家市场监督管理总局 工业和信息化部" in footer  # the cover's default, Campaign.issuing_authorities
+
+
+@needs_weasyprint
+def test_the_recommender_sees_the_fingerprint_the_paper_copy_carries(app, client, world):
+    with app.app_context():
+        version = db.session.scalar(
+            select(ApplicationVersion).where(ApplicationVersion.application_id == world["application"])
+        )
+        expected = fingerprint(version.data)
+    pages = _pdf(client, world["enterprise"], "/application/print.pdf")
+    assert expected in pages[1]
+    login(client, "beijing")
+    page = client.get(f"/recommender/applications/{world['application']}").get_data(as_text=True)
+    assert f"指纹 <code>{expected}</code>" in page

@@ -4,6 +4,7 @@ The notice fixes the numbers of the first campaign (5 + 5 candidates per recomme
 4 亿元); they are the defaults here and nowhere else. Every later campaign keeps its own.
 """
 
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,6 +19,14 @@ NOTICE_QUOTA = 5  # 附件2 注3: 大型企业和中小型企业各不超过 5 �
 NOTICE_LARGE_MIN_EMPLOYEES = 1000  # 附件2 注1: 从业人员 1000 人
 NOTICE_LARGE_MIN_REVENUE = 40000  # 万元, i.e. 附件2 注1: 营业收入 4 亿元
 DEFAULT_ISSUING_AUTHORITIES = "国家市场监督管理总局 工业和信息化部"
+
+
+_AUTHORITY_SEPARATORS = re.compile(r"[\s、，,；;]+")
+
+
+def authority_names(text: str | None) -> list[str]:
+    """Issuing authorities as typed, one name each: separated by spaces, 、 or commas."""
+    return [name for name in _AUTHORITY_SEPARATORS.split(text or "") if name]
 
 
 class Scale(LabelledEnum):
@@ -69,7 +78,7 @@ class Campaign(db.Model):
     @property
     def issuer_names(self) -> list[str]:
         """The issuing authorities, one name each: ``["国家市场监督管理总局", "工业和信息化部"]``."""
-        return (self.issuing_authorities or DEFAULT_ISSUING_AUTHORITIES).replace("、", " ").split()
+        return authority_names(self.issuing_authorities or DEFAULT_ISSUING_AUTHORITIES)
 
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.audit import record_audit
-from portal.campaigns.models import DEFAULT_RUBRIC, Campaign, Criterion
+from portal.campaigns.models import DEFAULT_RUBRIC, Campaign, Criterion, authority_names
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.review.models import Score
@@ -26,6 +26,7 @@ CAMPAIGN_FIELDS = (
     "quota_sme",
     "large_min_employees",
     "large_min_revenue",
+    "issuing_authorities",
 )
 DATE_ORDER_PROBLEM = "时间顺序应为：申报开始 < 申报截止 ≤ 推荐报送截止。"
 
@@ -46,8 +47,13 @@ def _check_campaign(values: dict, campaign: Campaign | None) -> None:
 
 def _write_fields(campaign: Campaign, values: dict) -> None:
     for field in CAMPAIGN_FIELDS:
-        if field in values:
-            setattr(campaign, field, values[field].strip() if field == "name" else values[field])
+        if field in values and values[field] is not None:
+            value = values[field]
+            if field == "name":
+                value = value.strip()
+            elif field == "issuing_authorities":
+                value = " ".join(authority_names(value))  # stored one way, typed with 、 or spaces
+            setattr(campaign, field, value)
 
 
 def _audit_values(campaign: Campaign) -> dict:
@@ -99,7 +105,7 @@ def copy_campaign(source: Campaign, user: User) -> Campaign:
     for field in ("opens_at", "closes_at", "recommend_deadline"):
         values[field] = _a_year_later(values[field])
     _check_campaign(values, None)
-    campaign = Campaign(issuing_authorities=source.issuing_authorities)
+    campaign = Campaign()
     _write_fields(campaign, values)
     campaign.criteria = [
         Criterion(

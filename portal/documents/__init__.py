@@ -5,6 +5,5 @@
 - :mod:`.pdf`: the 申报书 rendered by WeasyPrint from the print view's template;
 - :mod:`.dossier`: the 申报书 followed by every uploaded file, with bookmarks (pypdf);
 - :mod:`.zipstream`: a ZIP of dossiers written while it is sent;
-- :mod:`.views`: the routes, for everyone the application's access rule lets in;
-- :mod:`.domain`: what the documents take from the other domains, in one place.
+- :mod:`.views`: the routes, for everyone the application's access rule lets in.
 """

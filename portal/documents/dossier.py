@@ -19,6 +19,9 @@ from portal.files import StoredFile
 A4 = (595.276, 841.89)  # points
 MARGIN = 36  # 12.7 mm around a placed image
 IMAGE_DPI = 150
+# Photos are reduced to at most this many pixels on their long side (A4's at 200 dpi) before they go
+# into the PDF: a 20 MB camera JPEG would otherwise be decoded whole and embedded at full size.
+MAX_IMAGE_PIXELS = 2339
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ def _image_page(data: bytes):
     from pypdf import PageObject, PdfReader, Transformation
 
     with Image.open(io.BytesIO(data)) as image:
-        image.load()
+        image.draft("RGB", (MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))  # JPEG: decode at a reduced scale
+        image.thumbnail((MAX_IMAGE_PIXELS, MAX_IMAGE_PIXELS))
         if image.mode not in ("RGB", "L"):
             background = Image.new("RGB", image.size, "white")
             background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
@@ -100,6 +104,7 @@ def _escape(text: str) -> str:
 
 def _file_pages(item: DossierFile) -> list:
     """The pages of one uploaded file."""
+    from PIL import Image
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -107,7 +112,7 @@ def _file_pages(item: DossierFile) -> list:
     if item.stored.content_type in ("image/jpeg", "image/png"):
         try:
             return [_image_page(data)]
-        except (OSError, ValueError):
+        except (OSError, ValueError, Image.DecompressionBombError):
             return [_notice_page(item.title, item.stored.original_name)]
     try:
         reader = PdfReader(io.BytesIO(data))

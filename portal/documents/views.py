@@ -1,7 +1,8 @@
 """The documents' routes: the 申报书 PDF, the reviewer's dossier, ZIPs of dossiers.
 
 Each route checks who asks: an application's documents go to whoever the access rule
-(:func:`portal.applications.access.can_view_application`) lets in (others get 404, as if it did not exist); the lists are each role's own.
+(:func:`portal.applications.access.can_view_application`) lets in (others get 404, as if it did not exist);
+the lists are each role's own.
 """
 
 from functools import wraps
@@ -21,7 +22,7 @@ from portal.campaigns.models import Scale, current_campaign, current_campaign_id
 from portal.core.extensions import db
 from portal.core.timeutil import local_today
 from portal.documents.dossier import build_dossier
-from portal.documents.facts import document_facts
+from portal.documents.facts import document_facts, fingerprint
 from portal.documents.pdf import PdfUnavailable, pdf_available, render_application_pdf
 from portal.documents.zipstream import safe_name, unique_names, zip_stream
 from portal.exports.recommendation_sheet import SCALE_LABELS
@@ -31,12 +32,18 @@ from portal.selfcheck import SELF_CHECK_NOTE
 
 bp = Blueprint("documents", __name__)
 # The candidates page's filters (portal/review/views.py), read the same way for the ZIP.
-MAX_ZIP_DOSSIERS = 2000
+MAX_ZIP_DOSSIERS = 10000  # far above a national campaign's candidates (about 100 recommenders x 10)
 
 
 @bp.app_context_processor
 def _document_helpers():
     return {**pledge_context(), "application_document": document_facts, "selfcheck_note": SELF_CHECK_NOTE}
+
+
+@bp.app_template_filter("fingerprint")
+def _fingerprint_filter(data: dict) -> str:
+    """A submitted version's fingerprint, as the 申报书's footer prints it."""
+    return fingerprint(data)
 
 
 def roles(*allowed: Role):
@@ -75,7 +82,7 @@ def _application_pdf(application: Application) -> Response:
         data = render_application_pdf(application)
     except PdfUnavailable:
         abort(503)
-    return pdf_response(data, f"申报书-{application.display_name}.pdf")
+    return pdf_response(data, f"申报书-{safe_name(application.display_name)}.pdf")
 
 
 @bp.get("/application/print.pdf")
