@@ -6,7 +6,6 @@ the lists are each role's own.
 """
 
 from functools import wraps
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, stream_with_context
 from flask_login import current_user, login_required
@@ -19,6 +18,7 @@ from portal.applications.access import can_view_application
 from portal.applications.models import Application
 from portal.applications.pledge import pledge_context
 from portal.campaigns.models import Scale, current_campaign, current_campaign_id
+from portal.core.downloads import content_disposition
 from portal.core.extensions import db
 from portal.core.timeutil import local_today
 from portal.documents.dossier import build_dossier
@@ -69,10 +69,9 @@ def viewable_application_or_404(application_id: int) -> Application:
     return application
 
 
-def pdf_response(data: bytes, download_name: str, inline: bool = True) -> Response:
+def pdf_response(data: bytes, download_name: str, ascii_name: str, inline: bool = True) -> Response:
     response = Response(data, mimetype="application/pdf")
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(download_name)}"
+    response.headers["Content-Disposition"] = content_disposition(download_name, ascii_name, inline)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -82,7 +81,7 @@ def _application_pdf(application: Application) -> Response:
         data = render_application_pdf(application)
     except PdfUnavailable:
         abort(503)
-    return pdf_response(data, f"申报书-{safe_name(application.display_name)}.pdf")
+    return pdf_response(data, f"申报书-{safe_name(application.display_name)}.pdf", f"application-{application.id}.pdf")
 
 
 @bp.get("/application/print.pdf")
@@ -114,7 +113,7 @@ def application_dossier(application_id: int):
         data = build_dossier(application)
     except PdfUnavailable:
         abort(503)
-    return pdf_response(data, f"申报材料-{safe_name(application.display_name)}.pdf")
+    return pdf_response(data, f"申报材料-{safe_name(application.display_name)}.pdf", f"dossier-{application.id}.pdf")
 
 
 def _zip_response(entries: list[tuple[str, int]], download_name: str) -> Response:
@@ -136,7 +135,7 @@ def _zip_response(entries: list[tuple[str, int]], download_name: str) -> Respons
 
     members = [(name, dossier_of(application_id)) for name, (_, application_id) in zip(names, entries, strict=True)]
     response = Response(stream_with_context(zip_stream(members)), mimetype="application/zip")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(download_name)}"
+    response.headers["Content-Disposition"] = content_disposition(download_name, "dossiers.zip")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
