@@ -237,7 +237,7 @@ def test_self_check_answers_save_and_bad_evidence_is_reported_next_to_the_item(s
     }
     page = started.post("/application/selfcheck", data=data, content_type="multipart/form-data").get_data(as_text=True)
     assert "内容与扩展名不符" in page
-    assert 'value="见计量保证大纲"' in page
+    assert ">见计量保证大纲</textarea>" in page
     with app.app_context():
         answers = _application(app).answers_by_code()
         assert answers["1.1"].answer.label == "√" and answers["1.2"].answer.label == "—"
