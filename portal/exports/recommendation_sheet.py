@@ -25,9 +25,9 @@ NOTE_TEMPLATES = [
 NOTE_INDENT = "\u3000\u3000"  # notes 2 and 3 start under note 1's number, after "注："
 
 # Landscape A4, printed at 100 %: widths in Excel's character units, chosen so that at 10.5 pt no
-# cell wraps (所处行业 holds 生物医药及高性能医疗器械, 申报单位名称 about 22 characters) and the page is not
+# cell wraps (所处行业 holds 生物医药及高性能医疗器械, 申报单位名称 about 20 characters, 邮箱 about 26) and the page is not
 # shrunk to fit. Heights in points: the 推荐单位 row leaves about 3 cm for the seal.
-COLUMN_WIDTHS = [6, 38, 11, 26, 10, 15, 24]
+COLUMN_WIDTHS = [6, 34, 11, 26, 9, 15, 29]
 BODY_PT = 10.5
 SEAL_ROW_PT = 85  # 3 cm
 DATA_ROW_PT = 28  # two lines of 10.5 pt: long names and e-mail addresses wrap
