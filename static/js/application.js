@@ -76,6 +76,7 @@
       });
     }
     [search, kind, region].forEach(function (input) { input.addEventListener("input", apply); });
+    apply();  // what was typed or chosen before this script ran (a slow connection) counts too
   }
 
   function fieldsOf(form) {
