@@ -21,6 +21,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.audit import AuditEntry
 from portal.campaigns import services as campaign_services
+from portal.campaigns.models import Scale
 from portal.core import page_cache
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
@@ -222,7 +223,11 @@ def _bulk_preview(campaign, form: BulkDecisionForm, rows, filters, status=200, t
         outcome=outcome,
         form=form,
         filters=filters,
-        by_scale=Counter(row.application.scale.label if row.application.scale else "未定" for row in rows),
+        by_scale=[
+            (scale.label, number)
+            for scale in Scale
+            if (number := sum(1 for row in rows if row.application.scale == scale))
+        ],
         by_region=sorted(
             Counter(row.application.province for row in rows).items(), key=lambda item: _region_key(item[0])
         ),
