@@ -82,3 +82,28 @@
     });
   });
 })();
+
+// A table wider than the screen scrolls inside .table-responsive: when it does, the region takes the
+// keyboard focus (arrow keys scroll it) and is named, as axe-core's scrollable-region-focusable asks.
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll(".table-responsive").forEach(function (region) {
+      var scrolls = region.scrollWidth > region.clientWidth + 1;
+      if (scrolls && !region.hasAttribute("tabindex")) {
+        region.setAttribute("tabindex", "0");
+        region.setAttribute("role", "region");
+        var caption = region.querySelector("caption");
+        region.setAttribute("aria-label", (caption ? caption.textContent.trim() + "：" : "") + "表格可左右滚动");
+        region.dataset.scrollFocus = "1";
+      } else if (!scrolls && region.dataset.scrollFocus) {
+        region.removeAttribute("tabindex");
+        region.removeAttribute("role");
+        region.removeAttribute("aria-label");
+        delete region.dataset.scrollFocus;
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+})();

@@ -94,3 +94,63 @@ def test_bulk_decision_with_preview(browser, base_url, bulk_campaign, screenshot
     expect(reviewer.get_by_role("status").filter(has_text="已有不同的决定")).to_contain_text("2 家")
     reviewer.get_by_role("link", name="返回列表").click()
     expect(reviewer.locator("tbody .badge", has_text="未入选")).to_have_count(0)  # the preview changed nothing
+
+
+def _contrast(foreground: str, background: str) -> float:
+    """WCAG contrast of two computed CSS colours (``rgb(...)`` / ``rgba(...)``, alpha over the background)."""
+
+    def channels(colour: str) -> list[float]:
+        return [float(part) for part in colour[colour.index("(") + 1 : -1].split(",")]
+
+    def luminance(rgb) -> float:
+        linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    back = channels(background)[:3]
+    fore = channels(foreground)
+    alpha = fore[3] if len(fore) == 4 else 1.0
+    mixed = [alpha * f + (1 - alpha) * b for f, b in zip(fore[:3], back, strict=True)]
+    lighter, darker = sorted((luminance(mixed), luminance(back)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+FOCUS_STYLE = """() => { const s = getComputedStyle(document.activeElement);
+  return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), tag: document.activeElement.tagName}; }"""
+# How many lines each text of the table headers takes (a <br> starts a new text, and is allowed): line
+# boxes whose tops differ by more than half the font size (fonts for Latin and CJK sit a pixel apart).
+HEADER_LINES = """() => [...document.querySelectorAll('thead th')].flatMap(th =>
+  [...th.childNodes].concat([...th.querySelectorAll('*')].flatMap(e => [...e.childNodes]))
+    .filter(n => n.nodeType === 3 && n.textContent.trim())
+    .map(n => { const r = document.createRange(); r.selectNodeContents(n);
+      const size = parseFloat(getComputedStyle(n.parentElement).fontSize);
+      const tops = [...r.getClientRects()].map(x => x.top).sort((a, b) => a - b);
+      const lines = tops.filter((top, i) => i === 0 || top - tops[i - 1] > size / 2).length;
+      return [n.textContent.trim(), lines]; }))"""
+
+
+def test_navigation_contrast_focus_ring_and_unbroken_headers(browser, base_url, bulk_campaign):
+    reviewer = log_in(browser, base_url, "e2e-bulk-reviewer")
+    reviewer.goto("/review/candidates")
+    bar = reviewer.locator(".portal-navbar").evaluate("e => getComputedStyle(e).backgroundColor")
+    for link in reviewer.locator(".portal-navbar .nav-link").all():
+        assert _contrast(link.evaluate("e => getComputedStyle(e).color"), bar) >= 4.5
+
+    # The focus ring: 3 px, solid, on a navigation link, a button and a form control.
+    reviewer.locator(".portal-navbar .nav-link").first.focus()
+    reviewer.keyboard.press("Tab")
+    reviewer.keyboard.press("Shift+Tab")  # focus by keyboard, so :focus-visible applies
+    for locator in (None, reviewer.get_by_role("button", name="预览批量决定"), reviewer.get_by_label("单位名称")):
+        if locator is not None:
+            locator.focus()
+        ring = reviewer.evaluate(FOCUS_STYLE)
+        assert ring["style"] == "solid" and ring["width"] >= 3, ring
+
+    # Headers such as 加权总分 and 过程计量保障 stay on one line, even on a phone.
+    reviewer.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/review/candidates", "/review/candidates?region=湖南省"):
+        reviewer.goto(path)
+        assert all(lines == 1 for _text, lines in reviewer.evaluate(HEADER_LINES))
+    reviewer.get_by_role("link", name=bulk_campaign["湖南省"][0], exact=True).click()
+    headers = dict(reviewer.evaluate(HEADER_LINES))
+    assert headers["加权总分"] == 1 and headers["过程计量保障"] == 1, headers
+    assert all(lines == 1 for lines in headers.values()), headers
