@@ -280,6 +280,9 @@ def bulk_decide():
             flash("批量决定的内容无效，请返回候选单位列表重新选择。", "danger")
             return _back_to_list(filters)
         rows = candidate_rows(campaign, {"sort": filters.get("sort", "")}, local_today(), form.ids.data)
+        if not rows:
+            flash("所选的候选单位不在本批次中，请返回列表重新选择。", "danger")
+            return _back_to_list(filters)
         return _bulk_preview(campaign, form, rows, filters, 422)
     outcome = DecisionOutcome(form.outcome.data)
     try:
