@@ -2,6 +2,7 @@
 and chooses by rule (均分 ≥ X) to see its preview. Screenshots at 1366 and 390 px when SCREENSHOT_DIR is set.
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -151,6 +152,7 @@ def test_navigation_contrast_focus_ring_and_unbroken_headers(browser, base_url, 
         reviewer.goto(path)
         assert all(lines == 1 for _text, lines in reviewer.evaluate(HEADER_LINES))
     reviewer.get_by_role("link", name=bulk_campaign["湖南省"][0], exact=True).click()
+    reviewer.wait_for_url(re.compile(r"/review/candidates/\d+$"))  # loaded: its style sheets apply
     headers = dict(reviewer.evaluate(HEADER_LINES))
     assert headers["加权总分"] == 1 and headers["过程计量保障"] == 1, headers
     assert all(lines == 1 for lines in headers.values()), headers
