@@ -304,3 +304,16 @@ def test_after_publication_the_list_has_no_bulk_form_and_a_post_is_refused(clien
     assert response.status_code == 422 and "名单已公布" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Decision.revision).where(Decision.application_id == _ids(world)[0])) == 1
+
+
+def test_preview_names_ties_at_the_cut_and_leaves_out_unknown_ids(client, app, world):
+    login(client, "reviewer")
+    page = client.post(
+        "/review/candidates/bulk/preview", data={"rule": "top", "top_n": "3", "outcome": "selected"}
+    ).get_data(as_text=True)
+    assert "与最后一名均分相同而未选入的" in page  # 北京 85 and 上海 85 share the third large place
+    ids = [str(world["candidates"]["北京市"][0]), "999999", str(world["stray"])]
+    page = client.post(
+        "/review/candidates/bulk/preview", data={"rule": "rows", "ids": ids, "outcome": "selected"}
+    ).get_data(as_text=True)
+    assert "1 家记为「入选」" in page and "所选的 2 项不是本批次的候选单位，已略去" in page

@@ -129,7 +129,7 @@ HEADER_LINES = """() => [...document.querySelectorAll('thead th')].flatMap(th =>
       return [n.textContent.trim(), lines]; }))"""
 
 
-def test_navigation_contrast_focus_ring_and_unbroken_headers(browser, base_url, bulk_campaign):
+def test_navigation_contrast_focus_ring_and_unbroken_headers(browser, base_url, bulk_campaign, screenshot):
     reviewer = log_in(browser, base_url, "e2e-bulk-reviewer")
     reviewer.goto("/review/candidates")
     bar = reviewer.locator(".portal-navbar").evaluate("e => getComputedStyle(e).backgroundColor")
@@ -145,6 +145,8 @@ def test_navigation_contrast_focus_ring_and_unbroken_headers(browser, base_url, 
             locator.focus()
         ring = reviewer.evaluate(FOCUS_STYLE)
         assert ring["style"] == "solid" and ring["width"] >= 3, ring
+        if locator is None:
+            screenshot(reviewer, "55_focus_on_the_navigation")
 
     # Headers such as 加权总分 and 过程计量保障 stay on one line, even on a phone.
     reviewer.set_viewport_size({"width": 390, "height": 844})
