@@ -60,6 +60,7 @@
       text.textContent = "密码强度：" + LABELS[result.score] + "。" + (result.ok ? "" : result.message);
     }
     function check() {
+      if (submitted) return;
       if (!input.value) { bar.hidden = true; text.textContent = ""; return; }
       var data = new FormData();
       data.append("password", input.value);
@@ -76,10 +77,19 @@
         .then(function (result) { if (result) show(result); })
         .catch(function () { /* the server checks again on save */ });
     }
+    var submitted = false;
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(check, 300);
+      if (!submitted) timer = window.setTimeout(check, 300);
     });
+    // Once the form is sent, no late check: its answer, carrying the session of before the login that the
+    // form starts, could overwrite the new session cookie (and its CSRF token) of the page that follows.
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        window.clearTimeout(timer);
+        window.setTimeout(function () { submitted = !event.defaultPrevented; }, 0);  // e.g. a confirm() declined
+      });
+    }
   });
 })();
 
