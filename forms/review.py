@@ -6,16 +6,19 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     EmailField,
+    Field,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import HiddenInput
 
 from forms.base import PortalForm, reason_field, upload_field
 from portal.reference import REGIONS
@@ -161,3 +164,86 @@ class RubricForm(PortalForm):
 
     def rows(self) -> list[dict]:
         return [entry.data for entry in self.criteria if (entry.data["name"] or "").strip()]
+
+
+# --- bulk decisions on the candidates list --------------------------------------------------------
+
+BULK_RULES = [
+    ("rows", "勾选的候选"),
+    ("mean", "均分不低于"),
+    ("top", "各规模均分前 N 名"),
+]
+FILTER_KEYS = ("q", "recommender", "scale", "industry", "region", "decision", "sort")
+
+
+class IdListField(Field):
+    """Candidate ids, from checkboxes (one value each) or one hidden field (comma separated).
+
+    Anything that is not a plain number makes the field invalid: a tampered post gets a message, not a 500.
+    """
+
+    widget = HiddenInput()
+
+    def _value(self) -> str:
+        return ",".join(str(number) for number in self.data or [])
+
+    def process_formdata(self, valuelist):
+        self.data, self.garbage = [], False
+        for value in valuelist:
+            for part in value.split(","):
+                part = part.strip()
+                if not part:
+                    continue
+                if part.isascii() and part.isdigit() and len(part) <= 9:
+                    self.data.append(int(part))
+                else:
+                    self.garbage = True
+        self.data = list(dict.fromkeys(self.data))
+
+    def pre_validate(self, form):
+        if getattr(self, "garbage", False):
+            raise ValidationError("所选候选的编号无效，请返回列表重新勾选。")
+        if len(self.data or []) > 500:
+            raise ValidationError("一次最多选择 500 家。")
+
+
+class BulkSelectForm(PortalForm):
+    """On the candidates list: whom (ticked rows, or a rule over the filtered list) and which decision."""
+
+    rule = RadioField("选择方式", choices=BULK_RULES, default="rows")
+    ids = IdListField("勾选的候选")
+    min_mean = DecimalField(
+        "均分不低于",
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=100, message="均分应在 0–100 之间。")],
+        render_kw={"inputmode": "decimal", "step": "0.01", "min": 0, "max": 100, "placeholder": "如 85"},
+    )
+    top_n = IntegerField(
+        "各规模前几名",
+        validators=[Optional(), NumberRange(min=1, max=100, message="名次应在 1–100 之间。")],
+        render_kw={"inputmode": "numeric", "min": 1, "max": 100, "placeholder": "如 5"},
+    )
+    outcome = RadioField("决定", choices=DecisionOutcome.choices(), validators=[DataRequired("请选择入选或未入选。")])
+    filters = HiddenField()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.rule.data == "rows" and not self.ids.errors and not self.ids.data:
+            self.ids.errors = ["请先勾选候选单位，或改用按规则选择。"]
+            valid = False
+        if self.rule.data == "mean" and self.min_mean.data is None and not self.min_mean.errors:
+            self.min_mean.errors = ["请填写均分下限。"]
+            valid = False
+        if self.rule.data == "top" and self.top_n.data is None and not self.top_n.errors:
+            self.top_n.errors = ["请填写各规模取前几名。"]
+            valid = False
+        return valid
+
+
+class BulkDecisionForm(PortalForm):
+    """On the preview: the candidates shown, the decision, and one reason for all of them."""
+
+    ids = IdListField("候选")
+    outcome = HiddenField("决定", validators=[DataRequired(), AnyOf([value for value, _ in DecisionOutcome.choices()])])
+    reason = reason_field("决定理由")
+    filters = HiddenField()

@@ -123,11 +123,11 @@ def _joined(query):
     )
 
 
-def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, page_size: int = PAGE_SIZE) -> Page:
-    """One page of :class:`CandidateRow` and the total matching the filters."""
+def _rows_query(campaign: Campaign, filters: dict, today: date, extra=()):
+    """The candidates matching ``filters`` (and ``extra`` conditions), in the chosen order, and their count."""
     mean, scored, assigned = _score_columns()
     columns = {"mean": mean, "yes": answer_count("yes")}
-    where = and_(*_conditions(campaign, filters))
+    where = and_(*_conditions(campaign, filters), *extra)
     count = _joined(select(func.count()).select_from(Application)).where(where)
     order = SORTS.get(filters.get("sort"), SORTS["recommender"])(columns)
     query = (
@@ -150,11 +150,60 @@ def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, p
         .where(where)
         .order_by(*order)
     )
-    page = paginate(query, count, page, page_size, CandidateRow)
-    for row in page.rows:
+    return query, count
+
+
+def _rounded(rows: list[CandidateRow]) -> list[CandidateRow]:
+    for row in rows:
         if row.mean_score is not None:
             row.mean_score = Decimal(str(row.mean_score)).quantize(TWO_PLACES, ROUND_HALF_UP)
+    return rows
+
+
+def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, page_size: int = PAGE_SIZE) -> Page:
+    """One page of :class:`CandidateRow` and the total matching the filters."""
+    query, count = _rows_query(campaign, filters, today)
+    page = paginate(query, count, page, page_size, CandidateRow)
+    _rounded(page.rows)
     return page
+
+
+# --- choosing candidates for a bulk decision ----------------------------------------------------
+
+BULK_LIMIT = 500  # more than a campaign's candidates (34 recommenders × 10), fewer than a runaway post
+
+
+def candidate_rows(campaign: Campaign, filters: dict, today: date, ids: list[int] | None = None) -> list[CandidateRow]:
+    """Every candidate matching ``filters`` (only those of ``ids`` when given), in the list's order."""
+    extra = (Application.id.in_(ids),) if ids is not None else ()
+    query, _count = _rows_query(campaign, filters, today, extra)
+    return _rounded([CandidateRow(*values) for values in db.session.execute(query.limit(BULK_LIMIT + 1))])
+
+
+def rows_with_mean_at_least(rows: list[CandidateRow], minimum: Decimal) -> list[CandidateRow]:
+    """均分 ≥ ``minimum``, on the mean as the list shows it (two places); unscored candidates never match."""
+    return [row for row in rows if row.mean_score is not None and row.mean_score >= minimum]
+
+
+def top_by_mean_per_scale(rows: list[CandidateRow], top: int) -> tuple[list[CandidateRow], list[str]]:
+    """Each scale's ``top`` candidates by mean score (unscored ones never), and the ties cut at the boundary.
+
+    Equal means are ordered as the list is (``rows``' order); a candidate left out with the same mean as
+    the last one taken is named in the second list, so the reviewer sees the cut before deciding.
+    """
+    chosen: list[CandidateRow] = []
+    ties: list[str] = []
+    for scale in Scale:
+        scored = sorted(
+            (row for row in rows if row.application.scale == scale and row.mean_score is not None),
+            key=lambda row: -row.mean_score,
+        )
+        taken = scored[:top]
+        chosen += taken
+        if taken and len(scored) > top and scored[top].mean_score == taken[-1].mean_score:
+            ties += [row.application.display_name for row in scored[top:] if row.mean_score == taken[-1].mean_score]
+    order = {id(row): number for number, row in enumerate(rows)}
+    return sorted(chosen, key=lambda row: order[id(row)]), ties
 
 
 def candidate_recommenders(campaign: Campaign) -> list[tuple[int, str]]:

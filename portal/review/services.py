@@ -298,6 +298,49 @@ def decide(application: Application, outcome: DecisionOutcome, reason: str, user
     return decision
 
 
+BULK_DECISION_LIMIT = 500
+
+
+def decide_many(
+    campaign: Campaign, application_ids: list[int], outcome: DecisionOutcome, reason: str, user: User
+) -> list[Decision]:
+    """One decision with one reason for many candidates, all or nothing.
+
+    Each candidate goes through :func:`decide`, so its decision, revision and audit entry are exactly
+    those of a decision taken on its own page; one entry ``review.decide_many`` on the campaign says
+    which decisions were taken together. The first candidate refused refuses the whole batch (the
+    savepoint is rolled back, and the request rolls back too) with that candidate's name.
+    """
+    _ensure_not_published(campaign)
+    reason = require_reason(reason, "决定理由")
+    ids = list(dict.fromkeys(application_ids))
+    if not ids:
+        raise RuleViolation("请先选择候选单位。")
+    if len(ids) > BULK_DECISION_LIMIT:
+        raise RuleViolation(f"一次最多决定 {BULK_DECISION_LIMIT} 家，请分批进行。")
+    found = {
+        application.id: application
+        for application in db.session.scalars(
+            select(Application).where(Application.id.in_(ids), Application.campaign_id == campaign.id)
+        )
+    }
+    unknown = len([application_id for application_id in ids if application_id not in found])
+    if unknown:
+        raise RuleViolation(f"所选的 {unknown} 家不是本批次的候选单位，整批未记录。请返回候选单位列表重新选择。")
+    decisions = []
+    with db.session.begin_nested():
+        for application_id in ids:
+            application = found[application_id]
+            try:
+                decisions.append(decide(application, outcome, reason, user))
+            except RuleViolation as error:
+                raise RuleViolation(f"{application.display_name}：{error}整批未记录。") from error
+    record_audit(
+        "review.decide_many", campaign, {"outcome": outcome.value, "applications": ids, "reason": reason}, user
+    )
+    return decisions
+
+
 def publish(campaign: Campaign, user: User) -> int:
     """Publish the list: every candidate must be decided; enterprises then see their result."""
     _ensure_not_published(campaign)

@@ -60,6 +60,7 @@
       text.textContent = "密码强度：" + LABELS[result.score] + "。" + (result.ok ? "" : result.message);
     }
     function check() {
+      if (submitted) return;
       if (!input.value) { bar.hidden = true; text.textContent = ""; return; }
       var data = new FormData();
       data.append("password", input.value);
@@ -76,9 +77,43 @@
         .then(function (result) { if (result) show(result); })
         .catch(function () { /* the server checks again on save */ });
     }
+    var submitted = false;
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
-      timer = window.setTimeout(check, 300);
+      if (!submitted) timer = window.setTimeout(check, 300);
     });
+    // Once the form is sent, no late check: its answer, carrying the session of before the login that the
+    // form starts, could overwrite the new session cookie (and its CSRF token) of the page that follows.
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        window.clearTimeout(timer);
+        window.setTimeout(function () { submitted = !event.defaultPrevented; }, 0);  // e.g. a confirm() declined
+      });
+    }
   });
+})();
+
+// A table wider than the screen scrolls inside .table-responsive: when it does, the region takes the
+// keyboard focus (arrow keys scroll it) and is named, as axe-core's scrollable-region-focusable asks.
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll(".table-responsive").forEach(function (region) {
+      var scrolls = region.scrollWidth > region.clientWidth + 1;
+      if (scrolls && !region.hasAttribute("tabindex")) {
+        region.setAttribute("tabindex", "0");
+        region.setAttribute("role", "region");
+        var caption = region.querySelector("caption");
+        region.setAttribute("aria-label", (caption ? caption.textContent.trim() + "：" : "") + "表格可左右滚动");
+        region.dataset.scrollFocus = "1";
+      } else if (!scrolls && region.dataset.scrollFocus) {
+        region.removeAttribute("tabindex");
+        region.removeAttribute("role");
+        region.removeAttribute("aria-label");
+        delete region.dataset.scrollFocus;
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
 })();

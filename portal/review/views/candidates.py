@@ -1,12 +1,18 @@
 """Candidates: the list, one candidate's page, and what reviewers record on it (experts, site visits, decisions)."""
 
+from collections import Counter
+from urllib.parse import parse_qsl, urlencode
+
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from forms.filters import CandidateFilterForm
 from forms.review import (
+    FILTER_KEYS,
     AssignForm,
+    BulkDecisionForm,
+    BulkSelectForm,
     ConflictForm,
     DecisionForm,
     SiteVisitForm,
@@ -15,6 +21,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.audit import AuditEntry
 from portal.campaigns import services as campaign_services
+from portal.campaigns.models import Scale
 from portal.core import page_cache
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
@@ -22,8 +29,16 @@ from portal.core.pagination import requested_page
 from portal.core.timeutil import local_today
 from portal.core.transactions import refuse
 from portal.recommendations.models import RankingEntry
+from portal.reference import REGIONS
 from portal.review import services
-from portal.review.candidates import candidate_recommenders, candidates_page
+from portal.review.candidates import (
+    BULK_LIMIT,
+    candidate_recommenders,
+    candidate_rows,
+    candidates_page,
+    rows_with_mean_at_least,
+    top_by_mean_per_scale,
+)
 from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertProfile, SiteVisit
 from portal.review.scoring import summarise
 from portal.review.views import bp
@@ -42,8 +57,16 @@ def _candidates_content() -> dict:
     filter_form = CandidateFilterForm(candidate_recommenders(campaign))
     filters = filter_form.filters()
     page = candidates_page(campaign, filters, requested_page(), local_today())
+    active = {key: value for key, value in filters.items() if value}
+    bulk_form = BulkSelectForm(formdata=None, data={"filters": urlencode(active)})
     return dict(
-        campaign=campaign, page=page, rows=page.rows, total=page.total, filters=filters, filter_form=filter_form
+        campaign=campaign,
+        page=page,
+        rows=page.rows,
+        total=page.total,
+        filters=filters,
+        filter_form=filter_form,
+        bulk_form=bulk_form,
     )
 
 
@@ -171,3 +194,104 @@ def decide(application_id: int):
         return _render_candidate(application, 422, decision_form=form)
     flash(f"已记录评审决定：{outcome.label}。", "success")
     return _redirect_to_candidate(application)
+
+
+# --- bulk decisions: choose on the list, look at the preview, decide ------------------------------
+
+
+def _filters_from(form) -> dict[str, str]:
+    """The list's filters the form carries (a query string), known keys only, as the list links use them."""
+    pairs = parse_qsl(form.filters.data or "", keep_blank_values=False)[: len(FILTER_KEYS) * 2]
+    return {key: value[:60] for key, value in pairs if key in FILTER_KEYS}
+
+
+def _region_key(region: str) -> tuple[int, str]:
+    """GB/T 2260 order, anything else after."""
+    return (REGIONS.index(region), "") if region in REGIONS else (len(REGIONS), region or "")
+
+
+def _back_to_list(filters: dict[str, str]):
+    return redirect(url_for("review.candidates", **filters))
+
+
+def _bulk_preview(campaign, form: BulkDecisionForm, rows, filters, status=200, ties=(), unknown=0):
+    outcome = DecisionOutcome(form.outcome.data)
+    return render_template(
+        "review/bulk_preview.html",
+        campaign=campaign,
+        rows=rows,
+        outcome=outcome,
+        form=form,
+        filters=filters,
+        by_scale=[
+            (scale.label, number)
+            for scale in Scale
+            if (number := sum(1 for row in rows if row.application.scale == scale))
+        ],
+        by_region=sorted(
+            Counter(row.application.province for row in rows).items(), key=lambda item: _region_key(item[0])
+        ),
+        changes=sum(1 for row in rows if row.decision is not None and row.decision != outcome),
+        ties=ties,
+        unknown=unknown,
+    ), status
+
+
+@bp.post("/candidates/bulk/preview")
+def bulk_preview():
+    """Who would get which decision, with counts per scale and region. Changes nothing."""
+    campaign = campaign_or_404()
+    form = BulkSelectForm()
+    filters = _filters_from(form)
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors if isinstance(errors, list) else [errors]:
+                flash(error, "danger")
+        return _back_to_list(filters)
+    today, ties = local_today(), []
+    if form.rule.data == "rows":
+        rows = candidate_rows(campaign, {"sort": filters.get("sort", "")}, today, form.ids.data)
+    elif form.rule.data == "mean":
+        rows = rows_with_mean_at_least(candidate_rows(campaign, filters, today), form.min_mean.data)
+    else:
+        rows, ties = top_by_mean_per_scale(candidate_rows(campaign, filters, today), form.top_n.data)
+    unknown = len(form.ids.data) - len(rows) if form.rule.data == "rows" else 0
+    if not rows:
+        flash("没有符合所选条件的候选单位（未评分的候选不参与按均分选择）。", "warning")
+        return _back_to_list(filters)
+    if len(rows) > BULK_LIMIT:
+        flash(f"一次最多决定 {BULK_LIMIT} 家，请先用筛选缩小范围。", "warning")
+        return _back_to_list(filters)
+    decision_form = BulkDecisionForm(
+        formdata=None,
+        data={"ids": [row.application.id for row in rows], "outcome": form.outcome.data, "filters": form.filters.data},
+    )
+    return _bulk_preview(campaign, decision_form, rows, filters, ties=ties, unknown=unknown)
+
+
+@bp.post("/candidates/bulk/decide")
+def bulk_decide():
+    """The decision and reason of the preview, for every candidate shown on it, all or nothing."""
+    campaign = campaign_or_404()
+    form = BulkDecisionForm()
+    filters = _filters_from(form)
+    if form.ids.errors or not form.validate():
+        if form.ids.errors or form.outcome.errors or not form.ids.data:
+            flash("批量决定的内容无效，请返回候选单位列表重新选择。", "danger")
+            return _back_to_list(filters)
+        rows = candidate_rows(campaign, {"sort": filters.get("sort", "")}, local_today(), form.ids.data)
+        if not rows:
+            flash("所选的候选单位不在本批次中，请返回列表重新选择。", "danger")
+            return _back_to_list(filters)
+        return _bulk_preview(campaign, form, rows, filters, 422)
+    outcome = DecisionOutcome(form.outcome.data)
+    try:
+        decisions = services.decide_many(campaign, form.ids.data, outcome, form.reason.data, current_user)
+    except RuleViolation as error:
+        refuse(error)
+        rows = candidate_rows(campaign, {"sort": filters.get("sort", "")}, local_today(), form.ids.data)
+        if not rows:
+            return _back_to_list(filters)
+        return _bulk_preview(campaign, form, rows, filters, 422)
+    flash(f"已将 {len(decisions)} 家候选记为{outcome.label}，每家的决定记录中各有一条。", "success")
+    return _back_to_list(filters)
