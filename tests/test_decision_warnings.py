@@ -1,0 +1,103 @@
+"""Warnings where decisions are made (issue 13): certificate claims on the read-only pages, deadlines,
+the ranking pool, the recommender picker, the experts' home, 推荐进度 filters, completeness, the audit log."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.accounts.models import Role, User
+from portal.applications.indicators import unbacked_claims
+from portal.applications.models import Application, Certification, CertificationStatus
+from portal.core.extensions import db
+from portal.core.timeutil import local_today
+from portal.review import services as review_services
+from tests.conftest import login
+from tests.factories import make_campaign, make_expert, make_recommender, make_staff, submitted_list
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+@pytest.fixture
+def candidate_world(app):
+    """One submitted list of two candidates (北京), a reviewer and an expert from elsewhere, assigned.
+
+    Each candidate answered √ on 3.2.1–3.2.3 and has one 质量管理体系 certificate, declared 有效 but
+    expired yesterday: all three claims are unbacked.
+    """
+    with app.app_context():
+        campaign = make_campaign()
+        recommender = make_recommender("北京市市场监督管理局", region="北京市")
+        applications = submitted_list(campaign, recommender, 2, username="beijing")
+        for application in applications:
+            application.certifications[0].expires_on = local_today() - timedelta(days=1)
+        reviewer = make_staff(Role.REVIEWER, username="reviewer")
+        expert = make_expert(campaign, "expert", "专家甲", "上海计量院", "上海市", "仪器仪表", reviewer)
+        assignment = review_services.assign(applications[0], expert, reviewer)
+        db.session.commit()
+        return {"application": applications[0].id, "assignment": assignment.id, "campaign": campaign.id}
+
+
+def test_the_row_flags_and_the_list_counts_follow_one_rule(app, candidate_world):
+    with app.app_context():
+        application = db.session.get(Application, candidate_world["application"])
+        today = local_today()
+        flags = application.unbacked_claims(today)
+        assert set(flags) == {"3.2.1", "3.2.2", "3.2.3"}
+        assert set(flags.values()) == {"自称通过，无有效证书"}
+        counted = db.session.scalar(select(unbacked_claims(today)).where(Application.id == application.id))
+        assert counted == len(flags) == 3
+
+        certificate = application.certifications[0]
+        assert certificate.status_on(today) == "已过期"
+        certificate.expires_on = today + timedelta(days=30)
+        db.session.flush()
+        assert certificate.status_on(today) == "有效"
+        assert set(application.unbacked_claims(today)) == {"3.2.2", "3.2.3"}
+        assert db.session.scalar(select(unbacked_claims(today)).where(Application.id == application.id)) == 2
+
+        certificate.status = CertificationStatus.SUSPENDED
+        db.session.flush()
+        assert certificate.status_on(today) == "暂停"
+        assert set(application.unbacked_claims(today)) == {"3.2.1", "3.2.2", "3.2.3"}
+
+
+def _flagged_rows(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<tr id="item-([\d.]+)" class="[^"]*claim-flagged', html)
+
+
+@pytest.mark.parametrize(
+    "username, url",
+    [
+        ("beijing", "/recommender/applications/{application}"),
+        ("reviewer", "/review/candidates/{application}"),
+        ("expert", "/expert/assignments/{assignment}"),
+    ],
+)
+def test_review_candidate_and_expert_pages_flag_the_row_and_show_the_computed_status(
+    app, client, candidate_world, username, url
+):
+    login(client, username)
+    html = client.get(url.format(**candidate_world)).get_data(as_text=True)
+    assert _flagged_rows(html) == ["3.2.1", "3.2.2", "3.2.3"]
+    assert html.count("自称通过，无有效证书") >= 3
+    # Declared 有效, computed 已过期: both shown, in their own columns.
+    assert "<th>填报状态</th><th>截至今日</th>" in html
+    assert '<td class="cert-status-now"><span class="badge text-bg-warning">已过期</span></td>' in html
+
+
+def test_a_certificate_in_force_backs_its_claim_on_the_page(app, client, candidate_world):
+    with app.app_context():
+        certificate = db.session.scalar(
+            select(Certification).where(Certification.application_id == candidate_world["application"])
+        )
+        certificate.expires_on = local_today() + timedelta(days=100)
+        db.session.commit()
+    login(client, "reviewer")
+    html = client.get(f"/review/candidates/{candidate_world['application']}").get_data(as_text=True)
+    assert _flagged_rows(html) == ["3.2.2", "3.2.3"]
+    assert '<span class="badge text-bg-success">有效</span>' in html
