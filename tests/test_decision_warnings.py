@@ -7,13 +7,23 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import Role, User
+from portal.applications.completeness import section_states
 from portal.applications.indicators import unbacked_claims
 from portal.applications.models import Application, Certification, CertificationStatus
+from portal.campaigns.models import Campaign
 from portal.core.extensions import db
-from portal.core.timeutil import local_today
+from portal.core.timeutil import format_local, local_today
 from portal.review import services as review_services
 from tests.conftest import login
-from tests.factories import make_campaign, make_expert, make_recommender, make_staff, submitted_list
+from tests.factories import (
+    complete_application,
+    make_campaign,
+    make_enterprise_user,
+    make_expert,
+    make_recommender,
+    make_staff,
+    submitted_list,
+)
 
 
 def _user(username: str) -> User:
@@ -101,3 +111,46 @@ def test_a_certificate_in_force_backs_its_claim_on_the_page(app, client, candida
     html = client.get(f"/review/candidates/{candidate_world['application']}").get_data(as_text=True)
     assert _flagged_rows(html) == ["3.2.2", "3.2.3"]
     assert '<span class="badge text-bg-success">有效</span>' in html
+
+
+# --- the enterprise's pages ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def enterprise(app, client):
+    with app.app_context():
+        campaign = make_campaign()
+        make_recommender("北京市市场监督管理局")
+        user = make_enterprise_user("甲公司")
+        db.session.commit()
+        ids = {"campaign": campaign.id, "username": user.username}
+    login(client, ids["username"])
+    client.post("/application/start")
+    return ids
+
+
+def test_the_status_page_shows_the_application_deadline_before_the_recommenders(app, client, enterprise):
+    with app.app_context():
+        campaign = db.session.get(Campaign, enterprise["campaign"])
+        closes, recommend = format_local(campaign.closes_at), format_local(campaign.recommend_deadline)
+    html = client.get("/application/status").get_data(as_text=True)
+    assert f'<dt>申报截止</dt><dd class="application-deadline">{closes}</dd>' in html
+    assert html.index("<dt>申报截止</dt>") < html.index("<dt>推荐单位报送截止</dt>")
+    assert recommend in html
+
+
+def test_an_empty_certifications_section_is_optional_not_complete(app, client, enterprise):
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        assert section_states(application)["certifications"] == "optional"
+        assert section_states(application)["basic"] == "incomplete"
+    for url in ("/application/", "/application/certifications"):
+        html = client.get(url).get_data(as_text=True)
+        assert "无（可选）" in html
+        assert "✓ 完成" not in html
+
+
+def test_certifications_added_make_the_section_complete(app, ctx):
+    campaign = make_campaign()
+    application = complete_application(make_enterprise_user(), campaign, make_recommender())
+    assert section_states(application)["certifications"] == "complete"
