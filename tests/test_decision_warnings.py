@@ -16,6 +16,7 @@ from portal.core.timeutil import format_local, local_today
 from portal.review import services as review_services
 from tests.conftest import login
 from tests.factories import (
+    accepted_application,
     complete_application,
     make_campaign,
     make_enterprise_user,
@@ -154,3 +155,63 @@ def test_certifications_added_make_the_section_complete(app, ctx):
     campaign = make_campaign()
     application = complete_application(make_enterprise_user(), campaign, make_recommender())
     assert section_states(application)["certifications"] == "complete"
+
+
+# --- the ranking page ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ranking_world(app):
+    """Six accepted large candidates of 北京's market regulator; the recommender logged in as beijing."""
+    with app.app_context():
+        campaign = make_campaign()
+        recommender = make_recommender("北京市市场监督管理局")
+        staff = make_staff(Role.RECOMMENDER, recommender, username="beijing")
+        large = [accepted_application(campaign, recommender, staff).id for _ in range(6)]
+        db.session.commit()
+        return {"large": large}
+
+
+def _button(html: str, action: str, application_id: int) -> str:
+    """The opening tag of one row's button."""
+    marker = f"/recommender/ranking/{application_id}/{action}"
+    form = html[html.index(marker) :]
+    return form[form.index("<button") : form.index(">", form.index("<button")) + 1]
+
+
+def test_after_a_move_the_moved_rows_button_has_the_focus(client, ranking_world):
+    login(client, "beijing")
+    first, second, third = ranking_world["large"][:3]
+    for application_id in (first, second, third):
+        client.post(f"/recommender/ranking/{application_id}/add")
+    response = client.post(f"/recommender/ranking/{second}/down")
+    assert response.location.endswith(f"/recommender/ranking?focus=down-{second}#moved")
+    html = client.get(response.location).get_data(as_text=True)
+    # Now last: no 下移 any more, so its 上移 takes the focus; nothing else is autofocused.
+    assert "autofocus" in _button(html, "up", second)
+    assert html.count(" autofocus data-autofocus") == 1
+    response = client.post(f"/recommender/ranking/{third}/up")
+    html = client.get(response.location).get_data(as_text=True)
+    assert 'id="entry-' + str(third) + '"' in html
+    assert f"/recommender/ranking/{third}/up" not in html  # now first: 上移 is gone
+    assert "autofocus" in _button(html, "down", third)
+    response = client.post(f"/recommender/ranking/{first}/remove")
+    assert response.location.endswith("focus=list-large#list-large")
+
+
+def test_the_pool_shows_counts_and_flags_and_a_full_list_refuses_more(client, ranking_world):
+    login(client, "beijing")
+    html = client.get("/recommender/ranking").get_data(as_text=True)
+    pool = html[html.index('id="pool"') :]
+    # complete_application answers √ on all 33 items and holds a 质量管理体系 certificate only.
+    assert "33 / 0 / 0" in pool
+    assert "认证无证 2" in pool
+    for application_id in ranking_world["large"][:5]:
+        client.post(f"/recommender/ranking/{application_id}/add")
+    html = client.get("/recommender/ranking").get_data(as_text=True)
+    assert '<span class="badge text-bg-success quota-count">5 / 5 已满</span>' in html
+    assert "text-bg-danger quota-count" not in html
+    pool = html[html.index('id="pool"') :]
+    assert f"/recommender/ranking/{ranking_world['large'][5]}/add" not in pool
+    assert 'disabled aria-describedby="full-large"' in pool
+    assert "大型企业最多推荐 5 家，名单已满。" in pool
