@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import Organisation, OrganisationKind, Role, User
 from portal.applications.completeness import section_states
 from portal.applications.indicators import unbacked_claims
 from portal.applications.models import Application, Certification, CertificationStatus
@@ -215,3 +215,80 @@ def test_the_pool_shows_counts_and_flags_and_a_full_list_refuses_more(client, ra
     assert f"/recommender/ranking/{ranking_world['large'][5]}/add" not in pool
     assert 'disabled aria-describedby="full-large"' in pool
     assert "大型企业最多推荐 5 家，名单已满。" in pool
+
+
+# --- the recommender picker ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def picker(app, client):
+    """Recommenders in 浙江 (the province's, 宁波's) and elsewhere; an enterprise of 宁波 logged in."""
+    with app.app_context():
+        make_campaign()
+        make_recommender("浙江省市场监督管理局", region="浙江省")
+        make_recommender("宁波市市场监督管理局", kind=OrganisationKind.CITY_AUTHORITY, region="浙江省")
+        make_recommender("北京市市场监督管理局", region="北京市")
+        make_recommender("中国计量协会", kind=OrganisationKind.ASSOCIATION, region="全国")
+        user = make_enterprise_user("宁波甲公司")
+        db.session.commit()
+        username = user.username
+    login(client, username)
+    client.post("/application/start")
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        application.province, application.city = "浙江省", "宁波市"
+        db.session.commit()
+    return client
+
+
+def _listed(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"<span>([^<]+)</span>\s*(?:<span class=\"badge[^<]*</span>\s*)?<span class=\"ms-auto", html)
+
+
+def test_the_picker_starts_with_the_enterprises_province_and_shows_all_on_request(picker):
+    html = picker.get("/application/recommender").get_data(as_text=True)
+    assert _listed(html) == ["浙江省市场监督管理局", "宁波市市场监督管理局"]
+    assert "当前显示<strong>浙江省</strong>的推荐单位（本企业所在地区）" in html
+    assert 'href="/application/recommender?region="' in html  # 查看全部推荐单位
+    # Filters carry visible labels.
+    for field_id, label in (("filter-q", "名称或地区"), ("filter-kind", "类型"), ("filter-region", "地区")):
+        assert f'<label class="form-label mb-1" for="{field_id}">{label}</label>' in html
+    everything = picker.get("/application/recommender?region=").get_data(as_text=True)
+    assert set(_listed(everything)) == {
+        "浙江省市场监督管理局",
+        "宁波市市场监督管理局",
+        "北京市市场监督管理局",
+        "中国计量协会",
+    }
+    assert "只看浙江省" in everything
+
+
+def test_separately_planned_cities_are_their_own_kind(picker):
+    html = picker.get("/application/recommender?region=&kind=city_authority").get_data(as_text=True)
+    assert _listed(html) == ["宁波市市场监督管理局"]
+    assert "计划单列市主管部门 · 浙江省" in html
+    assert '<option value="city_authority" selected>计划单列市主管部门</option>' in html
+
+
+def test_choosing_from_the_default_list_saves(app, picker):
+    with app.app_context():
+        ningbo = db.session.scalar(select(Organisation).where(Organisation.name == "宁波市市场监督管理局"))
+        ningbo_id = ningbo.id
+    response = picker.post("/application/recommender", data={"recommender_id": ningbo_id, "save": ""})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Application)).recommender_id == ningbo_id
+
+
+def test_demo_data_types_the_separately_planned_cities(app):
+    from portal.core.demo import _recommender_organisations
+    from portal.reference import SEPARATELY_PLANNED_CITIES
+
+    with app.app_context():
+        kinds = {org.name: org.kind for org in _recommender_organisations()}
+    for city in SEPARATELY_PLANNED_CITIES:
+        assert kinds[f"{city}市场监督管理局"] == OrganisationKind.CITY_AUTHORITY
+        assert kinds[f"{city}工业和信息化局"] == OrganisationKind.CITY_AUTHORITY
+    assert kinds["浙江省市场监督管理局"] == OrganisationKind.MARKET_REGULATOR

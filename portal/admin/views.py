@@ -42,8 +42,8 @@ def index():
 
 def _campaign_values(form: CampaignForm) -> dict:
     values = {name: form[name].data for name in campaign_services.CAMPAIGN_FIELDS}
-    for name in ("opens_at", "closes_at", "recommend_deadline"):
-        values[name] = from_local(values[name])
+    for name in ("opens_at", "closes_at", "recommend_deadline", "scoring_deadline"):
+        values[name] = from_local(values[name]) if values[name] else None
     return values
 
 
@@ -68,8 +68,9 @@ def campaigns():
 def campaign(campaign_id: int):
     record = db.session.get(Campaign, campaign_id) or abort(404)
     current = {name: getattr(record, name) for name in campaign_services.CAMPAIGN_FIELDS}
-    for name in ("opens_at", "closes_at", "recommend_deadline"):
-        current[name] = to_local(current[name]).replace(tzinfo=None)  # edited in Beijing time
+    for name in ("opens_at", "closes_at", "recommend_deadline", "scoring_deadline"):
+        if current[name] is not None:
+            current[name] = to_local(current[name]).replace(tzinfo=None)  # edited in Beijing time
     form = CampaignForm(data=current) if request.method == "GET" else CampaignForm()
     if form.validate_on_submit():
         try:

@@ -60,7 +60,12 @@
         row.classList.toggle("d-flex", visible);
       });
     }
-    [search, kind, region].forEach(function (input) { input.addEventListener("input", apply); });
+    search.addEventListener("input", apply);
+    // The list on the page is already the server's choice (at first the enterprise's own province):
+    // a new type or region asks the server again.
+    [kind, region].forEach(function (input) {
+      input.addEventListener("change", function () { filter.submit(); });
+    });
   }
 
   function fieldsOf(form) {
