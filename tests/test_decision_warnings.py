@@ -12,8 +12,9 @@ from portal.applications.indicators import unbacked_claims
 from portal.applications.models import Application, Certification, CertificationStatus
 from portal.campaigns.models import Campaign
 from portal.core.extensions import db
-from portal.core.timeutil import format_local, local_today
+from portal.core.timeutil import format_local, local_today, utcnow
 from portal.review import services as review_services
+from portal.review.models import Assignment, ExpertProfile
 from tests.conftest import login
 from tests.factories import (
     accepted_application,
@@ -292,3 +293,64 @@ def test_demo_data_types_the_separately_planned_cities(app):
         assert kinds[f"{city}市场监督管理局"] == OrganisationKind.CITY_AUTHORITY
         assert kinds[f"{city}工业和信息化局"] == OrganisationKind.CITY_AUTHORITY
     assert kinds["浙江省市场监督管理局"] == OrganisationKind.MARKET_REGULATOR
+
+
+# --- the experts' home and the campaign's scoring deadline --------------------------------------
+
+
+def test_the_experts_home_shows_the_scoring_deadline_and_progress_pending_first(app, client, candidate_world):
+    with app.app_context():
+        campaign = db.session.get(Campaign, candidate_world["campaign"])
+        campaign.scoring_deadline = campaign.recommend_deadline + timedelta(days=30)
+        deadline = format_local(campaign.scoring_deadline)
+        second = db.session.scalars(select(Application).where(Application.id != candidate_world["application"]))
+        reviewer, expert = _user("reviewer"), db.session.scalar(select(ExpertProfile))
+        other = review_services.assign(second.first(), expert, reviewer)
+        first = db.session.get(Assignment, candidate_world["assignment"])
+        first.submitted_at = utcnow()  # the first one is done
+        db.session.commit()
+        other_name = other.application.org_name
+    login(client, "expert")
+    html = client.get("/expert/").get_data(as_text=True)
+    assert f'<span class="scoring-deadline">{deadline}</span>' in html
+    assert '<span class="scoring-count">已评 1 / 2</span>' in html
+    assert "待评 1 份" in html
+    rows = html[html.index("<tbody>") :]
+    assert rows.index(other_name) < rows.index("已提交")  # pending first
+
+
+def test_without_a_deadline_the_expert_is_told_it_is_not_set(app, client, candidate_world):
+    login(client, "expert")
+    html = client.get("/expert/").get_data(as_text=True)
+    assert '评分截止：</strong><span class="text-muted">主管部门尚未设定</span>' in html
+    assert '<span class="scoring-count">已评 0 / 1</span>' in html
+
+
+def test_admin_sets_the_scoring_deadline_after_the_recommenders(app, client):
+    with app.app_context():
+        make_staff(Role.ADMIN, username="admin")
+        db.session.commit()
+    login(client, "admin")
+    data = {
+        "name": "2028年度批次",
+        "year": "2028",
+        "opens_at": "2028-03-01T09:00",
+        "closes_at": "2028-05-31T17:00",
+        "recommend_deadline": "2028-06-30T17:00",
+        "scoring_deadline": "2028-06-01T17:00",
+        "quota_large": "5",
+        "quota_sme": "5",
+        "large_min_employees": "1000",
+        "large_min_revenue": "40000",
+    }
+    response = client.post("/admin/campaigns", data=data)
+    assert response.status_code == 422 and "专家评分截止应晚于推荐报送截止" in response.get_data(as_text=True)
+    assert client.post("/admin/campaigns", data=data | {"scoring_deadline": "2028-08-15T17:00"}).status_code == 302
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.name == "2028年度批次"))
+        assert campaign.scoring_deadline.hour == 9  # 17:00 in Beijing
+        campaign_id = campaign.id
+    assert 'value="2028-08-15T17:00"' in client.get(f"/admin/campaigns/{campaign_id}").get_data(as_text=True)
+    assert (
+        client.post("/admin/campaigns", data=data | {"name": "2029年度批次", "scoring_deadline": ""}).status_code == 302
+    )
