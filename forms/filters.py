@@ -9,11 +9,13 @@ from wtforms import SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from forms.base import PortalForm
+from portal.accounts.models import RECOMMENDER_KINDS
 from portal.applications.models import ApplicationStatus
 from portal.campaigns.models import Scale
 from portal.reference import INDUSTRIES, REGIONS
 from portal.review.candidates import SORT_LABELS
 from portal.review.models import DecisionOutcome
+from portal.review.progress import PROGRESS_STATES
 
 DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="日期格式应为 YYYY-MM-DD。")
 
@@ -55,6 +57,12 @@ class CandidateFilterForm(FilterForm):
     def __init__(self, recommenders: list[tuple[int, str]]):
         super().__init__()
         self.recommender.choices = [("", "全部推荐单位")] + [(str(id_), name) for id_, name in recommenders]
+
+
+class RecommenderProgressFilterForm(FilterForm):
+    kind = _all("类型", [(kind.value, kind.label) for kind in RECOMMENDER_KINDS])
+    region = _all("地区", [("全国", "全国")] + [(region, region) for region in REGIONS])
+    state = _all("报送状态", PROGRESS_STATES.items())
 
 
 class AuditFilterForm(FilterForm):

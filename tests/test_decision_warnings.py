@@ -354,3 +354,59 @@ def test_admin_sets_the_scoring_deadline_after_the_recommenders(app, client):
     assert (
         client.post("/admin/campaigns", data=data | {"name": "2029年度批次", "scoring_deadline": ""}).status_code == 302
     )
+
+
+# --- 推荐进度 filters ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def progress_world(app):
+    """北京 submitted; 上海 has not (deadline not yet passed); 宁波 (计划单列市) has not; a reviewer."""
+    with app.app_context():
+        campaign = make_campaign()
+        submitted_list(campaign, make_recommender("北京市市场监督管理局", region="北京市"), 1, username="beijing")
+        make_recommender("上海市市场监督管理局", region="上海市")
+        make_recommender("宁波市工业和信息化局", kind=OrganisationKind.CITY_AUTHORITY, region="浙江省")
+        make_staff(Role.REVIEWER, username="reviewer")
+        db.session.commit()
+        return {"campaign": campaign.id}
+
+
+def _progress_names(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<a href="/review/recommenders/\d+">([^<]+)</a>', html)
+
+
+def test_recommender_progress_filters_by_type_region_and_state(app, client, progress_world):
+    login(client, "reviewer")
+    html = client.get("/review/recommenders").get_data(as_text=True)
+    assert set(_progress_names(html)) == {"北京市市场监督管理局", "上海市市场监督管理局", "宁波市工业和信息化局"}
+    # A labelled GET filter bar.
+    for name, label in (("kind", "类型"), ("region", "地区"), ("state", "报送状态")):
+        assert f'<label class="form-label small text-muted mb-0" for="{name}">{label}</label>' in html
+    assert _progress_names(client.get("/review/recommenders?state=submitted").get_data(as_text=True)) == [
+        "北京市市场监督管理局"
+    ]
+    assert set(_progress_names(client.get("/review/recommenders?state=pending").get_data(as_text=True))) == {
+        "上海市市场监督管理局",
+        "宁波市工业和信息化局",
+    }
+    assert _progress_names(client.get("/review/recommenders?kind=city_authority").get_data(as_text=True)) == [
+        "宁波市工业和信息化局"
+    ]
+    assert _progress_names(client.get("/review/recommenders?region=上海市").get_data(as_text=True)) == [
+        "上海市市场监督管理局"
+    ]
+    html = client.get("/review/recommenders?state=late").get_data(as_text=True)
+    assert _progress_names(html) == [] and "没有符合筛选条件的推荐单位" in html
+    # After the deadline the two that did not submit are late.
+    with app.app_context():
+        campaign = db.session.get(Campaign, progress_world["campaign"])
+        campaign.closes_at = campaign.recommend_deadline = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    html = client.get("/review/recommenders?state=late&region=上海市").get_data(as_text=True)
+    assert _progress_names(html) == ["上海市市场监督管理局"]
+    assert "筛选结果 1 个推荐单位" in html
+    # A hand-edited value counts as "all".
+    assert len(_progress_names(client.get("/review/recommenders?state=nonsense").get_data(as_text=True))) == 3
