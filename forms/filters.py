@@ -11,6 +11,7 @@ from wtforms.validators import Length, Optional, Regexp
 from forms.base import PortalForm
 from portal.accounts.models import RECOMMENDER_KINDS
 from portal.applications.models import ApplicationStatus
+from portal.audit_text import object_label
 from portal.campaigns.models import Scale
 from portal.reference import INDUSTRIES, REGIONS
 from portal.review.candidates import SORT_LABELS
@@ -77,4 +78,4 @@ class AuditFilterForm(FilterForm):
 
     def __init__(self, object_types: list[str]):
         super().__init__()
-        self.object_type.choices = [("", "全部对象")] + [(t, t) for t in object_types]
+        self.object_type.choices = [("", "全部对象")] + [(t, object_label(t)) for t in object_types]

@@ -410,3 +410,61 @@ def test_recommender_progress_filters_by_type_region_and_state(app, client, prog
     assert "筛选结果 1 个推荐单位" in html
     # A hand-edited value counts as "all".
     assert len(_progress_names(client.get("/review/recommenders?state=nonsense").get_data(as_text=True))) == 3
+
+
+# --- the audit log in words ---------------------------------------------------------------------
+
+
+def test_every_audited_action_has_a_chinese_name():
+    """Every code a service writes (literal, either branch of a conditional, or a link's purpose) has a name."""
+    import re
+    from pathlib import Path
+
+    from portal.accounts.tokens import PURPOSE_LABEL
+    from portal.audit_text import ACTION_LABELS
+
+    source = "\n".join(path.read_text(encoding="utf-8") for path in Path("portal").rglob("*.py"))
+    code = r'"([a-z_]+\.[a-z_0-9]+)"'
+    used = set(re.findall(r"record_audit\(\s*" + code, source))
+    used |= {c for pair in re.findall(r"record_audit\(\s*" + code + r" if [\w.]+ else " + code, source) for c in pair}
+    used |= {f"account.{purpose}_link" for purpose in PURPOSE_LABEL}
+    assert len(used) > 50
+    assert used - set(ACTION_LABELS) == set()
+
+
+def test_details_read_as_words():
+    from portal.audit_text import action_label, describe_detail, object_label
+
+    assert action_label("ranking.add") == "加入推荐名单"
+    assert action_label("something.new") == "something.new"
+    assert object_label("Application") == "申报书"
+    assert describe_detail({"scale": "large", "rank": 2}) == "规模：大型；排名：2"
+    assert describe_detail({"outcome": "selected", "previous": None, "reason": "材料完整"}) == (
+        "结论：入选；原决定：—；理由：材料完整"
+    )
+    assert describe_detail({"fields": ["org_name", "city"]}) == "字段：org_name、city"
+    assert describe_detail(None) == ""
+
+
+def test_the_audit_page_and_export_show_names_and_readable_changes(app, client):
+    from io import BytesIO
+
+    import openpyxl
+
+    with app.app_context():
+        make_staff(Role.ADMIN, username="admin")
+        db.session.commit()
+    login(client, "admin")
+    client.post(
+        "/admin/organisations", data={"name": "大连市市场监督管理局", "kind": "city_authority", "region": "辽宁省"}
+    )
+    html = client.get("/admin/audit?action=organisation.").get_data(as_text=True)
+    assert "添加单位" in html
+    assert "名称：大连市市场监督管理局；类型：计划单列市主管部门；地区：辽宁省" in html
+    assert "{&#39;" not in html and "{'" not in html  # no Python dict text
+    assert "单位" in html
+    sheet = openpyxl.load_workbook(BytesIO(client.get("/admin/audit.xlsx?action=organisation.").data))["操作日志"]
+    header, row = [cell.value for cell in sheet[1]], [cell.value for cell in sheet[2]]
+    assert header[2:5] == ["操作", "操作代码", "对象类型"]
+    assert row[2:5] == ["添加单位", "organisation.create", "单位"]
+    assert row[6] == "名称：大连市市场监督管理局；类型：计划单列市主管部门；地区：辽宁省"

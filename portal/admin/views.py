@@ -14,6 +14,7 @@ from portal.accounts.tokens import issue_password_link, lifetime_hours
 from portal.accounts.two_factor import reset_two_factor
 from portal.admin import services
 from portal.audit import AuditEntry
+from portal.audit_text import action_label, describe_detail, object_label
 from portal.campaigns import services as campaign_services
 from portal.campaigns.models import Campaign
 from portal.core.auth import require_role
@@ -289,7 +290,15 @@ def audit():
     query = _audit_query(filters)
     count = select(func.count()).select_from(query.order_by(None).subquery())
     page = paginate(query, count, requested_page(), PAGE_SIZE)
-    return render_template("admin/audit.html", page=page, filters=filters, filter_form=filter_form)
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        filters=filters,
+        filter_form=filter_form,
+        action_label=action_label,
+        object_label=object_label,
+        describe_detail=describe_detail,
+    )
 
 
 @bp.get("/audit.xlsx")
