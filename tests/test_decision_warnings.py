@@ -98,7 +98,7 @@ def test_review_candidate_and_expert_pages_flag_the_row_and_show_the_computed_st
     assert _flagged_rows(html) == ["3.2.1", "3.2.2", "3.2.3"]
     assert html.count("自称通过，无有效证书") >= 3
     # Declared 有效, computed 已过期: both shown, in their own columns.
-    assert "<th>填报状态</th><th>截至今日</th>" in html
+    assert '<th class="text-nowrap">填报状态</th><th class="text-nowrap">截至今日</th>' in html
     assert '<td class="cert-status-now"><span class="badge text-bg-warning">已过期</span></td>' in html
 
 

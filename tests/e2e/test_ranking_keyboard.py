@@ -133,3 +133,48 @@ def test_ranking_buttons_stay_on_one_line_at_1366_and_390(browser, base_url, zhe
             assert box["height"] < 40 and box["width"] > box["height"], box  # one line, wider than tall
         screenshot(page, f"ranking_{width}")
         page.context.close()
+
+
+@pytest.fixture(scope="module")
+def ningbo_enterprise(app):
+    """An enterprise of 宁波 (浙江省) with a draft, and 宁波's own recommenders."""
+    from portal.accounts.models import OrganisationKind
+    from portal.applications import services
+    from portal.campaigns.models import current_campaign
+    from portal.core.extensions import db
+    from tests.factories import make_enterprise_user, make_recommender
+
+    with app.app_context():
+        make_recommender("宁波市市场监督管理局", kind=OrganisationKind.CITY_AUTHORITY, region="浙江省")
+        make_recommender("宁波市工业和信息化局", kind=OrganisationKind.CITY_AUTHORITY, region="浙江省")
+        user = make_enterprise_user("宁波甬江精密测量仪器有限公司")
+        application = services.start_application(user, current_campaign())
+        application.province, application.city = "浙江省", "宁波市"
+        db.session.commit()
+        return user.username
+
+
+def test_flagged_review_page_and_recommender_picker_at_1366_and_390(
+    browser, base_url, zhejiang, ningbo_enterprise, screenshot
+):
+    for width in (1366, 390):
+        page = log_in(browser, base_url, STAFF, width=width)
+        page.goto(f"/recommender/applications/{zhejiang[ENTERPRISES[0]]}")
+        flagged = page.locator("tr.claim-flagged")
+        expect(flagged).to_have_count(3)
+        expect(flagged.first).to_contain_text("自称通过，无有效证书")
+        expect(page.locator(".cert-status-now").first).to_have_text("已过期")
+        flagged.first.scroll_into_view_if_needed()
+        screenshot(page, f"review_flagged_{width}")
+        page.context.close()
+
+        page = log_in(browser, base_url, ningbo_enterprise, width=width)
+        page.goto("/application/recommender")
+        names = page.locator(".recommender-list label span:not(.badge):not(.ms-auto)").all_inner_texts()
+        assert "浙江省市场监督管理局" in names and "宁波市市场监督管理局" in names
+        assert not any(name.startswith("北京") for name in names)
+        expect(page.get_by_label("地区", exact=True)).to_have_value("浙江省")
+        screenshot(page, f"picker_{width}")
+        page.get_by_role("link", name="查看全部推荐单位").click()
+        expect(page.get_by_label("地区", exact=True)).to_have_value("")
+        page.context.close()
