@@ -198,6 +198,11 @@ def test_after_a_move_the_moved_rows_button_has_the_focus(client, ranking_world)
     assert "autofocus" in _button(html, "down", third)
     response = client.post(f"/recommender/ranking/{first}/remove")
     assert response.location.endswith("focus=list-large#list-large")
+    # After a drag and drop the list's heading has the focus.
+    response = client.post("/recommender/ranking/order", data={"scale": "large", "order": f"{third},{second}"})
+    assert response.location.endswith("focus=list-large#list-large")
+    html = client.get(response.location).get_data(as_text=True)
+    assert 'id="list-large" tabindex="-1" autofocus data-autofocus' in html
 
 
 def test_the_pool_shows_counts_and_flags_and_a_full_list_refuses_more(client, ranking_world):

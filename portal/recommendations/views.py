@@ -167,7 +167,8 @@ def reorder():
         abort(400)
     services.reorder_ranking(current_user, campaign, Scale(form.scale.data), form.application_ids())
     flash("排序已保存。", "success")
-    return redirect(url_for("recommendations.ranking"))
+    scale = form.scale.data
+    return redirect(url_for("recommendations.ranking", focus=f"list-{scale}", _anchor=f"list-{scale}"))
 
 
 @bp.post("/ranking/submit")
