@@ -356,6 +356,7 @@ def test_admin_sets_the_scoring_deadline_after_the_recommenders(app, client):
         assert campaign.scoring_deadline.hour == 9  # 17:00 in Beijing
         campaign_id = campaign.id
     assert 'value="2028-08-15T17:00"' in client.get(f"/admin/campaigns/{campaign_id}").get_data(as_text=True)
+    assert "评分 2028-08-15 17:00" in client.get("/admin/campaigns").get_data(as_text=True)
     assert (
         client.post("/admin/campaigns", data=data | {"name": "2029年度批次", "scoring_deadline": ""}).status_code == 302
     )
