@@ -474,3 +474,32 @@ def test_the_audit_page_and_export_show_names_and_readable_changes(app, client):
     assert header[2:5] == ["操作", "操作代码", "对象类型"]
     assert row[2:5] == ["添加单位", "organisation.create", "单位"]
     assert row[6] == "名称：大连市市场监督管理局；类型：计划单列市主管部门；地区：辽宁省"
+
+
+def test_the_enterprises_own_certificate_table_shows_the_status_as_of_today(app, client, enterprise):
+    from portal.applications import services as application_services
+    from portal.applications.models import CertificationKind
+    from tests.factories import upload
+
+    with app.app_context():
+        application = db.session.scalar(select(Application))
+        user = db.session.scalar(select(User).where(User.username == enterprise["username"]))
+        application_services.add_certification(
+            application,
+            user,
+            {
+                "kind": CertificationKind.MMS,
+                "kind_other": None,
+                "number": "CMS-2020-001",
+                "issuer": "测试认证中心",
+                "issued_on": local_today() - timedelta(days=1200),
+                "expires_on": local_today() - timedelta(days=5),
+                "status": CertificationStatus.VALID,
+            },
+            upload(filename="证书.pdf"),
+            None,
+        )
+        db.session.commit()
+    html = client.get("/application/certifications").get_data(as_text=True)
+    assert "<td>有效</td>" in html
+    assert '<span class="badge text-bg-warning">已过期</span>' in html
