@@ -137,12 +137,23 @@ DETAIL_LABELS = {
     "enterprise_name": "企业名称",
     "claim_id": "申诉编号",
     "user_id": "账号编号",
+    # a campaign's fields (campaign.create / campaign.update); times as stored, in UTC
+    "year": "年度",
+    "opens_at": "申报开始（UTC）",
+    "closes_at": "申报截止（UTC）",
+    "recommend_deadline": "推荐报送截止（UTC）",
+    "scoring_deadline": "专家评分截止（UTC）",
+    "quota_large": "大型企业名额",
+    "quota_sme": "中小型企业名额",
+    "large_min_employees": "大型企业从业人员下限",
+    "large_min_revenue": "大型企业营业收入下限（万元）",
 }
 
 
 def _value_labels() -> dict[str, str]:
     """Codes stored in details (scales, outcomes, roles, kinds…) → their Chinese labels."""
     from portal.accounts.models import OrganisationKind, Role
+    from portal.applications.completeness import LABELS as FIELD_LABELS
     from portal.applications.models import AttachmentKind
     from portal.campaigns.models import Scale
     from portal.rereview.models import ReReviewOutcome
@@ -151,7 +162,8 @@ def _value_labels() -> dict[str, str]:
     labels = {}
     for enum in (Scale, DecisionOutcome, ReReviewOutcome, Role, OrganisationKind, AttachmentKind):
         labels |= {member.value: member.label for member in enum}
-    return labels | {"invite": "账号开通", "reset": "重设密码", "2fa": "两步验证"}
+    # Field names of the application (application.save lists the fields saved) are codes too.
+    return FIELD_LABELS | labels | {"invite": "账号开通", "reset": "重设密码", "2fa": "两步验证"}
 
 
 def action_label(code: str) -> str:
@@ -162,18 +174,22 @@ def object_label(object_type: str | None) -> str:
     return OBJECT_LABELS.get(object_type, object_type or "") if object_type else ""
 
 
-def _value(value, codes: dict[str, str]) -> str:
+# Keys whose values are codes (a scale, an outcome, a role, a kind, field names…); other text stays as typed.
+CODED_KEYS = {"scale", "outcome", "previous", "role", "from", "to", "kind", "purpose", "step", "fields"}
+
+
+def _value(value, codes: dict[str, str], coded: bool) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (list, tuple)):
-        return "、".join(_value(item, codes) for item in value) or "—"
+        return "、".join(_value(item, codes, coded) for item in value) or "—"
     if isinstance(value, dict):
-        return "；".join(f"{DETAIL_LABELS.get(k, k)} {_value(v, codes)}" for k, v in value.items())
+        return "；".join(f"{DETAIL_LABELS.get(k, k)} {_value(v, codes, k in CODED_KEYS)}" for k, v in value.items())
     if isinstance(value, (date, datetime)):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    if isinstance(value, str):
+    if isinstance(value, str) and coded:
         return codes.get(value, value)
     return str(value)
 
@@ -184,5 +200,7 @@ def describe_detail(detail) -> str:
         return ""
     codes = _value_labels()
     if isinstance(detail, dict):
-        return "；".join(f"{DETAIL_LABELS.get(key, key)}：{_value(value, codes)}" for key, value in detail.items())
-    return _value(detail, codes)
+        return "；".join(
+            f"{DETAIL_LABELS.get(key, key)}：{_value(value, codes, key in CODED_KEYS)}" for key, value in detail.items()
+        )
+    return _value(detail, codes, False)

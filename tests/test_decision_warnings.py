@@ -448,7 +448,12 @@ def test_details_read_as_words():
     assert describe_detail({"outcome": "selected", "previous": None, "reason": "材料完整"}) == (
         "结论：入选；原决定：—；理由：材料完整"
     )
-    assert describe_detail({"fields": ["org_name", "city"]}) == "字段：org_name、city"
+    assert describe_detail({"fields": ["org_name", "city"]}) == "字段：单位名称、所在城市"
+    assert (
+        describe_detail({"quota_large": "5", "kind": "city_authority"}) == "大型企业名额：5；类型：计划单列市主管部门"
+    )
+    # Only coded keys are translated: a login name that happens to be a role's code stays as typed.
+    assert describe_detail({"role": "admin", "username": "admin"}) == "角色：系统管理员；登录名：admin"
     assert describe_detail(None) == ""
 
 
