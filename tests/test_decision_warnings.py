@@ -414,6 +414,12 @@ def test_recommender_progress_filters_by_type_region_and_state(app, client, prog
     html = client.get("/review/recommenders?state=late&region=上海市").get_data(as_text=True)
     assert _progress_names(html) == ["上海市市场监督管理局"]
     assert "筛选结果 1 个推荐单位" in html
+    # Kinds in the notice's order, 计划单列市 after the provinces' bodies, not by character code.
+    assert _progress_names(client.get("/review/recommenders").get_data(as_text=True)) == [
+        "北京市市场监督管理局",
+        "上海市市场监督管理局",
+        "宁波市工业和信息化局",
+    ]
     # A hand-edited value counts as "all".
     assert len(_progress_names(client.get("/review/recommenders?state=nonsense").get_data(as_text=True))) == 3
 
