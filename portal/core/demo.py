@@ -431,6 +431,7 @@ def _create(rng: random.Random) -> None:
             "opens_at": now - timedelta(days=30),
             "closes_at": now + timedelta(days=27),
             "recommend_deadline": now + timedelta(days=38),
+            "scoring_deadline": now + timedelta(days=68),
         },
         None,
     )
