@@ -43,6 +43,12 @@ class CampaignForm(PortalForm):
     opens_at = _moment("申报开始")
     closes_at = _moment("申报截止")
     recommend_deadline = _moment("推荐报送截止")
+    scoring_deadline = DateTimeLocalField(
+        "专家评分截止",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description="北京时间；显示在专家的评审任务页，可不填",
+    )
     quota_large = IntegerField(
         "大型企业推荐名额（每个推荐单位）",
         default=NOTICE_QUOTA,

@@ -9,11 +9,14 @@ from wtforms import SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from forms.base import PortalForm
+from portal.accounts.models import RECOMMENDER_KINDS
 from portal.applications.models import ApplicationStatus
+from portal.audit_text import object_label
 from portal.campaigns.models import Scale
 from portal.reference import INDUSTRIES, REGIONS
 from portal.review.candidates import SORT_LABELS
 from portal.review.models import DecisionOutcome
+from portal.review.progress import PROGRESS_STATES
 
 DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="日期格式应为 YYYY-MM-DD。")
 
@@ -57,6 +60,12 @@ class CandidateFilterForm(FilterForm):
         self.recommender.choices = [("", "全部推荐单位")] + [(str(id_), name) for id_, name in recommenders]
 
 
+class RecommenderProgressFilterForm(FilterForm):
+    kind = _all("类型", [(kind.value, kind.label) for kind in RECOMMENDER_KINDS])
+    region = _all("地区", [("全国", "全国")] + [(region, region) for region in REGIONS])
+    state = _all("报送状态", PROGRESS_STATES.items())
+
+
 class AuditFilterForm(FilterForm):
     user = StringField("操作人", validators=[Optional(), Length(max=60)])
     action = StringField("操作", validators=[Optional(), Length(max=60)], render_kw={"placeholder": "如 application."})
@@ -69,4 +78,4 @@ class AuditFilterForm(FilterForm):
 
     def __init__(self, object_types: list[str]):
         super().__init__()
-        self.object_type.choices = [("", "全部对象")] + [(t, t) for t in object_types]
+        self.object_type.choices = [("", "全部对象")] + [(t, object_label(t)) for t in object_types]

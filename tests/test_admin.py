@@ -155,8 +155,8 @@ def test_audit_log_filters_and_export(client, app, admin):
     response = client.get("/admin/audit.xlsx?action=organisation.")
     sheet = openpyxl.load_workbook(BytesIO(response.data))["操作日志"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 1 and rows[0][2] == "organisation.create" and rows[0][1] == "admin"
-    assert "HYPERLINK" in rows[0][5] and sheet.cell(2, 6).data_type == "s"
+    assert len(rows) == 1 and rows[0][2] == "添加单位" and rows[0][3] == "organisation.create" and rows[0][1] == "admin"
+    assert "HYPERLINK" in rows[0][6] and sheet.cell(2, 7).data_type == "s"
 
 
 def test_outbox_page_lists_waiting_mail(client, app, admin):

@@ -297,6 +297,7 @@ def test_statistics_match_the_database(world, exported):
     assert tables["按推荐单位类型"] == [
         ("省级市场监管部门", 3),
         ("省级工业和信息化主管部门", 0),
+        ("计划单列市主管部门", 0),
         ("全国性行业协会/学会/联合会", 2),
         ("合计", 5),
     ]

@@ -29,6 +29,8 @@ class Role(LabelledEnum):
 class OrganisationKind(LabelledEnum):
     MARKET_REGULATOR = "market_regulator", "省级市场监管部门"
     INDUSTRY_AUTHORITY = "industry_authority", "省级工业和信息化主管部门"
+    # 大连、青岛、宁波、厦门、深圳: their market-regulation and industry authorities recommend on their own.
+    CITY_AUTHORITY = "city_authority", "计划单列市主管部门"
     ASSOCIATION = "association", "全国性行业协会/学会/联合会"
     MINISTRY = "ministry", "主管部委"
 
@@ -36,6 +38,7 @@ class OrganisationKind(LabelledEnum):
 RECOMMENDER_KINDS = (
     OrganisationKind.MARKET_REGULATOR,
     OrganisationKind.INDUSTRY_AUTHORITY,
+    OrganisationKind.CITY_AUTHORITY,
     OrganisationKind.ASSOCIATION,
 )
 

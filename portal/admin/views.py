@@ -14,6 +14,7 @@ from portal.accounts.tokens import issue_password_link, lifetime_hours
 from portal.accounts.two_factor import reset_two_factor
 from portal.admin import services
 from portal.audit import AuditEntry
+from portal.audit_text import action_label, describe_detail, object_label
 from portal.campaigns import services as campaign_services
 from portal.campaigns.models import Campaign
 from portal.core.auth import require_role
@@ -42,8 +43,8 @@ def index():
 
 def _campaign_values(form: CampaignForm) -> dict:
     values = {name: form[name].data for name in campaign_services.CAMPAIGN_FIELDS}
-    for name in ("opens_at", "closes_at", "recommend_deadline"):
-        values[name] = from_local(values[name])
+    for name in ("opens_at", "closes_at", "recommend_deadline", "scoring_deadline"):
+        values[name] = from_local(values[name]) if values[name] else None
     return values
 
 
@@ -68,8 +69,9 @@ def campaigns():
 def campaign(campaign_id: int):
     record = db.session.get(Campaign, campaign_id) or abort(404)
     current = {name: getattr(record, name) for name in campaign_services.CAMPAIGN_FIELDS}
-    for name in ("opens_at", "closes_at", "recommend_deadline"):
-        current[name] = to_local(current[name]).replace(tzinfo=None)  # edited in Beijing time
+    for name in ("opens_at", "closes_at", "recommend_deadline", "scoring_deadline"):
+        if current[name] is not None:
+            current[name] = to_local(current[name]).replace(tzinfo=None)  # edited in Beijing time
     form = CampaignForm(data=current) if request.method == "GET" else CampaignForm()
     if form.validate_on_submit():
         try:
@@ -288,7 +290,15 @@ def audit():
     query = _audit_query(filters)
     count = select(func.count()).select_from(query.order_by(None).subquery())
     page = paginate(query, count, requested_page(), PAGE_SIZE)
-    return render_template("admin/audit.html", page=page, filters=filters, filter_form=filter_form)
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        filters=filters,
+        filter_form=filter_form,
+        action_label=action_label,
+        object_label=object_label,
+        describe_detail=describe_detail,
+    )
 
 
 @bp.get("/audit.xlsx")

@@ -191,9 +191,23 @@ def missing_fields(application: Application) -> list[Missing]:
     return sorted(problems, key=lambda problem: order[problem.section])
 
 
-def section_states(application: Application | None) -> dict[str, bool]:
-    """For each section key, whether it is complete."""
+# A section nothing requires: empty, it is neither done nor missing but "无（可选）".
+OPTIONAL_SECTIONS = {"certifications": lambda application: not application.certifications}
+
+COMPLETE, INCOMPLETE, OPTIONAL_EMPTY = "complete", "incomplete", "optional"
+
+
+def section_states(application: Application | None) -> dict[str, str]:
+    """For each section key: ``complete``, ``incomplete``, or ``optional`` (an optional section left empty)."""
     if application is None:
-        return {section.key: False for section in SECTIONS}
+        return {section.key: INCOMPLETE for section in SECTIONS}
     incomplete = {problem.section for problem in missing_fields(application)}
-    return {section.key: section.key not in incomplete for section in SECTIONS}
+    states = {}
+    for section in SECTIONS:
+        if section.key in incomplete:
+            states[section.key] = INCOMPLETE
+        elif section.key in OPTIONAL_SECTIONS and OPTIONAL_SECTIONS[section.key](application):
+            states[section.key] = OPTIONAL_EMPTY
+        else:
+            states[section.key] = COMPLETE
+    return states

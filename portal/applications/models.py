@@ -12,9 +12,11 @@ from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
 from portal.files import StoredFile
-from portal.selfcheck import SelfCheckAnswerFields
+from portal.selfcheck import CERTIFICATION_CLAIMS, SelfCheckAnswerFields
 
 WORK_SUMMARY_LIMIT = 3000
+UNBACKED_CLAIM = "自称通过，无有效证书"
+EXPIRED_LABEL = "已过期"
 BEST_PRACTICES_LIMIT = 3000
 
 
@@ -166,6 +168,22 @@ class Application(db.Model):
     def answers_by_code(self) -> dict[str, "SelfCheckAnswer"]:
         return {answer.item_code: answer for answer in self.self_check_answers}
 
+    def unbacked_claims(self, on: date) -> dict[str, str]:
+        """Self-check items 3.2.x answered √ with no certificate of their kind in force on ``on``.
+
+        Item code → the flag shown on that row. The same rule as the lists' SQL count
+        (``indicators.unbacked_claims``): a certificate backs a claim when ``is_in_force``.
+        """
+        in_force = {c.kind.value for c in self.certifications if c.is_in_force(on)}
+        return {
+            answer.item_code: UNBACKED_CLAIM
+            for answer in self.self_check_answers
+            if answer.item_code in CERTIFICATION_CLAIMS
+            and answer.answer is not None
+            and answer.answer.value == "yes"
+            and CERTIFICATION_CLAIMS[answer.item_code] not in in_force
+        }
+
 
 class CertificateFields:
     """A certificate as the 认证与认可 table records it: in an application, and again at re-review."""
@@ -195,6 +213,12 @@ class CertificateFields:
     def is_in_force(self, on: date) -> bool:
         """Valid status and not expired on ``on``."""
         return self.status == CertificationStatus.VALID and self.expires_on >= on
+
+    def status_on(self, on: date) -> str:
+        """The status as of ``on``: the declared one, except that a 有效 certificate past its expiry is 已过期."""
+        if self.status == CertificationStatus.VALID and not self.is_in_force(on):
+            return EXPIRED_LABEL
+        return self.status.label
 
 
 class Certification(CertificateFields, db.Model):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 
 from forms.applications import (
     AttachmentForm,
@@ -301,7 +301,8 @@ def _recommender_query(args):
     query = (
         select(Organisation)
         .where(Organisation.kind.in_(RECOMMENDER_KINDS))
-        .order_by(Organisation.kind, Organisation.id)
+        # 省级 first, then 计划单列市, then the national associations, as in RECOMMENDER_KINDS.
+        .order_by(case({kind: i for i, kind in enumerate(RECOMMENDER_KINDS)}, value=Organisation.kind), Organisation.id)
     )
     if args.get("q"):
         query = query.where(
@@ -314,11 +315,20 @@ def _recommender_query(args):
     return query
 
 
+def _recommender_filters(application: Application, args) -> dict:
+    """The picker's filters: as asked, or at first the enterprise's own province (``region=`` shows all)."""
+    filters = {key: args.get(key, "") for key in ("q", "kind", "region")}
+    if "region" not in args and application.province in REGIONS:
+        filters["region"] = application.province
+    return filters
+
+
 @bp.route("/recommender", methods=["GET", "POST"])
 def recommender():
     """推荐单位: choose exactly one, searchable by name, type and region."""
     application = _require_application()
-    recommenders = db.session.scalars(_recommender_query(request.args)).all()
+    filters = _recommender_filters(application, request.args)
+    recommenders = db.session.scalars(_recommender_query(filters)).all()
     form = RecommenderChoiceForm()
     form.recommender_id.choices = [(org.id, org.name) for org in recommenders]
     if form.validate_on_submit():
@@ -340,7 +350,8 @@ def recommender():
         recommenders=recommenders,
         kinds=RECOMMENDER_KINDS,
         regions=["全国"] + REGIONS,
-        args=request.args,
+        args=filters,
+        own_province=application.province if application.province in REGIONS else None,
         submitted_lists=_submitted_list_recommenders(application.campaign_id),
     )
 

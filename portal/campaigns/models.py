@@ -50,6 +50,8 @@ class Campaign(db.Model):
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     recommend_deadline: Mapped[datetime]
+    # Experts score the candidates assigned to them by this moment (shown on their home page); optional.
+    scoring_deadline: Mapped[datetime | None]
     quota_large: Mapped[int] = mapped_column(default=NOTICE_QUOTA)
     quota_sme: Mapped[int] = mapped_column(default=NOTICE_QUOTA)
     large_min_employees: Mapped[int] = mapped_column(default=NOTICE_LARGE_MIN_EMPLOYEES)

@@ -22,6 +22,7 @@ CAMPAIGN_FIELDS = (
     "opens_at",
     "closes_at",
     "recommend_deadline",
+    "scoring_deadline",
     "quota_large",
     "quota_sme",
     "large_min_employees",
@@ -29,6 +30,7 @@ CAMPAIGN_FIELDS = (
     "issuing_authorities",
 )
 DATE_ORDER_PROBLEM = "时间顺序应为：申报开始 < 申报截止 ≤ 推荐报送截止。"
+SCORING_DEADLINE_PROBLEM = "专家评分截止应晚于推荐报送截止。"
 
 
 def dates_in_order(opens_at: datetime, closes_at: datetime, recommend_deadline: datetime) -> bool:
@@ -38,6 +40,8 @@ def dates_in_order(opens_at: datetime, closes_at: datetime, recommend_deadline: 
 def _check_campaign(values: dict, campaign: Campaign | None) -> None:
     if not dates_in_order(values["opens_at"], values["closes_at"], values["recommend_deadline"]):
         raise RuleViolation(DATE_ORDER_PROBLEM)
+    if values.get("scoring_deadline") and values["scoring_deadline"] <= values["recommend_deadline"]:
+        raise RuleViolation(SCORING_DEADLINE_PROBLEM)
     clash = select(Campaign.id).where(func.lower(Campaign.name) == values["name"].strip().lower())
     if campaign is not None:
         clash = clash.where(Campaign.id != campaign.id)
@@ -102,8 +106,8 @@ def copy_campaign(source: Campaign, user: User) -> Campaign:
     values |= {"year": source.year + 1, "name": source.name.replace(str(source.year), str(source.year + 1), 1)}
     if values["name"] == source.name:
         values["name"] = f"{source.name}（{source.year + 1}）"
-    for field in ("opens_at", "closes_at", "recommend_deadline"):
-        values[field] = _a_year_later(values[field])
+    for field in ("opens_at", "closes_at", "recommend_deadline", "scoring_deadline"):
+        values[field] = _a_year_later(values[field]) if values[field] else None
     _check_campaign(values, None)
     campaign = Campaign()
     _write_fields(campaign, values)

@@ -128,10 +128,8 @@ def _recommender_organisations() -> list[Organisation]:
         )
     )
     for city, province in SEPARATELY_PLANNED_CITIES.items():
-        orgs.append(Organisation(name=f"{city}市场监督管理局", kind=OrganisationKind.MARKET_REGULATOR, region=province))
-        orgs.append(
-            Organisation(name=f"{city}工业和信息化局", kind=OrganisationKind.INDUSTRY_AUTHORITY, region=province)
-        )
+        orgs.append(Organisation(name=f"{city}市场监督管理局", kind=OrganisationKind.CITY_AUTHORITY, region=province))
+        orgs.append(Organisation(name=f"{city}工业和信息化局", kind=OrganisationKind.CITY_AUTHORITY, region=province))
     orgs += [Organisation(name=name, kind=OrganisationKind.ASSOCIATION, region="全国") for name in ASSOCIATIONS]
     orgs += [
         Organisation(name=name, kind=OrganisationKind.MINISTRY, region="全国")
@@ -433,6 +431,7 @@ def _create(rng: random.Random) -> None:
             "opens_at": now - timedelta(days=30),
             "closes_at": now + timedelta(days=27),
             "recommend_deadline": now + timedelta(days=38),
+            "scoring_deadline": now + timedelta(days=68),
         },
         None,
     )

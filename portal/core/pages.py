@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from portal.accounts.models import Role
 from portal.campaigns.models import current_campaign
 from portal.core.auth import role_home_endpoint
-from portal.core.timeutil import format_local, utcnow
+from portal.core.timeutil import format_local, local_today, utcnow
 
 bp = Blueprint("main", __name__)
 
@@ -80,6 +80,8 @@ def register_error_pages(app) -> None:
 def register_template_helpers(app) -> None:
     app.add_template_filter(format_local, "local")
     app.add_template_filter(lambda value: format_local(value, with_time=False), "local_date")
+    # Beijing's "today", for date questions templates ask without a view passing it (is_in_force(…)).
+    app.add_template_global(local_today, "local_today")
 
     @app.context_processor
     def portal_context():

@@ -1,5 +1,6 @@
 """The audit log as a workbook: every entry of a filtered query, streamed."""
 
+from portal.audit_text import action_label, describe_detail, object_label
 from portal.core.extensions import db
 from portal.core.timeutil import to_local
 from portal.exports.spreadsheets import COUNT, DATETIME, Column, SheetWriter, new_workbook
@@ -7,10 +8,11 @@ from portal.exports.spreadsheets import COUNT, DATETIME, Column, SheetWriter, ne
 AUDIT_COLUMNS = [
     Column("时间", 17, DATETIME),
     Column("操作人", 20),
-    Column("操作", 28),
-    Column("对象类型", 14),
+    Column("操作", 24),
+    Column("操作代码", 24),
+    Column("对象类型", 12),
     Column("对象编号", 10, COUNT),
-    Column("详情", 60),
+    Column("详情", 70),
     Column("IP 地址", 16),
 ]
 
@@ -21,10 +23,11 @@ def write_audit_log(query) -> str:
         [
             to_local(entry.at).replace(tzinfo=None),
             username,
+            action_label(entry.action),
             entry.action,
-            entry.object_type,
+            object_label(entry.object_type),
             entry.object_id,
-            None if entry.detail is None else str(entry.detail),
+            describe_detail(entry.detail) or None,
             entry.ip_address,
         ]
         for entry, username in db.session.execute(query.execution_options(yield_per=1000))

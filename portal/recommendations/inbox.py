@@ -7,11 +7,12 @@ correlated subqueries in the same SELECT instead of a query per application.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Scale
+from portal.core.extensions import db
 from portal.core.pagination import Page, paginate
 
 PAGE_SIZE = 25
@@ -64,3 +65,25 @@ def inbox_page(recommender_id: int, campaign_id: int, filters: dict, page: int, 
         .order_by(Application.submitted_at.desc(), Application.id.desc())
     )
     return paginate(query, count, page, PAGE_SIZE, InboxRow)
+
+
+def ranking_pool(recommender_id: int, campaign_id: int, ranked_ids: set[int], today: date) -> list[InboxRow]:
+    """Accepted applications not yet in the ranked lists, with the inbox's counts and flags."""
+    query = (
+        select(
+            Application,
+            answer_count("yes"),
+            answer_count("no"),
+            answer_count("na"),
+            unbacked_claims(today),
+            lapsed_certificates(today),
+        )
+        .where(
+            Application.campaign_id == campaign_id,
+            Application.recommender_id == recommender_id,
+            Application.status == ApplicationStatus.ACCEPTED,
+            Application.id.not_in(ranked_ids) if ranked_ids else true(),
+        )
+        .order_by(Application.scale, Application.org_name)
+    )
+    return [InboxRow(*row) for row in db.session.execute(query)]

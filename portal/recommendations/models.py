@@ -66,6 +66,14 @@ class Recommendation(db.Model):
         return [entry for entry in self.entries if entry.scale == scale]
 
 
+def why_list_full(campaign, scale: Scale, ranked: int) -> str | None:
+    """Why no more candidates of ``scale`` fit a list already holding ``ranked``; ``None`` while one fits."""
+    quota = campaign.quota(scale)
+    if ranked >= quota:
+        return f"{scale.label}企业最多推荐 {quota} 家，名单已满。请先移除一家再加入。"
+    return None
+
+
 def why_recommender_cannot_act(application: Application, recommendation: Recommendation | None, now: datetime):
     """Why the recommender may not accept, return or rank ``application`` at ``now``; ``None`` if it may.
 

@@ -19,6 +19,7 @@ from portal.notifications.services import enterprise_users, notify, reviewers
 from portal.recommendations.models import (
     RankingEntry,
     Recommendation,
+    why_list_full,
     why_not_accept,
     why_not_return,
     why_recommender_cannot_act,
@@ -99,10 +100,9 @@ def add_to_ranking(application: Application, user: User) -> RankingEntry:
     if any(entry.application_id == application.id for entry in recommendation.entries):
         raise RuleViolation("该企业已在推荐名单中。")
     scale = application.scale
-    quota = application.campaign.quota(scale)
     ranked = recommendation.ranked(scale)
-    if len(ranked) >= quota:
-        raise RuleViolation(f"{scale.label}企业最多推荐 {quota} 家，名单已满。请先移除一家再加入。")
+    if refusal := why_list_full(application.campaign, scale, len(ranked)):
+        raise RuleViolation(refusal)
     entry = RankingEntry(recommendation=recommendation, application=application, scale=scale, rank=len(ranked) + 1)
     db.session.add(entry)
     db.session.flush()

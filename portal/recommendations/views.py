@@ -2,7 +2,6 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from forms.base import ActionForm
 from forms.filters import InboxFilterForm
@@ -10,7 +9,7 @@ from forms.recommendations import ReorderForm, ReturnForm, SubmissionForm
 from portal.accounts.models import Role
 from portal.applications.access import can_view_application
 from portal.applications.history import changes_since_last_version, versions_of
-from portal.applications.models import Application, ApplicationStatus
+from portal.applications.models import Application
 from portal.applications.services import lock_application
 from portal.campaigns.models import Scale, current_campaign
 from portal.core import page_cache
@@ -25,8 +24,8 @@ from portal.exports.application_list import write_application_list
 from portal.exports.recommendation_sheet import summary_rows, write_summary_sheet
 from portal.exports.spreadsheets import send_workbook
 from portal.recommendations import services
-from portal.recommendations.inbox import inbox_filter, inbox_page
-from portal.recommendations.models import Recommendation, why_not_accept, why_not_return
+from portal.recommendations.inbox import inbox_filter, inbox_page, ranking_pool
+from portal.recommendations.models import Recommendation, why_list_full, why_not_accept, why_not_return
 from portal.selfcheck import grouped_items
 
 bp = Blueprint("recommendations", __name__, url_prefix="/recommender")
@@ -142,15 +141,7 @@ def ranking():
 def _render_ranking(campaign, submission_form: SubmissionForm, status: int = 200):
     recommendation = _own_recommendation(campaign)
     ranked_ids = {entry.application_id for entry in recommendation.entries} if recommendation else set()
-    pool = db.session.scalars(
-        select(Application)
-        .where(
-            Application.campaign_id == campaign.id,
-            Application.recommender_id == current_user.organisation_id,
-            Application.status == ApplicationStatus.ACCEPTED,
-        )
-        .order_by(Application.scale, Application.org_name)
-    ).all()
+    pool = ranking_pool(current_user.organisation_id, campaign.id, ranked_ids, local_today())
     lists = [(scale, recommendation.ranked(scale) if recommendation else [], campaign.quota(scale)) for scale in Scale]
     is_open = (
         recommendation.is_open(campaign, utcnow()) if recommendation else campaign.accepts_recommendations(utcnow())
@@ -161,7 +152,9 @@ def _render_ranking(campaign, submission_form: SubmissionForm, status: int = 200
         recommendation=recommendation,
         is_open=is_open,
         lists=lists,
-        pool=[a for a in pool if a.id not in ranked_ids],
+        why_full={scale: why_list_full(campaign, scale, len(entries)) for scale, entries, _quota in lists},
+        pool=pool,
+        focus=request.args.get("focus", ""),
         action_form=ActionForm(),
         reorder_form=ReorderForm(),
         submission_form=submission_form,
@@ -177,7 +170,8 @@ def reorder():
         abort(400)
     services.reorder_ranking(current_user, campaign, Scale(form.scale.data), form.application_ids())
     flash("排序已保存。", "success")
-    return redirect(url_for("recommendations.ranking"))
+    scale = form.scale.data
+    return redirect(url_for("recommendations.ranking", focus=f"list-{scale}", _anchor=f"list-{scale}"))
 
 
 @bp.post("/ranking/submit")
@@ -213,7 +207,22 @@ def change_ranking(application_id: int, action: str):
         abort(400)
     change(application)
     flash(f"{application.display_name}：{message}", "success")
-    return redirect(url_for("recommendations.ranking"))
+    return redirect(_after_change(application, action))
+
+
+def _after_change(application: Application, action: str) -> str:
+    """Back to the moved (or added) row, whose button takes the focus again; after a removal, to its list.
+
+    The fragment names the focused element itself: Chromium clears the focus when the fragment's
+    target cannot take it, so ``#entry-<id>`` would undo the autofocus.
+    """
+    if action == "remove":
+        return url_for(
+            "recommendations.ranking",
+            focus=f"list-{application.scale.value}",
+            _anchor=f"list-{application.scale.value}",
+        )
+    return url_for("recommendations.ranking", focus=f"{action}-{application.id}", _anchor="moved")
 
 
 @bp.get("/ranking/summary.xlsx")

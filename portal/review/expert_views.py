@@ -13,7 +13,7 @@ from portal.core.extensions import db
 from portal.core.timeutil import local_today
 from portal.core.transactions import refuse
 from portal.review import services
-from portal.review.models import Assignment, ExpertOpinion, ExpertProfile
+from portal.review.models import Assignment, ExpertOpinion, ExpertProfile, scoring_progress
 from portal.selfcheck import grouped_items
 
 bp = Blueprint("experts", __name__, url_prefix="/expert")
@@ -29,14 +29,14 @@ def _own_assignment_or_404(assignment_id: int) -> Assignment:
 
 @bp.get("/")
 def assignments():
-    """The candidates assigned to this expert, scored or not."""
+    """The candidates assigned to this expert, pending first, with each campaign's deadline and progress."""
     own = db.session.scalars(
         select(Assignment)
         .join(ExpertProfile)
         .where(ExpertProfile.user_id == current_user.id)
         .order_by(Assignment.submitted_at.is_not(None), Assignment.id)
     ).all()
-    return render_template("review/expert_assignments.html", assignments=own)
+    return render_template("review/expert_assignments.html", assignments=own, progress=scoring_progress(own))
 
 
 def _score_form(assignment: Assignment, criteria, formdata=None):

@@ -1,5 +1,6 @@
 """The ministries' review: the scoring rubric, experts and their assignments, scores, site visits, decisions."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.applications.models import Application
-from portal.campaigns.models import Criterion
+from portal.campaigns.models import Campaign, Criterion
 from portal.core.extensions import db
 from portal.core.models_base import LabelledEnum, enum_column
 from portal.core.timeutil import utcnow
@@ -115,3 +116,31 @@ class Decision(db.Model):
     revision: Mapped[int] = mapped_column(default=1)
 
     decided_by: Mapped[User] = relationship()
+
+
+@dataclass(frozen=True)
+class ScoringProgress:
+    """One campaign's share of an expert's assignments: 已评 ``done`` / ``total``, and its deadline."""
+
+    campaign: Campaign
+    done: int
+    total: int
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done
+
+    def is_overdue(self, now: datetime) -> bool:
+        deadline = self.campaign.scoring_deadline
+        return deadline is not None and now >= deadline and self.pending > 0
+
+
+def scoring_progress(assignments: list["Assignment"]) -> list[ScoringProgress]:
+    """Per campaign, in the order met: how many of the expert's assignments are submitted."""
+    by_campaign: dict[int, list[Assignment]] = {}
+    for assignment in assignments:
+        by_campaign.setdefault(assignment.application.campaign_id, []).append(assignment)
+    return [
+        ScoringProgress(group[0].application.campaign, sum(a.submitted_at is not None for a in group), len(group))
+        for group in by_campaign.values()
+    ]

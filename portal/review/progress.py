@@ -9,7 +9,17 @@ from portal.accounts.models import RECOMMENDER_KINDS, Organisation
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
+from portal.core.timeutil import utcnow
 from portal.recommendations.models import RankingEntry, Recommendation
+from portal.reference import REGIONS
+
+# The list's state, as the filter of 推荐进度 names it → as the page shows it.
+PROGRESS_STATES = {
+    "submitted": "已报送",
+    "pending": "未报送",
+    "late": "逾期未报送",
+    "reopened": "已解锁，待重新报送",
+}
 
 
 @dataclass(frozen=True)
@@ -30,8 +40,15 @@ class RecommenderProgress:
         return "逾期未报送" if now >= campaign.recommend_deadline else "未报送"
 
 
-def recommender_progress(campaign: Campaign) -> list[RecommenderProgress]:
-    """Every recommender organisation with its list's state and counts for ``campaign``."""
+def recommender_progress(
+    campaign: Campaign, filters: dict | None = None, now: datetime | None = None
+) -> list[RecommenderProgress]:
+    """Every recommender organisation with its list's state and counts for ``campaign``.
+
+    ``filters`` (from the page's filter form): ``kind``, ``region``, and ``state`` (a key of
+    :data:`PROGRESS_STATES`, decided by :meth:`RecommenderProgress.state` at ``now``).
+    """
+    filters = filters or {}
     counts = (
         select(
             RankingEntry.recommendation_id,
@@ -64,6 +81,20 @@ def recommender_progress(campaign: Campaign) -> list[RecommenderProgress]:
         .outerjoin(counts, counts.c.recommendation_id == Recommendation.id)
         .outerjoin(received, received.c.recommender_id == Organisation.id)
         .where(Organisation.kind.in_(RECOMMENDER_KINDS))
-        .order_by(Organisation.kind, Organisation.id)
+        # As the national workbook orders candidates: kinds in the notice's order (计划单列市 before the
+        # associations), regions in GB/T 2260 order, then as created; never by character code.
+        .order_by(
+            case({kind: i for i, kind in enumerate(RECOMMENDER_KINDS)}, value=Organisation.kind),
+            case({region: i for i, region in enumerate(REGIONS)}, value=Organisation.region, else_=len(REGIONS)),
+            Organisation.id,
+        )
     )
-    return [RecommenderProgress(*row) for row in db.session.execute(query)]
+    if filters.get("kind"):
+        query = query.where(Organisation.kind == filters["kind"])
+    if filters.get("region"):
+        query = query.where(Organisation.region == filters["region"])
+    rows = [RecommenderProgress(*row) for row in db.session.execute(query)]
+    if filters.get("state") in PROGRESS_STATES:
+        wanted = PROGRESS_STATES[filters["state"]]
+        rows = [row for row in rows if row.state(campaign, now or utcnow()) == wanted]
+    return rows

@@ -75,8 +75,13 @@
         row.classList.toggle("d-flex", visible);
       });
     }
-    [search, kind, region].forEach(function (input) { input.addEventListener("input", apply); });
-    apply();  // what was typed or chosen before this script ran (a slow connection) counts too
+    search.addEventListener("input", apply);
+    // The list on the page is already the server's choice (at first the enterprise's own province):
+    // a new type or region asks the server again.
+    [kind, region].forEach(function (input) {
+      input.addEventListener("change", function () { filter.submit(); });
+    });
+    apply();  // what was typed before this script ran (a slow connection) counts too
   }
 
   function fieldsOf(form) {

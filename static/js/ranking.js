@@ -2,6 +2,10 @@
 // The 上移/下移 buttons do the same without a mouse or without JavaScript.
 (function () {
   "use strict";
+  // After 上移/下移 the page comes back with the moved row's button marked: give it the focus even if
+  // the browser skipped autofocus (e.g. the page was restored from its cache).
+  var focused = document.querySelector("[data-autofocus]");
+  if (focused && document.activeElement !== focused) focused.focus();
   document.querySelectorAll("ol[data-reorder]").forEach(function (list) {
     var form = document.getElementById(list.dataset.reorder);
     var dragged = null;

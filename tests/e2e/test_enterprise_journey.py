@@ -219,8 +219,10 @@ def upload_business_licence(page: Page, licence_pdf: Path) -> None:
 
 def choose_recommender(page: Page, name: str) -> None:
     expect_section(page, "推荐单位")
-    page.get_by_role("searchbox", name="按名称或地区搜索").fill("北京")  # filters the list as one types
-    expect(page.locator(".recommender-list label", has_text="中国计量测试学会")).to_be_hidden()
+    # The list opens on the enterprise's own province (北京市): the national association is not in it.
+    expect(page.get_by_label("地区", exact=True)).to_have_value("北京市")
+    expect(page.locator(".recommender-list label", has_text="中国计量测试学会")).to_have_count(0)
+    page.get_by_role("searchbox", name="名称或地区").fill("北京")  # filters the list as one types
     page.get_by_role("radio", name=re.compile(name)).check()
 
 

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from forms.filters import RecommenderProgressFilterForm
 from forms.recommendations import UnlockForm
 from portal.accounts.models import Organisation
 from portal.campaigns.models import Scale, current_campaign
@@ -19,8 +20,16 @@ from portal.review.views import bp
 def recommenders():
     """Which recommenders have submitted their lists, with their counts."""
     campaign = current_campaign() or abort(404)
-    rows = recommender_progress(campaign)
-    return render_template("review/recommenders.html", campaign=campaign, rows=rows)
+    filter_form = RecommenderProgressFilterForm()
+    filters = filter_form.filters()
+    rows = recommender_progress(campaign, filters, utcnow())
+    return render_template(
+        "review/recommenders.html",
+        campaign=campaign,
+        rows=rows,
+        filter_form=filter_form,
+        filtered=any(filters.values()),
+    )
 
 
 @bp.get("/recommenders/<int:organisation_id>")
