@@ -16,13 +16,13 @@ The stack (``docs/deploy.md``): ``--servers`` gunicorn instances (sync workers, 
 ``PROXY_FIX_X_FOR=1``, the same secret key, upload folder, PostgreSQL and Redis db 8) behind one
 nginx upstream on 127.0.0.1:8780. ``TOTP_REQUIRED_ROLES`` is empty: the reviewers log in with a
 password only (a second factor would be one more request per login). ``--export-pool`` routes the
-national workbook to a gunicorn of its own (one sync worker, ``nice 10``), as ``docs/deploy.md``
-routes ``/documents/``.
+national workbook with ``/documents/`` to the document pool of ``docs/deploy.md`` (here one threaded
+worker), run at a lower CPU priority (``nice 10``).
 
 The load: locust (``bench/deadline_locust.py``) headless in a separate process, ``--users``
 simultaneous users for ``--seconds`` (enterprises 60 %, recommenders 25 %, reviewers 15 %, and one
 reviewer who downloads the national workbook ``--export-at`` seconds in), each waiting ``--think``
-seconds (a range) between tasks. Each logs in through the form and keeps its session.
+seconds (a range, uniformly) after every response, as a person reads before the next click. Each logs in through the form and keeps its session.
 
 It prints, per kind of request, requests per second, p50, p99, errors (any status other than the
 expected one, a redirect elsewhere than success goes, or a connection error) and refusals; the
@@ -353,7 +353,7 @@ http {{
 }}
 """
 EXPORT_LOCATION = """
-        location = /review/export.xlsx {{    # the national workbook: a pool of its own, reniced
+        location ~ ^/(documents/|review/export\\.xlsx$) {{  # long downloads: the document pool
             proxy_pass http://127.0.0.1:{port};
             proxy_buffering off;
             proxy_read_timeout 900s;
@@ -379,15 +379,18 @@ def start_stack(args, scratch: Path) -> list[subprocess.Popen]:
     processes = []
     ports = APP_PORTS[: args.servers]
     pools = [(port, args.workers, [], str(scratch / f"instance-{port}")) for port in ports]
+    threaded = {EXPORT_PORT: ["--worker-class", "gthread", "--threads", "2"]}
     if args.export_pool:
         pools.append((EXPORT_PORT, 1, ["nice", "-n", "10"], str(scratch / "instance-export")))
     for port, workers, prefix, instance in pools:
-        command = prefix + [
+        command = [
+            *prefix,
             sys.executable,
             "-m",
             "gunicorn",
             "--workers",
             str(workers),
+            *threaded.get(port, []),
             "--bind",
             f"127.0.0.1:{port}",
             "--timeout",
@@ -493,7 +496,7 @@ def report(outcome: dict, args) -> dict:
     records = outcome["records"]
     duration = args.seconds
     by_kind = defaultdict(list)
-    for kind, start, ms, ok, refused in records:
+    for kind, start, ms, ok, refused, _ in records:
         by_kind[kind].append((start, ms, ok, refused))
     print(f"{'request':<38} {'n':>6} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'refused':>8}  goal")
     summary = {}
@@ -521,6 +524,8 @@ def report(outcome: dict, args) -> dict:
     total = len(records)
     errors = sum(1 for r in records if not r[3])
     print(f"{'all':<38} {total:>6} {total / duration:>7.1f} {'':>8} {'':>8} {errors:>7}")
+    for detail in sorted({r[5] for r in records if not r[3]})[:10]:
+        print(f"  error: {detail}")
     export = outcome["acks"].get("export")
     if export:
         during = [
@@ -609,8 +614,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="sync workers per server")
     parser.add_argument("--no-cache", action="store_true", help="FRAGMENT_CACHE=0")
     parser.add_argument("--export-at", type=float, default=15, help="seconds into the run; negative: no export")
-    parser.add_argument("--export-pool", action="store_true", help="the national workbook from a pool of its own")
-    parser.add_argument("--think", default="0-0", help="seconds each user waits between tasks, e.g. 1-3")
+    parser.add_argument(
+        "--export-pool", action="store_true", help="the national workbook from the document pool, reniced"
+    )
+    parser.add_argument("--think", default="0-0", help="seconds each user waits after each response, e.g. 1-3")
     parser.add_argument("--candidates", type=int, default=10000, help="candidates in the national workbook")
     parser.add_argument("--reseed", action="store_true", help="rebuild the template database")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
@@ -634,7 +641,7 @@ def main() -> None:
             print(
                 f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load average before {load[0]:.2f} / {load[1]:.2f} / "
                 f"{load[2]:.2f}; {args.servers} server(s) × {args.workers} sync workers behind nginx"
-                f"{' + an export pool (1 worker, nice 10)' if args.export_pool else ''}; page cache "
+                f"{' + the document pool for the export (1 gthread worker, nice 10)' if args.export_pool else ''}; page cache "
                 f"{'off' if args.no_cache else 'on'}; {args.users} users, think {args.think} s, {args.seconds} s"
             )
             outcome = run_locust(args, plan_path, scratch)

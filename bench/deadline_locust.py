@@ -7,7 +7,7 @@ submissions, uploads) go to ``DEADLINE_RESULTS`` for ``bench/deadline.py`` to re
 
 A request counts as an error when its status is not the expected one (and, for a redirect, when it
 does not go where success goes). A rule refusing an action (the portal redirects to ``/`` with a
-message, since no Referer is sent) is counted as *refused*: an error for saves and submissions, an
+message, since no Referer is sent; a return shows its form again with 422) is counted as *refused*: an error for saves and submissions, an
 expected outcome for adding to a full list or acting on an application the other session of the
 same recommender already took.
 """
@@ -21,11 +21,11 @@ import time
 import uuid
 from urllib.parse import urlencode
 
-from locust import FastHttpUser, between, constant, events, task
+from locust import FastHttpUser, constant, events, task
 
 PLAN = json.loads(open(os.environ["DEADLINE_PLAN"], encoding="utf-8").read())
 THINK = PLAN["think"]
-RECORDS: list[tuple] = []  # (kind, start, ms, ok, refused)
+RECORDS: list[tuple] = []  # (kind, start, ms, ok, refused, what went wrong)
 ACKS: dict[str, list] = {"saves": [], "submissions": [], "uploads": []}
 CSRF = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
 VERSION = re.compile(r'name="version"[^>]*? value="(\d+)"')
@@ -35,18 +35,14 @@ _recommender_slots = itertools.count()
 _reviewer_slots = itertools.count()
 
 
-def _wait():
-    return between(*THINK) if THINK[1] > 0 else constant(0)
-
-
 class PortalUser(FastHttpUser):
     abstract = True
-    wait_time = _wait()
+    wait_time = constant(0)  # the users think after each response (``call``), not between tasks
     connection_timeout = 60
     network_timeout = 120
 
-    def call(self, kind, method, path, expect=200, location=None, refusable=False, **kwargs):
-        """One request; returns (ok, body text). ``location``: the prefix a successful redirect goes to."""
+    def call(self, kind, method, path, expect=200, location=None, refusable=False, refusal_status=None, **kwargs):
+        """One request: ``(acknowledged, HTML body, refused)``. ``location``: where a successful redirect goes."""
         started = time.time()
         with self.client.request(
             method, path, name=kind, catch_response=True, allow_redirects=False, **kwargs
@@ -55,13 +51,17 @@ class PortalUser(FastHttpUser):
             status = response.status_code
             target = response.headers.get("Location", "") if response.headers else ""
             target = re.sub(r"^https?://[^/]+", "", target)
-            refused = status == 302 and target == "/"
-            ok = status == expect and (location is None or target.startswith(location) or (refused and refusable))
+            # A rule said no: the portal sends the user back (to /, no Referer being sent), or shows the form
+            # again with the message (``refusal_status``).
+            refused = (status == 302 and target == "/") or (refusal_status is not None and status == refusal_status)
+            ok = (refused and refusable) or (
+                not refused and status == expect and (location is None or target.startswith(location))
+            )
             if ok:
                 response.success()
             else:
                 response.failure(f"{status} {target}")
-            RECORDS.append((kind, started, elapsed, ok, refused))
+            RECORDS.append((kind, started, elapsed, ok, refused, "" if ok else f"{method} {path}: {status} {target}"))
             try:
                 text = (
                     response.text or ""
@@ -70,7 +70,9 @@ class PortalUser(FastHttpUser):
                 )
             except Exception:  # noqa: BLE001 - a body that cannot be read is an error already counted
                 text = ""
-            return ok and not (refused and not refusable), text, refused
+        if THINK[1] > 0:
+            time.sleep(random.uniform(*THINK))  # gevent's: the other users go on meanwhile
+        return ok, text, refused
 
     def token(self, path, kind):
         ok, body, _ = self.call(kind, "GET", path)
@@ -212,7 +214,8 @@ class Recommender(PortalUser):
                 f"/recommender/applications/{application_id}/return",
                 {"csrf_token": token, "reason": "请补充近三年计量器具检定校准记录及典型做法的佐证材料。"},
                 location="/recommender/",
-                refusable=True,
+                refusable=True,  # the other session took it meanwhile: the form comes back with the reason
+                refusal_status=422,
             )
 
     @task(3)
@@ -307,7 +310,16 @@ class Exporter(PortalUser):
         ) as response:
             ok = response.status_code == 200 and response.content[:2] == b"PK"
             ACKS["export"] = {"start": started, "end": time.time(), "bytes": len(response.content or b""), "ok": ok}
-            RECORDS.append(("reviewer: national workbook", started, (time.time() - started) * 1000, ok, False))
+            RECORDS.append(
+                (
+                    "reviewer: national workbook",
+                    started,
+                    (time.time() - started) * 1000,
+                    ok,
+                    False,
+                    str(response.status_code),
+                )
+            )
             response.success() if ok else response.failure(str(response.status_code))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 
 from portal.accounts.models import Organisation
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
+from portal.applications.listing import LISTED_COLUMNS, ListedApplication, listed_row
 from portal.applications.models import Application
 from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
@@ -27,7 +28,7 @@ PAGE_SIZE = 50
 
 @dataclass
 class CandidateRow:
-    application: Application
+    application: ListedApplication
     recommender: str
     rank: int | None
     yes: int
@@ -133,7 +134,7 @@ def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, p
     query = (
         _joined(
             select(
-                Application,
+                *LISTED_COLUMNS,
                 Organisation.name,
                 RankingEntry.rank,
                 columns["yes"],
@@ -150,7 +151,7 @@ def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, p
         .where(where)
         .order_by(*order)
     )
-    page = paginate(query, count, page, page_size, CandidateRow)
+    page = paginate(query, count, page, page_size, listed_row(CandidateRow))
     for row in page.rows:
         if row.mean_score is not None:
             row.mean_score = Decimal(str(row.mean_score)).quantize(TWO_PLACES, ROUND_HALF_UP)

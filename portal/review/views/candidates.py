@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from forms.filters import CandidateFilterForm
 from forms.review import (
@@ -58,7 +59,10 @@ def _render_candidate(application: Application, status: int = 200, **forms):
     criteria = campaign_services.rubric(campaign)
     assignments = list(
         db.session.scalars(
-            select(Assignment).where(Assignment.application_id == application.id).order_by(Assignment.id)
+            select(Assignment)
+            .where(Assignment.application_id == application.id)
+            .options(selectinload(Assignment.scores))
+            .order_by(Assignment.id)
         )
     )
     declared = services.declared_conflicts(campaign)
