@@ -20,7 +20,7 @@ national workbook with ``/documents/`` to the document pool of ``docs/deploy.md`
 worker), run at a lower CPU priority (``nice 10``).
 
 The load: locust (``bench/deadline_locust.py``) headless in a separate process, ``--users``
-simultaneous users for ``--seconds`` (enterprises 60 %, recommenders 25 %, reviewers 15 %, and one
+simultaneous users arriving over ``--ramp`` seconds, then measured for ``--seconds`` (enterprises 60 %, recommenders 25 %, reviewers 15 %, and one
 reviewer who downloads the national workbook ``--export-at`` seconds in), each waiting ``--think``
 seconds (a range, uniformly) after every response, as a person reads before the next click. Each logs in through the form and keeps its session.
 
@@ -460,9 +460,9 @@ def run_locust(args, plan_path: Path, scratch: Path) -> dict:
         "--users",
         str(args.users),
         "--spawn-rate",
-        str(args.users),
+        str(args.users / args.ramp if args.ramp else args.users),
         "--run-time",
-        f"{args.seconds}s",
+        f"{args.ramp + args.seconds}s",
         "--stop-timeout",
         "60",
         "--host",
@@ -476,7 +476,12 @@ def run_locust(args, plan_path: Path, scratch: Path) -> dict:
     with open(scratch / "locust.log", "w") as log:
         subprocess.run(command, env=env, cwd=ROOT, check=False, stdout=log, stderr=subprocess.STDOUT)
     outcome = json.loads(results.read_text())
-    outcome["started"], outcome["ended"] = started, time.time()
+    # The figures are those of the steady state: requests started after the ramp, before the end.
+    window = (started + args.ramp, started + args.ramp + args.seconds)
+    outcome["all_records"] = outcome["records"]
+    outcome["records"] = [
+        r for r in outcome["records"] if window[0] <= r[1] < window[1] or r[0] == "reviewer: national workbook"
+    ]
     return outcome
 
 
@@ -609,7 +614,8 @@ def check(outcome: dict, uploads: Path) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--seconds", type=int, default=60, help="measured, after the ramp")
+    parser.add_argument("--ramp", type=int, default=10, help="seconds over which the users arrive (not measured)")
     parser.add_argument("--servers", type=int, default=1, choices=range(1, 5))
     parser.add_argument("--workers", type=int, default=2, help="sync workers per server")
     parser.add_argument("--no-cache", action="store_true", help="FRAGMENT_CACHE=0")
@@ -642,7 +648,7 @@ def main() -> None:
                 f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load average before {load[0]:.2f} / {load[1]:.2f} / "
                 f"{load[2]:.2f}; {args.servers} server(s) × {args.workers} sync workers behind nginx"
                 f"{' + the document pool for the export (1 gthread worker, nice 10)' if args.export_pool else ''}; page cache "
-                f"{'off' if args.no_cache else 'on'}; {args.users} users, think {args.think} s, {args.seconds} s"
+                f"{'off' if args.no_cache else 'on'}; {args.users} users (ramp {args.ramp} s), think {args.think} s, {args.seconds} s measured"
             )
             outcome = run_locust(args, plan_path, scratch)
             after = os.getloadavg()
