@@ -273,6 +273,11 @@ class Reviewer(PortalUser):
         query["page"] = random.randint(1, 5)
         self.call("reviewer: candidates filtered", "GET", "/review/candidates?" + urlencode(query))
 
+    @task(1)
+    def by_score(self):
+        """Sorted by the experts' mean: the mean of every candidate is computed to sort them (the slow one)."""
+        self.call("reviewer: candidates by score", "GET", "/review/candidates?sort=score")
+
     @task(3)
     def candidate(self):
         self.call("reviewer: candidate page", "GET", f"/review/candidates/{random.choice(PLAN['candidates'])}")
