@@ -488,6 +488,51 @@ def run_locust(args, plan_path: Path, scratch: Path) -> dict:
 # --- the report and the checks -----------------------------------------------------------------
 
 
+def throttle_check(username: str, scratch: Path) -> list[str]:
+    """Five wrong passwords through nginx lock the account, whichever server counted them (Redis)."""
+    import http.client
+    import re
+    from urllib.parse import urlencode
+
+    agent = "deadline-throttle-check"
+
+    def attempt(password: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)  # a new connection each time
+        connection.request("GET", "/account/login", headers={"User-Agent": agent})
+        response = connection.getresponse()
+        body = response.read().decode()
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        token = re.search(r'name="csrf_token"[^>]*? value="([^"]+)"', body).group(1)
+        connection.request(
+            "POST",
+            "/account/login",
+            body=urlencode({"csrf_token": token, "username": username, "password": password}),
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded", "User-Agent": agent},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    for number in range(5):
+        if number % 2:  # nginx takes the servers in turn: one request more, and the next POST goes to the other
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            connection.request("GET", "/healthz", headers={"User-Agent": agent})
+            connection.getresponse().read()
+        attempt("wrong-password-2026")
+    status = attempt("bench-jiliang-2026")
+    servers = [
+        port
+        for port in APP_PORTS
+        if (scratch / f"access-{port}.log").exists()
+        and any("POST /account/login" in line and agent in line for line in open(scratch / f"access-{port}.log"))
+    ]
+    print(
+        f"login throttle: after 5 wrong passwords (counted by the servers on ports {servers}) the right one "
+        f"{'is refused: locked' if status == 200 else f'answers {status}: NOT locked'}"
+    )
+    return [] if status == 200 else [f"login throttle not shared: the 6th attempt answered {status}"]
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(int(fraction * len(ordered)), len(ordered) - 1)] if ordered else float("nan")
@@ -653,9 +698,10 @@ def main() -> None:
             outcome = run_locust(args, plan_path, scratch)
             after = os.getloadavg()
             summary = report(outcome, args)
+            locked = throttle_check(json.loads(plan_path.read_text())["enterprises"][-1]["username"], scratch)
         finally:
             stop(processes)
-        problems = check(outcome, scratch / "uploads")
+        problems = check(outcome, scratch / "uploads") + locked
         print(f"load average after {after[0]:.2f} / {after[1]:.2f} / {after[2]:.2f}")
         if args.json:
             Path(args.json).write_text(

@@ -41,7 +41,9 @@ class PortalUser(FastHttpUser):
     connection_timeout = 60
     network_timeout = 120
 
-    def call(self, kind, method, path, expect=200, location=None, refusable=False, refusal_status=None, **kwargs):
+    def call(
+        self, kind, method, path, expect=200, location=None, refusable=False, refusal_status=None, check=None, **kwargs
+    ):
         """One request: ``(acknowledged, HTML body, refused)``. ``location``: where a successful redirect goes."""
         started = time.time()
         with self.client.request(
@@ -55,7 +57,10 @@ class PortalUser(FastHttpUser):
             # again with the message (``refusal_status``).
             refused = (status == 302 and target == "/") or (refusal_status is not None and status == refusal_status)
             ok = (refused and refusable) or (
-                not refused and status == expect and (location is None or target.startswith(location))
+                not refused
+                and status == expect
+                and (location is None or target.startswith(location))
+                and (check is None or check(response))
             )
             if ok:
                 response.success()
@@ -159,6 +164,16 @@ class Enterprise(PortalUser):
         )
         if ok:
             ACKS["uploads"].append([account["application_id"], name])
+            # The file back, through whichever server answers this time: the upload folder is shared.
+            _, page, _ = self.call("enterprise: attachments page", "GET", "/application/attachments")
+            links = re.findall(r'href="/files/(\d+)"', page)
+            if links:
+                self.call(
+                    "enterprise: download own file",
+                    "GET",
+                    f"/files/{max(links, key=int)}",
+                    check=lambda response: response.content == PDF,
+                )
         self.call("enterprise: section form", "GET", "/application/section/narrative")
         token, _ = self.token("/application/", "enterprise: overview")
         if token is None:
