@@ -28,8 +28,9 @@ It prints, per kind of request, requests per second, p50, p99, errors (any statu
 expected one, a redirect elsewhere than success goes, or a connection error) and refusals; the
 pages' p99 while the export ran; then checks the database: every acknowledged save holds the value
 sent, every acknowledged submission is submitted, every acknowledged upload is attached and its file
-is in the upload folder, no recommender's list exceeds its quota, no enterprise has two applications.
-Exit status 1 if anything was lost.
+is in the upload folder (each enterprise also downloads its file back, through whichever server answers),
+no recommender's list exceeds its quota, no enterprise has two applications; and that five wrong
+passwords sent through nginx, spread over the servers, lock the account. Exit status 1 if anything failed.
 """
 
 import argparse
