@@ -1,6 +1,6 @@
 """Deadline day: the national data set, the production stack, a mixed workload, and nothing lost.
 
-    python -m bench.deadline [--users 50] [--seconds 60] [--servers 1] [--workers 2] [--no-cache]
+    python -m bench.deadline [--users 50] [--seconds 60] [--servers 1] [--workers 2]
                              [--export-at 15] [--export-pool] [--think 0-0] [--reseed]
 
 The data set (PostgreSQL; built once into the template database ``bench_deadline_seed`` and copied
@@ -373,7 +373,6 @@ def start_stack(args, scratch: Path) -> list[subprocess.Popen]:
         "UPLOAD_FOLDER": str(uploads),
         "REDIS_URL": args.redis_url,
         "REDIS_KEY_PREFIX": f"deadline:{time.time()}:",
-        "FRAGMENT_CACHE": "0" if args.no_cache else "1",
         "TOTP_REQUIRED_ROLES": "",  # the reviewers log in with a password only
         "PROXY_FIX_X_FOR": "1",
     }
@@ -664,7 +663,6 @@ def main() -> None:
     parser.add_argument("--ramp", type=int, default=10, help="seconds over which the users arrive (not measured)")
     parser.add_argument("--servers", type=int, default=1, choices=range(1, 5))
     parser.add_argument("--workers", type=int, default=2, help="sync workers per server")
-    parser.add_argument("--no-cache", action="store_true", help="FRAGMENT_CACHE=0")
     parser.add_argument("--export-at", type=float, default=15, help="seconds into the run; negative: no export")
     parser.add_argument(
         "--export-pool", action="store_true", help="the national workbook from the document pool, reniced"
@@ -693,8 +691,8 @@ def main() -> None:
             print(
                 f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load average before {load[0]:.2f} / {load[1]:.2f} / "
                 f"{load[2]:.2f}; {args.servers} server(s) × {args.workers} sync workers behind nginx"
-                f"{' + the document pool for the export (1 gthread worker, nice 10)' if args.export_pool else ''}; page cache "
-                f"{'off' if args.no_cache else 'on'}; {args.users} users (ramp {args.ramp} s), think {args.think} s, {args.seconds} s measured"
+                f"{' + the document pool for the export (1 gthread worker, nice 10)' if args.export_pool else ''}; "
+                f"{args.users} users (ramp {args.ramp} s), think {args.think} s, {args.seconds} s measured"
             )
             outcome = run_locust(args, plan_path, scratch)
             after = os.getloadavg()

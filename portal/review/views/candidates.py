@@ -16,7 +16,6 @@ from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.audit import AuditEntry
 from portal.campaigns import services as campaign_services
-from portal.core import page_cache
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.pagination import requested_page
@@ -35,7 +34,7 @@ from portal.selfcheck import grouped_items
 @bp.get("/candidates")
 def candidates():
     """Every recommended candidate, with filters, search, sorting and paging."""
-    return page_cache.render_page("review/candidates.html", (), (page_cache.LISTS,), _candidates_content)
+    return render_template("review/candidates.html", **_candidates_content())
 
 
 def _candidates_content() -> dict:
