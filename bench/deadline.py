@@ -340,7 +340,7 @@ http {{
     uwsgi_temp_path {scratch}/nginx-uwsgi;
     scgi_temp_path {scratch}/nginx-scgi;
     client_max_body_size 45m;
-    upstream portal {{ {servers} }}
+    upstream portal {{ least_conn; {servers} }}
     server {{
         listen 127.0.0.1:{port};
         {export}
