@@ -1,12 +1,11 @@
 """Load benchmark: a national-scale data set in PostgreSQL, gunicorn with production settings, and
 wrk driving the main pages.
 
-    python -m bench.load [--clients 50] [--seconds 10] [--workers 2] [--threads 1] [--wrk-threads 2] [--no-cache] [--writers 0]
+    python -m bench.load [--clients 50] [--seconds 10] [--workers 2] [--threads 1] [--wrk-threads 2] [--writers 0]
 
 Builds 5,000 applications from 300 recommenders (10 % recommended) in BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/bench; its tables are dropped and recreated), starts gunicorn on
-127.0.0.1 with Redis for the login throttle and the page cache (``--no-cache`` renders every page in
-full), logs one client session in per role through the login form and replays its cookie with
+127.0.0.1 with Redis for the login throttle, logs one client session in per role through the login form and replays its cookie with
 wrk (C, keep-alive: ``--clients`` connections over ``--wrk-threads`` threads, so the client costs
 little CPU and adds no latency of its own), one page at a time for ``--seconds``. Prints requests per
 second and the p50 / p99 latency of each page (from ``wrk --latency``), and of /healthz (the same app
@@ -114,14 +113,13 @@ def build_data(database_url: str, scratch: Path) -> dict[str, str]:
 
 
 def start_gunicorn(database_url: str, scratch: Path, args: argparse.Namespace) -> subprocess.Popen:
-    """gunicorn as in docs/deploy.md, Redis for throttling and the page cache (its keys fresh for this run)."""
+    """gunicorn as in docs/deploy.md, Redis for throttling (its keys fresh for this run)."""
     env = os.environ | {
         "DATABASE_URL": database_url,
         "SECRET_KEY": "bench" * 8,
         "INSTANCE_PATH": str(scratch / "instance"),
         "UPLOAD_FOLDER": str(scratch / "uploads"),
         "REDIS_URL": args.redis_url,
-        "FRAGMENT_CACHE": "0" if args.no_cache else "1",
         "REDIS_KEY_PREFIX": f"bench:{time.time()}:",
         "TOTP_REQUIRED_ROLES": "",  # the load test logs in with passwords; two factors cost one request more
     }
@@ -251,7 +249,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    parser.add_argument("--no-cache", action="store_true", help="render every page in full (FRAGMENT_CACHE=0)")
     parser.add_argument(
         "--writers", type=int, default=0, help="meanwhile, this many connections keep saving another enterprise's draft"
     )
@@ -271,7 +268,7 @@ def main() -> None:
             script.write_text(WRK_SCRIPT)
             print(
                 f"gunicorn: {args.workers} workers × {args.threads} threads; wrk: {args.clients} connections over "
-                f"{args.wrk_threads} threads for {args.seconds} s per page; page cache {'off' if args.no_cache else 'on'}"
+                f"{args.wrk_threads} threads for {args.seconds} s per page"
             )
             print(f"{'page':<28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
             results = {}

@@ -54,7 +54,6 @@ def _trust_proxies(app: Flask) -> None:
 def _register_extensions(app: Flask) -> None:
     from portal.accounts.throttle import init_throttle
     from portal.core.database import make_sqlite_transactions_serial
-    from portal.core.page_cache import init_page_cache
     from portal.files import init_file_cleanup
 
     db.init_app(app)
@@ -64,7 +63,6 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_throttle(app)
-    init_page_cache(app)
     init_file_cleanup()
     import portal.core.auth  # noqa: F401  (registers the user loader)
     import portal.models  # noqa: F401  (every table, for Alembic and create_all)

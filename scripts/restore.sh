@@ -8,6 +8,4 @@ url="${DATABASE_URL/postgresql+psycopg:/postgresql:}"
 pg_restore --clean --if-exists --no-owner --exit-on-error --dbname="$url" "$source_dir/portal.dump"
 mkdir -p "$UPLOAD_FOLDER"
 tar -xzf "$source_dir/uploads.tar.gz" -C "$UPLOAD_FOLDER"
-# Pages cached in Redis show the data before the restore: make them stale (a no-op without REDIS_URL).
-"${FLASK:-flask}" --app "$(dirname "$0")/../app.py" clear-page-cache
 echo "restored $source_dir"

@@ -1,7 +1,6 @@
 """Fixtures: an app on a fresh database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
 
-With TEST_REDIS_URL set, every app also keeps its page cache and login throttle in that Redis, under
-keys of its own: the whole suite then checks that no page shows content from before a change.
+With TEST_REDIS_URL set, every app also keeps its login throttle in that Redis, under keys of its own.
 """
 
 import os

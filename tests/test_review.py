@@ -303,6 +303,30 @@ def test_candidates_page_queries_do_not_grow_with_rows(client, app, world, count
     assert len(count_queries) == few
 
 
+def test_candidate_page_queries_do_not_grow_with_experts(client, app, world, count_queries):
+    """The experts' names (every expert of the campaign is offered) and each assignment's scores: not a query each."""
+    application_id = world["candidates"]["北京市"][0]
+    with app.app_context():
+        reviewer = _user("reviewer")
+        for username in ("expert1", "expert2"):
+            services.assign(db.session.get(Application, application_id), _expert(username), reviewer)
+        db.session.commit()
+    login(client, "reviewer")
+    count_queries.clear()
+    client.get(f"/review/candidates/{application_id}")
+    few = len(count_queries)
+    with app.app_context():
+        campaign, reviewer = _campaign(world), _user("reviewer")
+        for number in range(4, 10):
+            make_expert(campaign, f"expert{number}", f"专家{number}", "湖南计量院", "湖南省", "仪器仪表", reviewer)
+        services.assign(db.session.get(Application, application_id), _expert("expert3"), reviewer)
+        db.session.commit()
+    count_queries.clear()
+    page = client.get(f"/review/candidates/{application_id}")
+    assert page.status_code == 200 and "专家9" in page.get_data(as_text=True)
+    assert len(count_queries) == few
+
+
 def test_rubric_page_edits_the_criteria(client, app, world):
     login(client, "reviewer")
     page = client.get("/review/rubric").get_data(as_text=True)

@@ -66,10 +66,8 @@ class Application(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
     recommender_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
-    # active_history: a change of status is seen with its old value even when that was not loaded
-    # (portal.core.page_cache decides by it which cached pages a change makes stale).
     status: Mapped[ApplicationStatus] = mapped_column(
-        enum_column(ApplicationStatus), default=ApplicationStatus.DRAFT, index=True, active_history=True
+        enum_column(ApplicationStatus), default=ApplicationStatus.DRAFT, index=True
     )
     # Bumped on every save; a form carries it so a stale tab cannot overwrite newer input.
     version: Mapped[int] = mapped_column(default=1)

@@ -24,7 +24,6 @@ from portal.applications import services
 from portal.applications.completeness import SECTION_TITLES, SECTIONS, draft_problems, missing_fields, section_states
 from portal.applications.models import Application, ApplicationStatus, Attachment, AttachmentKind, Certification
 from portal.campaigns.models import current_campaign, current_campaign_id
-from portal.core import page_cache
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation, StaleEdit
 from portal.core.extensions import db
@@ -126,14 +125,7 @@ def edit_section(key: str):
     """A section made of plain fields. A draft saves what is valid and keeps every typed value."""
     form_class = FIELD_SECTIONS.get(key) or abort(404)
     if request.method == "GET":
-        enterprise_id = current_user.enterprise_id
-        return page_cache.render_page(
-            "applications/section.html",
-            (enterprise_id, key),
-            (page_cache.enterprise_scope(enterprise_id),),
-            lambda: _loaded_section(form_class, key),
-            section_title=SECTION_TITLES[key],
-        )
+        return render_template("applications/section.html", **_loaded_section(form_class, key))
     application = _require_application()
 
     form = form_class()

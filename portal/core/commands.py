@@ -1,4 +1,4 @@
-"""CLI commands: ``flask --app app create-user | create-campaign | demo | check | remind-deadlines | send-mail | clear-page-cache``."""
+"""CLI commands: ``flask --app app create-user | create-campaign | demo | check | remind-deadlines | send-mail``."""
 
 from datetime import datetime
 
@@ -126,20 +126,6 @@ def send_mail_command():
     click.echo(f"已发送 {sent} 封，失败 {failed} 封。")
 
 
-@click.command("clear-page-cache")
-@with_appcontext
-def clear_page_cache_command():
-    """Make every cached page stale: after a restore or a change made outside the portal."""
-    from portal.core.page_cache import SETTINGS
-
-    store = current_app.extensions["fragments"]
-    if store is None:
-        click.echo("页面缓存未启用（未配置 REDIS_URL）。")
-        return
-    store.bump({SETTINGS})
-    click.echo("页面缓存已清空。")
-
-
 def register_commands(app) -> None:
     for command in (
         create_user_command,
@@ -148,6 +134,5 @@ def register_commands(app) -> None:
         check_command,
         remind_deadlines_command,
         send_mail_command,
-        clear_page_cache_command,
     ):
         app.cli.add_command(command)

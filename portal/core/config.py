@@ -42,8 +42,6 @@ def build_config(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL"),
         # Every key the portal writes to Redis starts with it: two portals can share one Redis.
         "REDIS_KEY_PREFIX": os.environ.get("REDIS_KEY_PREFIX", "portal:"),
-        # Busy pages' content is kept in Redis between changes (portal.core.page_cache); needs REDIS_URL.
-        "FRAGMENT_CACHE": os.environ.get("FRAGMENT_CACHE", "1") == "1",
         # How many reverse proxies stand in front of the portal: their X-Forwarded-For / -Proto are trusted,
         # exactly that many hops (werkzeug ProxyFix). 0: the connecting address is the client's.
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),

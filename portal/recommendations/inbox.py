@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import and_, func, select, true
 
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
+from portal.applications.listing import LISTED_COLUMNS, ListedApplication, listed_row
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Scale
 from portal.core.extensions import db
@@ -20,7 +21,7 @@ PAGE_SIZE = 25
 
 @dataclass
 class InboxRow:
-    application: Application
+    application: ListedApplication
     yes: int
     no: int
     not_applicable: int
@@ -54,7 +55,7 @@ def inbox_page(recommender_id: int, campaign_id: int, filters: dict, page: int, 
     count = select(func.count()).select_from(Application).where(where)
     query = (
         select(
-            Application,
+            *LISTED_COLUMNS,
             answer_count("yes"),
             answer_count("no"),
             answer_count("na"),
@@ -64,14 +65,14 @@ def inbox_page(recommender_id: int, campaign_id: int, filters: dict, page: int, 
         .where(where)
         .order_by(Application.submitted_at.desc(), Application.id.desc())
     )
-    return paginate(query, count, page, PAGE_SIZE, InboxRow)
+    return paginate(query, count, page, PAGE_SIZE, listed_row(InboxRow))
 
 
 def ranking_pool(recommender_id: int, campaign_id: int, ranked_ids: set[int], today: date) -> list[InboxRow]:
     """Accepted applications not yet in the ranked lists, with the inbox's counts and flags."""
     query = (
         select(
-            Application,
+            *LISTED_COLUMNS,
             answer_count("yes"),
             answer_count("no"),
             answer_count("na"),
@@ -86,4 +87,4 @@ def ranking_pool(recommender_id: int, campaign_id: int, ranked_ids: set[int], to
         )
         .order_by(Application.scale, Application.org_name)
     )
-    return [InboxRow(*row) for row in db.session.execute(query)]
+    return [listed_row(InboxRow)(*row) for row in db.session.execute(query)]

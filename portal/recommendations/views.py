@@ -12,7 +12,6 @@ from portal.applications.history import changes_since_last_version, versions_of
 from portal.applications.models import Application
 from portal.applications.services import lock_application
 from portal.campaigns.models import Scale, current_campaign
-from portal.core import page_cache
 from portal.core.arguments import bounded_int
 from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
@@ -43,9 +42,7 @@ def get_addressed_application_or_404(application_id: int) -> Application:
 @bp.get("/")
 def inbox():
     """The applications addressed to this recommender in the current campaign."""
-    return page_cache.render_page(
-        "recommendations/inbox.html", (current_user.organisation_id,), (page_cache.LISTS,), _inbox_content
-    )
+    return render_template("recommendations/inbox.html", **_inbox_content())
 
 
 def _inbox_content() -> dict:

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 
 from portal.accounts.models import Organisation
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
+from portal.applications.listing import LISTED_COLUMNS, ListedApplication, listed_row
 from portal.applications.models import Application
 from portal.campaigns.models import Campaign, Scale
 from portal.core.extensions import db
@@ -27,7 +28,7 @@ PAGE_SIZE = 50
 
 @dataclass
 class CandidateRow:
-    application: Application
+    application: ListedApplication
     recommender: str
     rank: int | None
     yes: int
@@ -133,7 +134,7 @@ def _rows_query(campaign: Campaign, filters: dict, today: date, extra=()):
     query = (
         _joined(
             select(
-                Application,
+                *LISTED_COLUMNS,
                 Organisation.name,
                 RankingEntry.rank,
                 columns["yes"],
@@ -163,7 +164,7 @@ def _rounded(rows: list[CandidateRow]) -> list[CandidateRow]:
 def candidates_page(campaign: Campaign, filters: dict, page: int, today: date, page_size: int = PAGE_SIZE) -> Page:
     """One page of :class:`CandidateRow` and the total matching the filters."""
     query, count = _rows_query(campaign, filters, today)
-    page = paginate(query, count, page, page_size, CandidateRow)
+    page = paginate(query, count, page, page_size, listed_row(CandidateRow))
     _rounded(page.rows)
     return page
 
@@ -177,7 +178,8 @@ def candidate_rows(campaign: Campaign, filters: dict, today: date, ids: list[int
     """Every candidate matching ``filters`` (only those of ``ids`` when given), in the list's order."""
     extra = (Application.id.in_(ids),) if ids is not None else ()
     query, _count = _rows_query(campaign, filters, today, extra)
-    return _rounded([CandidateRow(*values) for values in db.session.execute(query.limit(BULK_LIMIT + 1))])
+    build = listed_row(CandidateRow)
+    return _rounded([build(*values) for values in db.session.execute(query.limit(BULK_LIMIT + 1))])
 
 
 def rows_with_mean_at_least(rows: list[CandidateRow], minimum: Decimal) -> list[CandidateRow]:

@@ -78,7 +78,7 @@ def app(tmp_path_factory):
                 "TOTP_REQUIRED_ROLES": (),  # two factors are tested in tests/test_two_factor.py
                 "TESTING": True,
                 "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
-                # The page cache too when TEST_REDIS_URL is set (see tests/conftest.py).
+                # The login throttle in Redis when TEST_REDIS_URL is set (see tests/conftest.py).
                 "REDIS_URL": os.environ.get("TEST_REDIS_URL"),
                 "REDIS_KEY_PREFIX": f"e2e:{uuid.uuid4().hex}:",
             }

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from forms.filters import CandidateFilterForm
 from forms.review import (
@@ -22,7 +23,6 @@ from portal.applications.models import Application
 from portal.audit import AuditEntry
 from portal.campaigns import services as campaign_services
 from portal.campaigns.models import Scale
-from portal.core import page_cache
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.pagination import requested_page
@@ -49,7 +49,7 @@ from portal.selfcheck import grouped_items
 @bp.get("/candidates")
 def candidates():
     """Every recommended candidate, with filters, search, sorting and paging."""
-    return page_cache.render_page("review/candidates.html", (), (page_cache.LISTS,), _candidates_content)
+    return render_template("review/candidates.html", **_candidates_content())
 
 
 def _candidates_content() -> dict:
@@ -81,7 +81,10 @@ def _render_candidate(application: Application, status: int = 200, **forms):
     criteria = campaign_services.rubric(campaign)
     assignments = list(
         db.session.scalars(
-            select(Assignment).where(Assignment.application_id == application.id).order_by(Assignment.id)
+            select(Assignment)
+            .where(Assignment.application_id == application.id)
+            .options(selectinload(Assignment.scores))
+            .order_by(Assignment.id)
         )
     )
     declared = services.declared_conflicts(campaign)

@@ -2,6 +2,7 @@
 
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.applications.models import Application
 from portal.campaigns.models import current_campaign
@@ -24,6 +25,9 @@ def candidate_or_404(application_id: int) -> Application:
 def experts_of(campaign) -> list[ExpertProfile]:
     return list(
         db.session.scalars(
-            select(ExpertProfile).where(ExpertProfile.campaign_id == campaign.id).order_by(ExpertProfile.id)
+            select(ExpertProfile)
+            .where(ExpertProfile.campaign_id == campaign.id)
+            .options(selectinload(ExpertProfile.user))  # their names: not one query per expert
+            .order_by(ExpertProfile.id)
         )
     )
