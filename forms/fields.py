@@ -29,6 +29,18 @@ def _range_message(minimum, maximum, unit: str, whole: bool) -> str:
     return f"请输入 {minimum:,} 至 {maximum:,} 之间的{kind}{f'（{unit}）' if unit else ''}。"
 
 
+def _read_number(field, valuelist, parse) -> None:
+    """``field.data`` from the typed text, normalised; ``None`` when empty; unreadable text gets the range message."""
+    if not valuelist:
+        return
+    text = _number_text(valuelist[0])
+    try:
+        field.data = parse(text) if text else None
+    except (ValueError, InvalidOperation):
+        field.data = None
+        raise ValueError(field.range_message) from None
+
+
 class CountField(IntegerField):
     """A whole number within ``0 … maximum``."""
 
@@ -43,16 +55,7 @@ class CountField(IntegerField):
         )
 
     def process_formdata(self, valuelist):
-        if valuelist:
-            text = _number_text(valuelist[0])
-            if not text:
-                self.data = None
-                return
-            try:
-                self.data = int(text)
-            except ValueError:
-                self.data = None
-                raise ValueError(self.range_message) from None
+        _read_number(self, valuelist, int)
 
 
 class AmountField(DecimalField):
@@ -70,16 +73,7 @@ class AmountField(DecimalField):
         )
 
     def process_formdata(self, valuelist):
-        if valuelist:
-            text = _number_text(valuelist[0])
-            if not text:
-                self.data = None
-                return
-            try:
-                self.data = Decimal(text)
-            except InvalidOperation:
-                self.data = None
-                raise ValueError(self.range_message) from None
+        _read_number(self, valuelist, Decimal)
 
     def _value(self):
         if self.raw_data:  # what was typed, shown again to be corrected

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.applications.models import Application
 from portal.core.extensions import db
 from portal.core.timeutil import to_local
-from portal.exports.spreadsheets import AMOUNT, COUNT, DATETIME, Column, SheetWriter, new_workbook
+from portal.exports.spreadsheets import AMOUNT, COUNT, DATETIME, Column, SheetWriter, as_number, new_workbook
 from portal.selfcheck import SELF_CHECK_ITEMS
 
 KEY_COLUMNS = [
@@ -56,8 +56,8 @@ def application_list_rows(where):
             application.city,
             application.ownership,
             application.employees,
-            _number(application.revenue),
-            _number(application.total_assets),
+            as_number(application.revenue),
+            as_number(application.total_assets),
             application.contact_name,
             application.contact_phone,
             application.contact_email,
@@ -66,10 +66,6 @@ def application_list_rows(where):
             *counts,
             *(answers.get(item.code, "") for item in SELF_CHECK_ITEMS),
         ]
-
-
-def _number(value):
-    return None if value is None else float(value)
 
 
 def _naive(moment):

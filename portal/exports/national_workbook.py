@@ -32,6 +32,7 @@ from portal.exports.spreadsheets import (
     SCORE,
     Column,
     SheetWriter,
+    as_number,
     new_workbook,
 )
 from portal.recommendations.models import RankingEntry
@@ -298,13 +299,13 @@ def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
                 contact_phone,
                 contact_email,
                 employees,
-                _number(revenue),
-                _number(total_assets),
+                as_number(revenue),
+                as_number(total_assets),
                 yes,
                 no,
                 not_applicable,
                 certification_status(unbacked, lapsed),
-                _number(means.get(application_id)),
+                as_number(means.get(application_id)),
                 f"{scored}/{assigned}",
                 _label(outcome),
                 _local(submitted_at),
@@ -627,10 +628,6 @@ def _write_published_list(writer: SheetWriter, sheet, campaign: Campaign) -> Non
 
 def _label(value) -> str | None:
     return value.label if value is not None else None
-
-
-def _number(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None
 
 
 def _local(value: datetime | None) -> datetime | None:

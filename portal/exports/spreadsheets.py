@@ -38,6 +38,11 @@ def write_text(sheet, row: int, column: int, value, cell_format=None) -> None:
     sheet.write_string(row, column, text[:MAX_CELL_CHARS], cell_format)
 
 
+def as_number(value) -> float | None:
+    """A Decimal (万元, 吨标准煤) as the float a number cell holds; ``None`` stays an empty cell."""
+    return None if value is None else float(value)
+
+
 def send_workbook(path: str, download_name: str, ascii_name: str):
     """The workbook as a download named ``download_name`` (``ascii_name`` for clients without UTF-8 names)."""
     response = send_file(path, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", max_age=0)
