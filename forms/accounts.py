@@ -65,18 +65,6 @@ class LoginForm(PortalForm):
     password = PasswordField("密码", validators=[DataRequired("请填写密码。")])
 
 
-class ChangePasswordForm(PortalForm):
-    current = PasswordField("当前密码", validators=[DataRequired("请填写当前密码。")])
-    new = PasswordField(
-        "新密码",
-        validators=[DataRequired("请设置新密码。"), _strong_password],
-        description=PASSWORD_HINT,
-    )
-    confirm = PasswordField(
-        "确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")]
-    )
-
-
 class SetPasswordForm(PortalForm):
     """Setting a password from an invitation or reset link."""
 
@@ -88,6 +76,10 @@ class SetPasswordForm(PortalForm):
     confirm = PasswordField(
         "确认新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new", "两次输入的密码不一致。")]
     )
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current = PasswordField("当前密码", validators=[DataRequired("请填写当前密码。")])
 
 
 class TwoFactorCodeForm(PortalForm):
