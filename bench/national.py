@@ -22,6 +22,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from unittest import mock
 
@@ -42,6 +43,7 @@ from portal.exports.spreadsheets import WORKBOOK_OPTIONS
 from portal.recommendations.models import RankingEntry, Recommendation
 from portal.reference import PROVINCES
 from portal.review.models import Assignment, Decision, DecisionOutcome, ExpertOpinion, ExpertProfile, Score
+from portal.review.scoring import weighted_total
 from portal.review.services import rubric
 
 RECOMMENDERS = 80
@@ -162,17 +164,23 @@ def seed_scores(campaign: Campaign, application_ids: list[int], expert_ids: list
     criteria = rubric(campaign)
     now = utcnow()
     for start in range(0, len(application_ids), BATCH):
+        batch = [
+            (application_id, expert_ids[((start + offset) * EXPERTS_PER_CANDIDATE + k) % len(expert_ids)])
+            for offset, application_id in enumerate(application_ids[start : start + BATCH])
+            for k in range(EXPERTS_PER_CANDIDATE)
+        ]
+        values = [{criterion.id: Decimal(rng.randint(55, 98)) for criterion in criteria} for _ in batch]
         assignments = [
             {
                 "application_id": application_id,
-                "expert_id": expert_ids[((start + offset) * EXPERTS_PER_CANDIDATE + k) % len(expert_ids)],
+                "expert_id": expert_id,
                 "assigned_by_id": reviewer.id,
                 "submitted_at": now,
+                "total": weighted_total(criteria, scores),
                 "opinion": rng.choice(list(ExpertOpinion)),
                 "comment": "计量管理体系健全，典型做法具有推广价值。",
             }
-            for offset, application_id in enumerate(application_ids[start : start + BATCH])
-            for k in range(EXPERTS_PER_CANDIDATE)
+            for (application_id, expert_id), scores in zip(batch, values, strict=True)
         ]
         assignment_ids = db.session.scalars(
             insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True), assignments
@@ -183,10 +191,10 @@ def seed_scores(campaign: Campaign, application_ids: list[int], expert_ids: list
                 {
                     "assignment_id": assignment_id,
                     "criterion_id": criterion.id,
-                    "value": rng.randint(55, 98),
+                    "value": scores[criterion.id],
                     "comment": "资料齐全，现场核查与申报一致。" if criterion.position == 1 else None,
                 }
-                for assignment_id in assignment_ids
+                for assignment_id, scores in zip(assignment_ids, values, strict=True)
                 for criterion in criteria
             ],
         )

@@ -1,11 +1,12 @@
 """The ministries' review: rubric, conflict-free assignment, scoring, decisions, publication, pages."""
 
+import importlib
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from portal.accounts.models import Role, User
 from portal.applications.models import Application, ApplicationStatus
@@ -114,15 +115,46 @@ def test_weighted_mean_on_known_numbers(app, world):
                 submit=True,
             )
         pending = services.assign(application, _expert("expert3"), _user("reviewer"))
-        summary = summarise(
-            criteria, db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)).all()
-        )
+        assignments = db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)).all()
+        assert [a.total for a in assignments] == [Decimal("68.00"), Decimal("90.00"), None]
+        summary = summarise(assignments)
         assert summary.mean == Decimal("79.00") and summary.spread == Decimal("22.00")
         assert [a.id for a in summary.pending] == [pending.id]
         with pytest.raises(RuleViolation, match="专家已开始评分"):
             campaign_services.save_rubric(
                 campaign, [{"name": "A", "weight": Decimal(100), "min_score": 0, "max_score": 10}], _user("reviewer")
             )
+
+
+def test_migration_backfills_the_totals_that_submitting_stores(app, world):
+    """Migration 0014 computes the totals of assignments submitted before it in SQL; they must be the
+    ones :func:`weighted_total` stores at submission, on both databases."""
+    backfill = importlib.import_module("migrations.versions.0014_assignment_total").BACKFILL
+    with app.app_context():
+        campaign = _campaign(world)
+        criteria = campaign_services.save_rubric(
+            campaign,
+            [
+                {"name": "过程计量保障", "weight": Decimal("33.33"), "min_score": 0, "max_score": 10},
+                {"name": "示范推广价值", "weight": Decimal("66.67"), "min_score": 5, "max_score": 20},
+            ],
+            _user("reviewer"),
+        )
+        application = db.session.get(Application, world["candidates"]["北京市"][0])
+        for username, values in (("expert1", ("7", "14")), ("expert2", ("9.5", "18.5"))):
+            assignment = services.assign(application, _expert(username), _user("reviewer"))
+            scores = {criterion.id: (Decimal(value), None) for criterion, value in zip(criteria, values, strict=True)}
+            services.save_scores(assignment, _user(username), scores, ExpertOpinion.RECOMMEND, None, submit=True)
+        draft = services.assign(application, _expert("expert3"), _user("reviewer"))
+        db.session.commit()
+        stored = {a.id: a.total for a in db.session.scalars(select(Assignment).order_by(Assignment.id))}
+        # 33.33 × 7/10 + 66.67 × 9/15 = 63.333; 33.33 × 0.95 + 66.67 × 0.9 = 91.6665, rounded half up
+        assert list(stored.values()) == [Decimal("63.33"), Decimal("91.67"), None]
+        db.session.execute(update(Assignment).values(total=None))
+        db.session.execute(text(backfill))
+        db.session.expire_all()
+        assert {a.id: a.total for a in db.session.scalars(select(Assignment))} == stored
+        assert draft.total is None
 
 
 def test_scores_must_be_in_range_and_complete_to_submit(app, world):

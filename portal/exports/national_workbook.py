@@ -7,13 +7,10 @@ flags and the answer matrix are computed in SQL; experts' weighted totals in Pyt
 (:func:`portal.review.scoring.weighted_total`, exact decimals), a batch of candidates at a time.
 """
 
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
 from itertools import groupby, zip_longest
 from operator import itemgetter
-from typing import NamedTuple
 
 from sqlalchemy import case, func, select, text
 
@@ -39,7 +36,7 @@ from portal.recommendations.models import RankingEntry
 from portal.reference import INDUSTRIES, REGIONS
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
 from portal.review.progress import recommender_progress
-from portal.review.scoring import ScoreSummary, weighted_total
+from portal.review.scoring import expert_scores, rounded_mean
 from portal.review.statistics import counts_by, is_candidate, self_check_compliance
 from portal.selfcheck import SELF_CHECK_ITEMS
 
@@ -245,8 +242,7 @@ def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
             answer_count("na"),
             unbacked_claims(today),
             lapsed_certificates(today),
-            _assignment_count(),
-            _assignment_count(Assignment.submitted_at.is_not(None)),
+            *expert_scores(),
             Decision.outcome,
             Application.submitted_at,
         )
@@ -254,12 +250,10 @@ def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
         .outerjoin(Decision, Decision.application_id == Application.id)
         .execution_options(yield_per=BATCH)
     )
-    rubric = _rubric(campaign)
     number = 0
     for batch in db.session.execute(query).partitions():
-        means = _mean_scores(rubric, [row[0] for row in batch])
         for (
-            application_id,
+            _application_id,
             recommender,
             recommender_kind,
             rank,
@@ -279,8 +273,9 @@ def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
             not_applicable,
             unbacked,
             lapsed,
-            assigned,
+            mean,
             scored,
+            assigned,
             outcome,
             submitted_at,
         ) in batch:
@@ -305,21 +300,11 @@ def candidate_rows(campaign: Campaign, today: date) -> Iterator[list]:
                 no,
                 not_applicable,
                 certification_status(unbacked, lapsed),
-                as_number(means.get(application_id)),
+                as_number(rounded_mean(mean)),
                 f"{scored}/{assigned}",
                 _label(outcome),
                 _local(submitted_at),
             ]
-
-
-def _assignment_count(*conditions):
-    """How many experts the candidate was given (meeting ``conditions``): a correlated subquery."""
-    return (
-        select(func.count())
-        .where(Assignment.application_id == Application.id, *conditions)
-        .correlate(Application)
-        .scalar_subquery()
-    )
 
 
 def certification_status(unbacked_claims: int, lapsed_certificates: int) -> str:
@@ -330,54 +315,6 @@ def certification_status(unbacked_claims: int, lapsed_certificates: int) -> str:
     if lapsed_certificates:
         flags.append(f"{lapsed_certificates} 张证书过期、暂停或撤销")
     return "；".join(flags) or "正常"
-
-
-class RubricLine(NamedTuple):
-    """A criterion as a plain tuple, with the attributes :func:`weighted_total` reads.
-
-    Totals are computed for every assignment, twice: ORM attribute look-ups would cost more than
-    the arithmetic.
-    """
-
-    id: int
-    name: str
-    weight: Decimal
-    min_score: int
-    max_score: int
-
-
-def _rubric(campaign: Campaign) -> list[RubricLine]:
-    query = (
-        select(Criterion.id, Criterion.name, Criterion.weight, Criterion.min_score, Criterion.max_score)
-        .where(Criterion.campaign_id == campaign.id)
-        .order_by(Criterion.position)
-    )
-    return [RubricLine(*row) for row in db.session.execute(query)]
-
-
-def _assignment_totals(rubric: list[RubricLine], score_rows) -> Iterator[tuple[list, Decimal]]:
-    """Each assignment's score rows and its weighted total.
-
-    ``score_rows`` come ordered by assignment, each beginning with (assignment id, criterion id, score).
-    """
-    for _, group in groupby(score_rows, key=itemgetter(0)):
-        scores = list(group)
-        yield scores, weighted_total(rubric, {score[1]: score[2] for score in scores})
-
-
-def _mean_scores(rubric: list[RubricLine], application_ids: list[int]) -> dict[int, Decimal]:
-    """专家平均分 of these candidates: the mean of their submitted experts' weighted totals."""
-    query = (
-        select(Assignment.id, Score.criterion_id, Score.value, Assignment.application_id)
-        .join(Score, Score.assignment_id == Assignment.id)
-        .where(Assignment.application_id.in_(application_ids), Assignment.submitted_at.is_not(None))
-        .order_by(Assignment.id)
-    )
-    totals: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for scores, total in _assignment_totals(rubric, db.session.execute(query)):
-        assignment_id, _, _, application_id = scores[0]
-        totals[application_id][assignment_id] = total
-    return {application_id: ScoreSummary(by_assignment, []).mean for application_id, by_assignment in totals.items()}
 
 
 # --- 自查矩阵 -------------------------------------------------------------------------------------
@@ -474,8 +411,12 @@ def expert_score_rows(campaign: Campaign) -> Iterator[list]:
     Candidates are numbered in order first: sorting 150,000 scores by that one number took PostgreSQL
     1.6 s where the full order's keys took 2.4 s.
     """
-    rubric = _rubric(campaign)
-    criteria = {line.id: (line.name, float(line.weight)) for line in rubric}
+    criteria = {
+        criterion_id: (name, float(weight))
+        for criterion_id, name, weight in db.session.execute(
+            select(Criterion.id, Criterion.name, Criterion.weight).where(Criterion.campaign_id == campaign.id)
+        )
+    }
     positions = (
         _candidates(
             campaign,
@@ -497,6 +438,7 @@ def expert_score_rows(campaign: Campaign) -> Iterator[list]:
             Assignment.submitted_at,
             Assignment.opinion,
             Assignment.comment,
+            Assignment.total,
         )
         .select_from(positions)
         .join(Application, Application.id == positions.c.application_id)
@@ -509,8 +451,9 @@ def expert_score_rows(campaign: Campaign) -> Iterator[list]:
         .order_by(positions.c.position, Assignment.id, Criterion.position)
         .execution_options(yield_per=BATCH)
     )
-    for scores, total in _assignment_totals(rubric, db.session.execute(query)):
-        *_, org_name, expert, expert_organisation, submitted_at, opinion, overall_comment = scores[0]
+    for _, group in groupby(db.session.execute(query), key=itemgetter(0)):
+        scores = list(group)
+        *_, org_name, expert, expert_organisation, submitted_at, opinion, overall_comment, total = scores[0]
         submitted_at = _local(submitted_at)
         for _, criterion_id, value, comment, *_ in scores:
             criterion, weight = criteria[criterion_id]

@@ -1,12 +1,11 @@
 """Every recommended candidate of a campaign, filtered, sorted and paged: one query per page.
 
-The mean score is computed in SQL from the rubric: each submitted assignment's weighted total
-(as :func:`portal.review.scoring.weighted_total`), averaged over the candidate's experts.
+The mean score averages each submitted assignment's stored weighted total (:func:`portal.review.scoring.expert_scores`).
 """
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 
@@ -19,8 +18,8 @@ from portal.core.extensions import db
 from portal.core.pagination import Page, paginate
 from portal.exports.national_workbook import candidate_order
 from portal.recommendations.models import RankingEntry
-from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, Score
-from portal.review.scoring import TWO_PLACES
+from portal.review.models import Decision, DecisionOutcome
+from portal.review.scoring import expert_scores, rounded_mean
 from portal.review.services import CANDIDATE_STATUSES
 
 PAGE_SIZE = 50
@@ -40,44 +39,6 @@ class CandidateRow:
     scored: int
     assigned: int
     decision: DecisionOutcome | None
-
-
-def assignment_totals():
-    """Per submitted assignment: its weighted total on a 100 scale (a subquery)."""
-    share = (Score.value - Criterion.min_score) * Criterion.weight / (Criterion.max_score - Criterion.min_score)
-    return (
-        select(
-            Assignment.id.label("assignment_id"),
-            Assignment.application_id,
-            # Rounded like weighted_total, so the mean is the one the candidate page and workbook show.
-            func.round(func.sum(share) * 100 / func.sum(Criterion.weight), 2).label("total"),
-        )
-        .join(Score, Score.assignment_id == Assignment.id)
-        .join(Criterion, Criterion.id == Score.criterion_id)
-        .where(Assignment.submitted_at.is_not(None))
-        .group_by(Assignment.id, Assignment.application_id)
-        .subquery()
-    )
-
-
-def _score_columns():
-    totals = assignment_totals()
-    mean = (
-        select(func.avg(totals.c.total))
-        .where(totals.c.application_id == Application.id)
-        .correlate(Application)
-        .scalar_subquery()
-    )
-    scored = (
-        select(func.count())
-        .where(Assignment.application_id == Application.id, Assignment.submitted_at.is_not(None))
-        .correlate(Application)
-        .scalar_subquery()
-    )
-    assigned = (
-        select(func.count()).where(Assignment.application_id == Application.id).correlate(Application).scalar_subquery()
-    )
-    return mean, scored, assigned
 
 
 SORTS = {
@@ -126,7 +87,7 @@ def _joined(query):
 
 def _rows_query(campaign: Campaign, filters: dict, today: date, extra=()):
     """The candidates matching ``filters`` (and ``extra`` conditions), in the chosen order, and their count."""
-    mean, scored, assigned = _score_columns()
+    mean, scored, assigned = expert_scores()
     columns = {"mean": mean, "yes": answer_count("yes")}
     where = and_(*_conditions(campaign, filters), *extra)
     count = _joined(select(func.count()).select_from(Application)).where(where)
@@ -156,8 +117,7 @@ def _rows_query(campaign: Campaign, filters: dict, today: date, extra=()):
 
 def _rounded(rows: list[CandidateRow]) -> list[CandidateRow]:
     for row in rows:
-        if row.mean_score is not None:
-            row.mean_score = Decimal(str(row.mean_score)).quantize(TWO_PLACES, ROUND_HALF_UP)
+        row.mean_score = rounded_mean(row.mean_score)
     return rows
 
 

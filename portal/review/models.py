@@ -62,6 +62,10 @@ class Assignment(db.Model):
     opinion: Mapped[ExpertOpinion | None] = mapped_column(enum_column(ExpertOpinion))
     comment: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None]
+    # The weighted total out of 100 (portal.review.scoring.weighted_total), set when the scores are
+    # submitted. Submitted scores are final and the rubric is frozen once anyone has scored, so it never
+    # goes stale; lists and exports average it instead of recomputing it from every score.
+    total: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
 
     application: Mapped[Application] = relationship()
     expert: Mapped[ExpertProfile] = relationship()

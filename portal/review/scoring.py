@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import func, select
+
+from portal.applications.models import Application
 from portal.review.models import Assignment, Criterion
 
 HUNDRED = Decimal(100)
@@ -21,6 +24,11 @@ def weighted_total(criteria: list[Criterion], values: dict[int, Decimal]) -> Dec
         Decimal(0),
     )
     return (total * HUNDRED / sum(c.weight for c in criteria)).quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
+def rounded_mean(mean) -> Decimal | None:
+    """A mean from the database (exact on PostgreSQL, a float on SQLite) to two places, half up."""
+    return None if mean is None else Decimal(str(mean)).quantize(TWO_PLACES, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -42,12 +50,23 @@ class ScoreSummary:
         return max(self.totals.values()) - min(self.totals.values()) if self.totals else None
 
 
-def summarise(criteria: list[Criterion], assignments: list[Assignment]) -> ScoreSummary:
-    totals = {}
-    pending = []
-    for assignment in assignments:
-        if assignment.submitted_at is None:
-            pending.append(assignment)
-        else:
-            totals[assignment.id] = weighted_total(criteria, {s.criterion_id: s.value for s in assignment.scores})
-    return ScoreSummary(totals, pending)
+def summarise(assignments: list[Assignment]) -> ScoreSummary:
+    totals = {a.id: a.total for a in assignments if a.submitted_at is not None}
+    return ScoreSummary(totals, [a for a in assignments if a.submitted_at is None])
+
+
+def expert_scores():
+    """Per candidate: 平均分 (the mean of the submitted totals), how many submitted, how many assigned, as
+    correlated subqueries on the candidate (``Application``): a page of 50 reads 50 candidates'
+    assignments, and sorting 10,000 by their mean reads one stored total per assignment, no score row."""
+
+    def of_candidate(column):
+        return (
+            select(column).where(Assignment.application_id == Application.id).correlate(Application).scalar_subquery()
+        )
+
+    return (
+        of_candidate(func.avg(Assignment.total)),
+        of_candidate(func.count(Assignment.total)),
+        of_candidate(func.count()),
+    )

@@ -32,6 +32,7 @@ from portal.review.models import (
     Score,
     SiteVisit,
 )
+from portal.review.scoring import weighted_total
 
 CANDIDATE_STATUSES = (
     ApplicationStatus.RECOMMENDED,
@@ -246,6 +247,7 @@ def save_scores(
     assignment.opinion, assignment.comment = opinion, (comment or "").strip() or None
     if submit:
         assignment.submitted_at = utcnow()
+        assignment.total = weighted_total(criteria, {score.criterion_id: score.value for score in assignment.scores})
     db.session.flush()
     record_audit(
         "review.score_submit" if submit else "review.score_save",

@@ -122,7 +122,7 @@ def _render_candidate(application: Application, status: int = 200, **forms):
         decision_history=decision_history,
         outcome_labels={o.value: o.label for o in DecisionOutcome},
         assignments=assignments,
-        summary=summarise(criteria, assignments),
+        summary=summarise(assignments),
         decision=decision,
         visits=db.session.scalars(
             select(SiteVisit).where(SiteVisit.application_id == application.id).order_by(SiteVisit.visited_on)
