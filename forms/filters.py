@@ -25,7 +25,7 @@ DATE = Regexp(r"^\d{4}-\d{2}-\d{2}$", message="日期格式应为 YYYY-MM-DD。"
 
 class ListSelect(Select):
     """WTForms' select with each plain option written directly: the same HTML, without building
-    attributes through ``html_params`` for each of the 1,250 recommenders of the candidates filter."""
+    attributes through ``html_params`` for each region and industry of every filter bar."""
 
     @classmethod
     def render_option(cls, choice, **kwargs):
@@ -64,7 +64,10 @@ class InboxFilterForm(FilterForm):
 
 class CandidateFilterForm(FilterForm):
     q = SearchField("单位名称", validators=[Optional(), Length(max=60)], render_kw={"placeholder": "搜索单位名称"})
-    recommender = _all("推荐单位", [])
+    # A search, not a list: the national campaign has about 1,250 recommenders with candidates.
+    recommender = SearchField(
+        "推荐单位", validators=[Optional(), Length(max=60)], render_kw={"placeholder": "搜索推荐单位名称"}
+    )
     scale = _all("规模", Scale.choices())
     industry = _all("行业", [(industry, industry) for industry in INDUSTRIES])
     region = _all("地区", [(region, region) for region in REGIONS])
@@ -72,10 +75,6 @@ class CandidateFilterForm(FilterForm):
     sort = SelectField(
         "排序", choices=[(key, f"按{label}排序") for key, label in SORT_LABELS.items()], widget=ListSelect()
     )
-
-    def __init__(self, recommenders: list[tuple[int, str]]):
-        super().__init__()
-        self.recommender.choices = [("", "全部推荐单位")] + [(str(id_), name) for id_, name in recommenders]
 
 
 class RecommenderProgressFilterForm(FilterForm):

@@ -305,6 +305,11 @@ def test_reviewer_pages_and_public_list(client, app, world):
     page = client.get("/review/candidates").get_data(as_text=True)
     assert "共 9 家" in page
     assert "共 3 家" in client.get("/review/candidates?region=上海市").get_data(as_text=True)
+    # The recommender filter is a search on its name (a campaign has about 1,250), wildcards taken literally.
+    by_recommender = client.get("/review/candidates?recommender=上海市市场").get_data(as_text=True)
+    assert "共 3 家" in by_recommender and 'value="上海市市场"' in by_recommender
+    assert "共 9 家" in client.get("/review/candidates?recommender=市场监督管理局").get_data(as_text=True)
+    assert "共 0 家" in client.get("/review/candidates?recommender=%25").get_data(as_text=True)
     assert client.get(f"/review/candidates/{ids[0]}").status_code == 200
     response = client.post(f"/review/candidates/{ids[0]}/decide", data={"outcome": "selected", "reason": ""})
     assert response.status_code == 422 and "请填写决定理由" in response.get_data(as_text=True)

@@ -27,7 +27,7 @@ from portal.documents.pdf import PdfUnavailable, pdf_available, render_applicati
 from portal.documents.zipstream import safe_name, unique_names, zip_stream
 from portal.exports.recommendation_sheet import SCALE_LABELS
 from portal.recommendations.services import find_recommendation
-from portal.review.candidates import candidate_recommenders, candidates_page
+from portal.review.candidates import candidates_page
 from portal.selfcheck import SELF_CHECK_NOTE
 
 bp = Blueprint("documents", __name__)
@@ -163,7 +163,7 @@ def recommender_dossiers():
 def candidate_dossiers():
     """The dossiers of the candidates as the candidates page filters and sorts them (every page)."""
     campaign = current_campaign() or abort(404)
-    filters = CandidateFilterForm(candidate_recommenders(campaign)).filters()
+    filters = CandidateFilterForm().filters()
     rows = candidates_page(campaign, filters, 1, local_today(), page_size=MAX_ZIP_DOSSIERS).rows
     entries = [
         (f"{number:03d}-{row.recommender}-{row.application.display_name}", row.application.id)

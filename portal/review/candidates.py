@@ -65,14 +65,14 @@ def _conditions(campaign: Campaign, filters: dict) -> list:
     for name, column in (("industry", Application.industry), ("region", Application.province)):
         if filters.get(name):
             conditions.append(column == filters[name])
-    if (filters.get("recommender") or "").isdigit():
-        conditions.append(Application.recommender_id == int(filters["recommender"]))
+    if filters.get("recommender"):
+        conditions.append(Organisation.name.contains(filters["recommender"], autoescape=True))
     if filters.get("decision") == "none":
         conditions.append(Decision.id.is_(None))
     elif filters.get("decision") in {outcome.value for outcome in DecisionOutcome}:
         conditions.append(Decision.outcome == filters["decision"])
     if filters.get("q"):
-        conditions.append(Application.org_name.contains(filters["q"].strip()))
+        conditions.append(Application.org_name.contains(filters["q"], autoescape=True))
     return conditions
 
 
@@ -166,14 +166,3 @@ def top_by_mean_per_scale(rows: list[CandidateRow], top: int) -> tuple[list[Cand
             ties += [row.application.display_name for row in scored[top:] if row.mean_score == taken[-1].mean_score]
     order = {id(row): number for number, row in enumerate(rows)}
     return sorted(chosen, key=lambda row: order[id(row)]), ties
-
-
-def candidate_recommenders(campaign: Campaign) -> list[tuple[int, str]]:
-    """The recommenders that have candidates in ``campaign``, by name: the candidates list's filter."""
-    return db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .join(Application, Application.recommender_id == Organisation.id)
-        .where(Application.campaign_id == campaign.id, Application.status.in_(CANDIDATE_STATUSES))
-        .distinct()
-        .order_by(Organisation.name)
-    ).all()

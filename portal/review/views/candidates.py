@@ -33,7 +33,6 @@ from portal.reference import REGIONS
 from portal.review import services
 from portal.review.candidates import (
     BULK_LIMIT,
-    candidate_recommenders,
     candidate_rows,
     candidates_page,
     rows_with_mean_at_least,
@@ -54,7 +53,7 @@ def candidates():
 
 def _candidates_content() -> dict:
     campaign = campaign_or_404()
-    filter_form = CandidateFilterForm(candidate_recommenders(campaign))
+    filter_form = CandidateFilterForm()
     filters = filter_form.filters()
     page = candidates_page(campaign, filters, requested_page(), local_today())
     active = {key: value for key, value in filters.items() if value}
