@@ -148,6 +148,9 @@ DETAIL_LABELS = {
     "quota_sme": "中小型企业名额",
     "large_min_employees": "大型企业从业人员下限",
     "large_min_revenue": "大型企业营业收入下限（万元）",
+    "rereview_sample_rate": "复核现场检查抽取比例（%）",
+    "rereview_pass_threshold": "保持率阈值（%）",
+    "rereview_raised_rate": "提高后的抽取比例（%）",
 }
 
 
