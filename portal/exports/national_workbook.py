@@ -130,13 +130,13 @@ PUBLISHED_COLUMNS = [
 ]
 REREVIEW_COLUMNS = [
     Column("单位名称", 30),
-    Column("所在地区", 10),
-    Column("入选批次", 28),
+    Column("所在地区", 15),
+    Column("入选批次", 36),
     Column("复核轮数", 9, COUNT),
-    Column("最近一轮", 26),
+    Column("最近一轮", 28),
     Column("本轮状态", 11),
     Column("最近结论", 9),
-    Column("整改要求", 40),
+    Column("整改要求", 50),
     Column("整改期限", 16, DATETIME),
     Column("抽中现场检查", 12),
     Column("现场检查结果", 12),

@@ -3,6 +3,8 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from forms.review import ConcludeForm, OnSiteCheckForm, OpenRoundForm
 from portal.accounts.models import Role
@@ -53,12 +55,19 @@ def rounds():
 def round_page(round_id: int):
     """A round's units with their states, the overdue ones first in view, and how its sample was drawn."""
     review_round = db.session.get(ReReviewRound, round_id) or abort(404)
+    reviews = db.session.scalars(
+        select(ReReview)
+        .where(ReReview.round_id == review_round.id)
+        .options(selectinload(ReReview.application).joinedload(Application.campaign), selectinload(ReReview.checks))
+        .order_by(ReReview.id)
+    ).all()
     now = utcnow()
     return render_template(
         "rereview/round.html",
         review_round=review_round,
+        reviews=reviews,
         figures=round_figures(now, [review_round])[0],
-        overdue=[review for review in review_round.reviews if review.is_overdue(now)],
+        overdue=[review for review in reviews if review.is_overdue(now)],
         now=now,
     )
 
