@@ -190,6 +190,8 @@ def test_the_rate_rises_when_too_few_were_kept_without_rectification(app, world)
         for review in (first, second, third):
             rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
         rereview.order_rectification(fourth, "完善计量管理制度", utcnow() + timedelta(days=5), reviewer)
+        with pytest.raises(RuleViolation, match="1 家单位的限期整改尚未作出"):
+            _open(reviewer, "2028年度定期复核")
         rereview.report_rectification(fourth, _unit(fourth), "已完善制度", upload(), None)
         rereview.conclude(fourth, ReReviewOutcome.KEEP, "整改到位，保持称号", None, reviewer)
         assert round_figures(utcnow())[0].kept_share == 0.75  # below 98 %
@@ -349,3 +351,17 @@ def test_the_rereview_sheet(app, world):
         assert all(row["所在地区"] == "上海市" and row["复核轮数"] == 1 for row in rows.values())
     finally:
         os.remove(path)
+
+
+def test_after_the_round_the_navigation_leads_the_unit_to_its_history(client, app, world):
+    with app.app_context():
+        review = next(r for r in _reviews() if not r.sample)
+        _close(review.round)
+        rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, _reviewer())
+        db.session.commit()
+        unit_login = _unit(review).username
+    login(client, unit_login)
+    assert client.get("/rereview/").status_code == 404  # nothing open any more
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert 'href="/rereview/history">定期复核</a>' in page
+    assert "计量管理持续有效" in client.get("/rereview/history").get_data(as_text=True)

@@ -7,7 +7,7 @@ previous re-review), so the unit updates rather than re-enters them. Revoked uni
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import User
@@ -119,6 +119,11 @@ def open_round(
     units = published_units()
     if not units:
         raise RuleViolation("还没有已公布的示范单位，无需复核。")
+    open_orders = db.session.scalar(
+        select(func.count(ReReview.id)).where(ReReview.rectification_deadline.is_not(None), ReReview.outcome.is_(None))
+    )
+    if open_orders:
+        raise RuleViolation(f"还有 {open_orders} 家单位的限期整改尚未作出保持或撤销的结论，请先作出结论。")
     previous = latest_round()
     rectified_before = {r.application_id for r in previous.reviews if r.rectification_ordered} if previous else set()
     review_round = ReReviewRound(
@@ -167,11 +172,18 @@ def open_review_of(enterprise_id: int, now: datetime) -> ReReview | None:
 
 
 def open_review_state_column(enterprise_id: int, now: datetime):
-    """As a scalar subquery: "rectify" (a report is due), "pending" (not submitted) or "submitted" for the
-    re-review of :func:`open_review_of`, else NULL."""
+    """As a scalar expression: "rectify" (a report is due), "pending" (not submitted) or "submitted" for the
+    re-review of :func:`open_review_of`; else "history" when the unit was ever re-reviewed; else NULL."""
     report_due = and_(ReReview.rectification_deadline.is_not(None), ReReview.rectification_submitted_at.is_(None))
     state = case((report_due, "rectify"), (ReReview.submitted_at.is_(None), "pending"), else_="submitted")
-    return _open_reviews(select(state), enterprise_id, now).scalar_subquery()
+    ever = (
+        select(literal("history"))
+        .select_from(ReReview)
+        .join(Application, Application.id == ReReview.application_id)
+        .where(Application.enterprise_id == enterprise_id)
+        .limit(1)
+    )
+    return func.coalesce(_open_reviews(select(state), enterprise_id, now).scalar_subquery(), ever.scalar_subquery())
 
 
 def _open_reviews(query, enterprise_id: int, now: datetime):
