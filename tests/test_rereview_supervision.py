@@ -365,3 +365,22 @@ def test_after_the_round_the_navigation_leads_the_unit_to_its_history(client, ap
     page = client.get("/notifications/").get_data(as_text=True)
     assert 'href="/rereview/history">定期复核</a>' in page
     assert "计量管理持续有效" in client.get("/rereview/history").get_data(as_text=True)
+
+
+def test_the_dashboard_counts_rounds_without_a_query_per_round(client, app, world, count_queries):
+    login(client, "reviewer")
+
+    def dashboard_queries() -> tuple[int, str]:
+        count_queries.clear()
+        page = client.get("/review/").get_data(as_text=True)
+        return len(count_queries), page
+
+    one_round, page = dashboard_queries()
+    assert "2027年度定期复核" in page and "现场检查覆盖率" in page
+    with app.app_context():
+        reviewer = _reviewer()
+        for year in (2029, 2031):
+            _open(reviewer, f"{year}年度定期复核")
+        db.session.commit()
+    three_rounds, page = dashboard_queries()
+    assert "2031年度定期复核" in page and three_rounds == one_round

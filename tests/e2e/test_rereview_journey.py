@@ -63,6 +63,7 @@ def test_a_round_with_one_unit_ordered_to_rectify(browser, base_url, published_u
         },
     )
     expect(reviewer.get_by_label("现场检查抽取比例（%）")).to_have_value("10")
+    reviewer.get_by_label("现场检查抽取比例（%）").fill("100")  # every unit checked: the journey records one
     click_button(reviewer, "开启")
     expect_flash(reviewer, "现场检查样本已抽取")
     reviewer.get_by_role("link", name="2026年度定期复核（浏览器）").click()
@@ -77,14 +78,16 @@ def test_a_round_with_one_unit_ordered_to_rectify(browser, base_url, published_u
     expect_flash(unit, "复核材料已提交")
 
     reviewer.get_by_role("link", name=name).click()
-    if reviewer.get_by_text("请先记录现场检查结果").count():  # drawn into the sample: check on site first
-        reviewer.get_by_text("记录现场检查", exact=True).click()
-        fill_form(
-            reviewer, {"核查日期": _local_input(timedelta(0))[:10], "核查组成员": "复核检查组", "核查发现": "运行有效"}
-        )
-        reviewer.get_by_label("合格", exact=True).check()
-        click_button(reviewer, "保存检查记录")
-        expect_flash(reviewer, "现场检查已记录")
+    expect(reviewer.locator("#conclusion")).to_contain_text("请先记录现场检查结果")
+    reviewer.get_by_text("记录现场检查", exact=True).click()
+    fill_form(
+        reviewer, {"核查日期": _local_input(timedelta(0))[:10], "核查组成员": "复核检查组", "核查发现": "记录不全"}
+    )
+    reviewer.get_by_label("不合格", exact=True).check()
+    click_button(reviewer, "保存检查记录")
+    expect_flash(reviewer, "现场检查已记录")
+    expect(reviewer.get_by_label("保持", exact=True)).to_be_disabled()  # a failed check is rectified first
+    expect(reviewer.locator("#conclusion")).to_contain_text("现场检查不合格，应先责令限期整改。")
     reviewer.get_by_label("限期整改", exact=True).check()
     fill_form(
         reviewer, {"结论理由或整改要求": "补充计量确认记录并更新溯源证书", "整改期限": _local_input(timedelta(days=10))}
