@@ -1,4 +1,4 @@
-"""The ministry reviewers' and experts' forms."""
+"""The ministry reviewers' and experts' forms, and the 定期复核 forms of reviewers and units."""
 
 from wtforms import (
     BooleanField,

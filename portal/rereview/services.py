@@ -99,6 +99,26 @@ def sample_default() -> SampleDefault:
     return default_sample(campaign.sample_settings if campaign else SampleSettings(), figures)
 
 
+def _check_round(name: str, opens_at: datetime, closes_at: datetime) -> None:
+    if not name.strip():
+        raise RuleViolation("请填写复核名称。")
+    if opens_at >= closes_at:
+        raise RuleViolation("复核截止时间应晚于开始时间。")
+    if db.session.scalar(select(ReReviewRound.id).where(ReReviewRound.name == name.strip())):
+        raise RuleViolation("已有同名的复核。")
+    open_orders = db.session.scalar(
+        select(func.count(ReReview.id)).where(ReReview.rectification_deadline.is_not(None), ReReview.outcome.is_(None))
+    )
+    if open_orders:  # a unit has one open re-review at a time
+        raise RuleViolation(f"还有 {open_orders} 家单位的限期整改尚未作出保持或撤销的结论，请先作出结论。")
+
+
+def _rectified_last_round() -> set[int]:
+    """The applications ordered to rectify in the latest round: always in the next sample."""
+    previous = latest_round()
+    return {r.application_id for r in previous.reviews if r.rectification_ordered} if previous else set()
+
+
 def open_round(
     name: str, opens_at: datetime, closes_at: datetime, user: User, sample_rate: int | None = None
 ) -> ReReviewRound:
@@ -106,12 +126,7 @@ def open_round(
 
     ``sample_rate`` (per cent) may not be below :func:`sample_default`'s rate, which it defaults to.
     """
-    if not name.strip():
-        raise RuleViolation("请填写复核名称。")
-    if opens_at >= closes_at:
-        raise RuleViolation("复核截止时间应晚于开始时间。")
-    if db.session.scalar(select(ReReviewRound.id).where(ReReviewRound.name == name.strip())):
-        raise RuleViolation("已有同名的复核。")
+    _check_round(name, opens_at, closes_at)
     default = sample_default()
     sample_rate = default.rate if sample_rate is None else sample_rate
     if not default.rate <= sample_rate <= 100:
@@ -119,13 +134,7 @@ def open_round(
     units = published_units()
     if not units:
         raise RuleViolation("还没有已公布的示范单位，无需复核。")
-    open_orders = db.session.scalar(
-        select(func.count(ReReview.id)).where(ReReview.rectification_deadline.is_not(None), ReReview.outcome.is_(None))
-    )
-    if open_orders:
-        raise RuleViolation(f"还有 {open_orders} 家单位的限期整改尚未作出保持或撤销的结论，请先作出结论。")
-    previous = latest_round()
-    rectified_before = {r.application_id for r in previous.reviews if r.rectification_ordered} if previous else set()
+    always = {a.id for a in units} & _rectified_last_round()
     review_round = ReReviewRound(
         name=name.strip(),
         opens_at=opens_at,
@@ -136,7 +145,6 @@ def open_round(
         sample_note=default.note if sample_rate == default.rate else f"按复核人员设定的 {sample_rate}%。{default.note}",
     )
     db.session.add(review_round)
-    always = {a.id for a in units} & rectified_before
     sampled = draw_sample([a.id for a in units], always, sample_rate, review_round.sample_seed)
     with db.session.no_autoflush:  # the new round stays out of the "previous review" lookups
         for application in units:
