@@ -10,6 +10,7 @@ from portal.campaigns.models import (
     NOTICE_LARGE_MIN_EMPLOYEES,
     NOTICE_LARGE_MIN_REVENUE,
     NOTICE_QUOTA,
+    SampleSettings,
     authority_names,
 )
 from portal.campaigns.services import DATE_ORDER_PROBLEM, dates_in_order
@@ -31,6 +32,18 @@ def _count(label: str, minimum: int = 0, default: int | None = None):
         validators=[
             DataRequired(f"请填写{label}。") if minimum else Optional(),
             NumberRange(min=minimum, message=f"{label}不能小于 {minimum}。"),
+        ],
+    )
+
+
+def _percent(label: str, default: int, description: str):
+    return IntegerField(
+        label,
+        default=default,
+        description=description,
+        validators=[
+            DataRequired(f"请填写{label}。"),
+            NumberRange(min=1, max=100, message=f"{label}应在 1–100 之间。"),
         ],
     )
 
@@ -68,6 +81,14 @@ class CampaignForm(PortalForm):
         validators=[DataRequired("请填写发文机关。"), Length(max=200, message="不超过 200 字。")],
         description="印在申报书封面和公布名单上，按署名顺序，以空格或顿号分隔。",
     )
+
+    rereview_sample_rate = _percent(
+        "定期复核现场检查抽取比例（%）", SampleSettings().rate, "每轮至少抽取的单位比例；上轮限期整改的单位必查"
+    )
+    rereview_pass_threshold = _percent(
+        "保持率阈值（%）", SampleSettings().pass_threshold, "上轮未经整改即保持的单位占比低于此值时，提高抽取比例"
+    )
+    rereview_raised_rate = _percent("提高后的抽取比例（%）", SampleSettings().raised_rate, "")
 
     def validate_issuing_authorities(self, field):
         names = authority_names(field.data)

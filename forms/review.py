@@ -1,4 +1,4 @@
-"""The ministry reviewers' and experts' forms."""
+"""The ministry reviewers' and experts' forms, and the 定期复核 forms of reviewers and units."""
 
 from wtforms import (
     BooleanField,
@@ -17,12 +17,22 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from forms.base import PortalForm, reason_field, upload_field
 from portal.reference import REGIONS
-from portal.rereview.models import ReReviewOutcome
+from portal.rereview.models import ReReviewConclusion
 from portal.review.models import DecisionOutcome, ExpertOpinion
 
 
@@ -78,6 +88,14 @@ class SiteVisitForm(PortalForm):
     team = StringField("核查组成员", validators=[DataRequired("请填写核查组成员。"), Length(max=200)])
     findings = TextAreaField("核查发现", validators=[DataRequired("请填写核查发现。"), Length(max=5000)])
     report = upload_field("核查报告（可选）")
+
+
+class OnSiteCheckForm(SiteVisitForm):
+    """现场检查 of a re-review: a site visit with its result."""
+
+    passed = RadioField(
+        "检查结果", choices=[("yes", "合格"), ("no", "不合格")], validators=[DataRequired("请选择检查结果。")]
+    )
 
 
 class DecisionForm(PortalForm):
@@ -139,12 +157,43 @@ class OpenRoundForm(PortalForm):
     closes_at = DateTimeLocalField(
         "单位提交截止", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写截止时间。")], description="北京时间"
     )
+    sample_rate = IntegerField(
+        "现场检查抽取比例（%）",
+        validators=[
+            DataRequired("请填写抽取比例。"),
+            NumberRange(min=1, max=100, message="抽取比例应在 1–100 之间。"),
+        ],
+    )
+
+
+def _required_to_rectify(form, field):
+    """The deadline is required for 限期整改 and ignored otherwise (like ``Optional``)."""
+    if field.raw_data and field.raw_data[0].strip():
+        return
+    if form.outcome.data == ReReviewConclusion.RECTIFY:
+        raise StopValidation("限期整改请填写整改期限。")
+    field.errors[:] = []
+    raise StopValidation()
 
 
 class ConcludeForm(PortalForm):
-    outcome = RadioField("复核结论", choices=ReReviewOutcome.choices(), validators=[DataRequired("请选择保持或撤销。")])
-    reason = reason_field("结论理由")
-    evidence = upload_field("依据材料（可选）", description="如核查报告：PDF、JPG 或 PNG")
+    outcome = RadioField(
+        "复核结论", choices=ReReviewConclusion.choices(), validators=[DataRequired("请选择保持、限期整改或撤销。")]
+    )
+    reason = reason_field("结论理由或整改要求")
+    deadline = DateTimeLocalField(
+        "整改期限",
+        format="%Y-%m-%dT%H:%M",
+        validators=[_required_to_rectify],
+        description="限期整改时填写（北京时间）",
+    )
+    evidence = upload_field("依据材料（可选）", description="如检查报告：PDF、JPG 或 PNG")
+
+
+class RectificationReportForm(PortalForm):
+    note = TextAreaField("整改情况说明", validators=[Optional(), Length(max=2000, message="不超过 2000 字。")])
+    report = upload_field("整改报告", required="请上传整改报告。")
+    evidence = upload_field("其他证明材料（可选）")
 
 
 class CriterionForm(Form):

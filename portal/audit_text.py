@@ -77,6 +77,9 @@ ACTION_LABELS = {
     "rereview.certificate_remove": "复核删除证书",
     "rereview.submit": "提交复核材料",
     "rereview.conclude": "复核结论",
+    "rereview.rectify": "责令限期整改",
+    "rereview.rectification_report": "提交整改报告",
+    "rereview.on_site_check": "记录复核现场检查",
     # notifications
     "outbox.gave_up": "邮件发送放弃",
 }
@@ -128,6 +131,12 @@ DETAIL_LABELS = {
     "selected": "入选数",
     "candidates": "候选数",
     "units": "单位数",
+    "sampled": "抽中现场检查",
+    "rate": "抽取比例（%）",
+    "seed": "随机种子",
+    "deadline": "整改期限（UTC）",
+    "required": "整改要求",
+    "passed": "检查合格",
     "criteria": "评分项",
     "attempts": "尝试次数",
     "error": "错误",
@@ -148,6 +157,9 @@ DETAIL_LABELS = {
     "quota_sme": "中小型企业名额",
     "large_min_employees": "大型企业从业人员下限",
     "large_min_revenue": "大型企业营业收入下限（万元）",
+    "rereview_sample_rate": "复核现场检查抽取比例（%）",
+    "rereview_pass_threshold": "保持率阈值（%）",
+    "rereview_raised_rate": "提高后的抽取比例（%）",
 }
 
 

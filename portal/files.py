@@ -44,7 +44,8 @@ class FileOwner(LabelledEnum):
 
     APPLICATION = "application", "申报材料"  # the enterprise's certificates, licence, evidence, re-review uploads
     RECOMMENDATION = "recommendation", "推荐汇总表盖章件"
-    MINISTRY = "ministry", "主管部门内部材料"  # site-visit reports, re-review evidence
+    MINISTRY = "ministry", "主管部门内部材料"  # site-visit and on-site check reports, re-review evidence
+    RECTIFICATION = "rectification", "整改材料"  # a unit's rectification report at re-review
 
 
 class StoredFile(db.Model):
@@ -69,7 +70,8 @@ def can_download(user, stored: StoredFile) -> bool:
 
     * application material: whoever may view the application (:func:`can_view_application`);
     * the recommender's sealed scan: that recommender and the ministries (``Recommendation.can_view``);
-    * ministry-internal records: ministry reviewers and admins only, never the enterprise or its recommender.
+    * ministry-internal records: ministry reviewers and admins only, never the enterprise or its recommender;
+    * a rectification report: the unit itself and the ministries, not its recommender.
     """
     # Imported here: the owners' models refer to StoredFile, so this module cannot import them first.
     from portal.accounts.models import Role
@@ -85,7 +87,13 @@ def can_download(user, stored: StoredFile) -> bool:
         recommendation = db.session.scalar(db.select(Recommendation).where(Recommendation.sealed_scan_id == stored.id))
         return recommendation is not None and recommendation.can_view(user)
     application = db.session.get(Application, stored.application_id) if stored.application_id else None
-    return application is not None and can_view_application(user, application)
+    if application is None:
+        return False
+    if stored.owner == FileOwner.RECTIFICATION:
+        return user.role in (Role.REVIEWER, Role.ADMIN) or (
+            user.role == Role.ENTERPRISE and user.enterprise_id == application.enterprise_id
+        )
+    return can_view_application(user, application)
 
 
 def clean_file_name(name: str) -> str:

@@ -38,7 +38,7 @@ from tests.factories import (
     upload,
 )
 
-SHEETS = ["候选单位一览", "候选单位汇总", "自查矩阵", "统计", "专家评分", "推荐单位进度", "公布名单"]
+SHEETS = ["候选单位一览", "候选单位汇总", "自查矩阵", "统计", "专家评分", "推荐单位进度", "公布名单", "定期复核"]
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
 DETAILS = {
     "lead_department": "质量发展处",

@@ -11,9 +11,10 @@ from portal.applications.models import Application, CertificationKind, Certifica
 from portal.campaigns.models import Campaign
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
-from portal.core.timeutil import utcnow
+from portal.core.timeutil import local_today, utcnow
 from portal.rereview import services as rereview
-from portal.rereview.models import ReReview, ReReviewOutcome
+from portal.rereview.history import history_of
+from portal.rereview.models import ReReview, ReReviewOutcome, ReReviewState
 from portal.review import services
 from portal.review.models import DecisionOutcome
 from portal.selfcheck import SELF_CHECK_CODES
@@ -38,6 +39,11 @@ def world(app):
         review_round = rereview.open_round(
             "2027年度定期复核", utcnow() - timedelta(hours=1), utcnow() + timedelta(days=30), reviewer
         )
+        for review in review_round.reviews:  # the sampled unit (10 % of 2, rounded up: one) passed its check
+            if review.sample:
+                rereview.record_on_site_check(
+                    review, local_today(), "复核检查组", "计量管理体系运行有效", True, None, reviewer
+                )
         db.session.commit()
         return {
             "kept": kept.id,
@@ -63,7 +69,7 @@ def test_a_round_covers_published_units_and_starts_from_their_answers(app, world
         assert sorted(r.application_id for r in reviews) == sorted([world["kept"], world["revoked"]])
         review = _review(world["kept"])
         assert len(review.answers) == len(SELF_CHECK_CODES) and len(review.certificates) == 1
-        assert review.state == "待单位更新"
+        assert review.state_at(utcnow()) == ReReviewState.AWAITING_UPDATE
 
 
 def test_round_rules(app, world):
@@ -168,7 +174,7 @@ def test_next_round_starts_from_the_last_update(app, world):
         later = rereview.open_round("2029年度定期复核", datetime(2029, 3, 1), datetime(2029, 5, 1), reviewer)
         following = next(r for r in later.reviews if r.application_id == world["kept"])
         assert following.answers_by_code()["2.1"].remark == "改制中"
-        assert [r.round.name for r in rereview.history_of(db.session.get(Application, world["kept"]))] == [
+        assert [r.round.name for r in history_of(db.session.get(Application, world["kept"]))] == [
             "2027年度定期复核",
             "2029年度定期复核",
         ]

@@ -130,7 +130,8 @@ def test_after_the_recommenders_deadline_the_review_page_offers_no_action(client
 
 @pytest.fixture
 def ministry_files(app):
-    """A published unit with a site-visit report and, at its re-review, the reviewer's evidence."""
+    """A published unit with a site-visit report and, at its re-review, its on-site check's report (a round of
+    one unit samples it) and the reviewer's evidence."""
     with app.app_context():
         campaign = make_campaign()
         recommender = make_recommender("北京市市场监督管理局")
@@ -145,6 +146,9 @@ def ministry_files(app):
             "定期复核", utcnow() - timedelta(days=30), utcnow() - timedelta(days=1), reviewer
         )
         (review,) = review_round.reviews
+        check = rereview.record_on_site_check(
+            review, local_today(), "复核检查组", "运行有效", True, upload(filename="检查报告.pdf"), reviewer
+        )
         rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", upload(filename="复核依据.pdf"), reviewer)
         db.session.commit()
         enterprise = db.session.scalar(select(User.username).where(User.enterprise_id == unit.enterprise_id))
@@ -152,6 +156,7 @@ def ministry_files(app):
         return {
             "report": visit.report_file_id,
             "evidence": review.evidence_file_id,
+            "check_report": check.report_file_id,
             "certificate": certificate,
             "enterprise": enterprise,
         }
@@ -159,16 +164,18 @@ def ministry_files(app):
 
 def test_ministry_records_are_404_for_the_enterprise_and_its_recommender(client, app, ministry_files):
     with app.app_context():
-        owners = {db.session.get(StoredFile, ministry_files[key]).owner for key in ("report", "evidence")}
+        owners = {
+            db.session.get(StoredFile, ministry_files[key]).owner for key in ("report", "evidence", "check_report")
+        }
         assert owners == {FileOwner.MINISTRY}
     for username in (ministry_files["enterprise"], "tuijian"):
         login(client, username)
         assert client.get(f"/files/{ministry_files['certificate']}").status_code == 200  # its own material
-        for key in ("report", "evidence"):
+        for key in ("report", "evidence", "check_report"):
             assert client.get(f"/files/{ministry_files[key]}").status_code == 404, (username, key)
         client.post("/account/logout")
     login(client, "reviewer")
-    for key in ("report", "evidence", "certificate"):
+    for key in ("report", "evidence", "check_report", "certificate"):
         assert client.get(f"/files/{ministry_files[key]}").status_code == 200
 
 

@@ -7,6 +7,7 @@ The notice fixes the numbers of the first campaign (5 + 5 candidates per recomme
 import re
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,11 @@ NOTICE_QUOTA = 5  # 附件2 注3: 大型企业和中小型企业各不超过 5 �
 NOTICE_LARGE_MIN_EMPLOYEES = 1000  # 附件2 注1: 从业人员 1000 人
 NOTICE_LARGE_MIN_REVENUE = 40000  # 万元, i.e. 附件2 注1: 营业收入 4 亿元
 DEFAULT_ISSUING_AUTHORITIES = "国家市场监督管理总局 工业和信息化部"
+# 定期复核's on-site checks, after the practice of metrology supervision (seed 004, 四（十一）):
+# "抽取的比例不低于…10%" and "合格率低于98%的，应适当提高…抽取比例". How far to raise is ours.
+NOTICE_SAMPLE_RATE = 10  # %
+NOTICE_PASS_THRESHOLD = 98  # %
+DEFAULT_RAISED_SAMPLE_RATE = 20  # %
 
 
 _AUTHORITY_SEPARATORS = re.compile(r"[\s、，,；;]+")
@@ -27,6 +33,21 @@ _AUTHORITY_SEPARATORS = re.compile(r"[\s、，,；;]+")
 def authority_names(text: str | None) -> list[str]:
     """Issuing authorities as typed, one name each: separated by spaces, 、 or commas."""
     return [name for name in _AUTHORITY_SEPARATORS.split(text or "") if name]
+
+
+class SampleSettings(NamedTuple):
+    """How many units a 定期复核 round checks on site, in per cent of its units."""
+
+    rate: int = NOTICE_SAMPLE_RATE
+    pass_threshold: int = NOTICE_PASS_THRESHOLD
+    raised_rate: int = DEFAULT_RAISED_SAMPLE_RATE
+
+    def rate_after(self, kept_share: float | None) -> int:
+        """The default rate of a round, given the share of the last round's units kept without
+        rectification (``None`` without a concluded last round): raised below the threshold."""
+        if kept_share is not None and kept_share * 100 < self.pass_threshold:
+            return max(self.rate, self.raised_rate)
+        return self.rate
 
 
 class Scale(LabelledEnum):
@@ -61,6 +82,15 @@ class Campaign(db.Model):
     issuing_authorities: Mapped[str] = mapped_column(
         String(200), default=DEFAULT_ISSUING_AUTHORITIES, server_default=DEFAULT_ISSUING_AUTHORITIES
     )
+    rereview_sample_rate: Mapped[int] = mapped_column(
+        default=NOTICE_SAMPLE_RATE, server_default=str(NOTICE_SAMPLE_RATE)
+    )
+    rereview_pass_threshold: Mapped[int] = mapped_column(
+        default=NOTICE_PASS_THRESHOLD, server_default=str(NOTICE_PASS_THRESHOLD)
+    )
+    rereview_raised_rate: Mapped[int] = mapped_column(
+        default=DEFAULT_RAISED_SAMPLE_RATE, server_default=str(DEFAULT_RAISED_SAMPLE_RATE)
+    )
     archived: Mapped[bool] = mapped_column(default=False)
     # When the ministries published the list of 工业计量标杆示范单位; decisions are final from then on.
     published_at: Mapped[datetime | None]
@@ -81,6 +111,10 @@ class Campaign(db.Model):
     def issuer_names(self) -> list[str]:
         """The issuing authorities, one name each: ``["国家市场监督管理总局", "工业和信息化部"]``."""
         return authority_names(self.issuing_authorities or DEFAULT_ISSUING_AUTHORITIES)
+
+    @property
+    def sample_settings(self) -> SampleSettings:
+        return SampleSettings(self.rereview_sample_rate, self.rereview_pass_threshold, self.rereview_raised_rate)
 
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""

@@ -28,6 +28,9 @@ CAMPAIGN_FIELDS = (
     "large_min_employees",
     "large_min_revenue",
     "issuing_authorities",
+    "rereview_sample_rate",
+    "rereview_pass_threshold",
+    "rereview_raised_rate",
 )
 DATE_ORDER_PROBLEM = "时间顺序应为：申报开始 < 申报截止 ≤ 推荐报送截止。"
 SCORING_DEADLINE_PROBLEM = "专家评分截止应晚于推荐报送截止。"

@@ -1,4 +1,5 @@
-"""CLI commands: ``flask --app app create-user | create-campaign | demo | check | remind-deadlines | send-mail``."""
+"""CLI commands: ``flask --app app create-user | create-campaign | demo | check | remind-deadlines |
+rereview-sample | send-mail``."""
 
 from datetime import datetime
 
@@ -102,14 +103,35 @@ def check_command():
 @click.option("--days", default=3, show_default=True, help="Remind when a deadline is this many days away or less.")
 @with_appcontext
 def remind_deadlines_command(days: int):
-    """Notify enterprises and recommenders who have not finished before a deadline (run daily from cron)."""
+    """Notify enterprises, recommenders and units ordered to rectify that have not finished before a
+    deadline (run daily from cron)."""
     from portal.campaigns.models import current_campaign
     from portal.notifications.services import remind_deadlines
 
-    campaign = current_campaign()
-    count = remind_deadlines(campaign, days) if campaign else 0
+    count = remind_deadlines(current_campaign(), days)
     db.session.commit()
     click.echo(f"已提醒 {count} 个账号。")
+
+
+@click.command("rereview-sample")
+@click.argument("round_id", type=int)
+@with_appcontext
+def rereview_sample_command(round_id: int):
+    """Draw a 定期复核 round's on-site sample again from its recorded seed and rate, and compare."""
+    from portal.rereview.models import ReReviewRound
+    from portal.rereview.services import redraw_sample
+
+    review_round = db.session.get(ReReviewRound, round_id)
+    if review_round is None or review_round.sample_seed is None:
+        raise click.ClickException("没有该复核，或该复核未抽取现场检查样本。")
+    drawn = redraw_sample(review_round)
+    click.echo(f"{review_round.name}：种子 {review_round.sample_seed}，比例 {review_round.sample_rate}%")
+    for review in review_round.reviews:
+        if review.application_id in drawn:
+            click.echo(f"{review.application_id}\t{review.application.display_name}")
+    recorded = {review.application_id for review in review_round.reviews if review.sample}
+    click.echo("与记录一致。" if drawn == recorded else "与记录不一致！")
+    raise SystemExit(0 if drawn == recorded else 1)
 
 
 @click.command("send-mail")
@@ -133,6 +155,7 @@ def register_commands(app) -> None:
         demo_command,
         check_command,
         remind_deadlines_command,
+        rereview_sample_command,
         send_mail_command,
     ):
         app.cli.add_command(command)

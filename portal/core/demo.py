@@ -30,7 +30,7 @@ from portal.core.timeutil import local_today, utcnow
 from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
 from portal.rereview import services as rereview
-from portal.rereview.models import ReReview
+from portal.rereview.models import ReReview, ReReviewOutcome
 from portal.review import services as review_services
 from portal.review.models import Assignment, DecisionOutcome, ExpertOpinion
 from portal.selfcheck import SELF_CHECK_CODES
@@ -270,6 +270,11 @@ def load_demo() -> list[tuple[str, str, str]]:
     ).application
     unit_user = db.session.scalar(select(User).where(User.enterprise_id == unit.enterprise_id))
     enterprise_logins.append(("企业", unit_user.username, f"{unit.display_name}（示范单位，定期复核待提交）"))
+    rectifying = db.session.scalar(select(ReReview).where(ReReview.rectification_deadline.is_not(None)).limit(1))
+    rectifying_user = db.session.scalar(select(User).where(User.enterprise_id == rectifying.application.enterprise_id))
+    enterprise_logins.append(
+        ("企业", rectifying_user.username, f"{rectifying.application.display_name}（示范单位，定期复核限期整改）")
+    )
     fresh_user = db.session.scalar(select(User).where(User.role == Role.ENTERPRISE).order_by(User.id.desc()).limit(1))
     return enterprise_logins + [
         ("企业", fresh_user.username, f"{fresh_user.display_name}（尚未开始填写）"),
@@ -416,9 +421,36 @@ def _earlier_campaign_under_rereview(rng: random.Random, serial, recommenders, r
     review_round = rereview.open_round(
         f"{now.year}年度示范单位定期复核", now - timedelta(days=7), now + timedelta(days=30), reviewer
     )
-    first = review_round.reviews[0]
-    unit = db.session.scalar(select(User).where(User.enterprise_id == first.application.enterprise_id))
-    rereview.submit(first, unit)
+    # Two units submitted: the first failed an on-site check and is ordered to rectify, the second is kept.
+    # The sampled units (10 %) passed their checks; the others still have to submit.
+    first, second = review_round.reviews[:2]
+    for review in (first, second):
+        unit = db.session.scalar(select(User).where(User.enterprise_id == review.application.enterprise_id))
+        rereview.submit(review, unit)
+    rereview.record_on_site_check(
+        first,
+        local_today() - timedelta(days=2),
+        "复核检查组（3 人）",
+        "计量标准溯源证书过期 2 项。",
+        False,
+        None,
+        reviewer,
+    )
+    rereview.order_rectification(
+        first, "完成 2 项计量标准的溯源，并提交溯源证书和整改报告。", now + timedelta(days=14), reviewer
+    )
+    for review in review_round.reviews:
+        if review.sample and review is not first:
+            rereview.record_on_site_check(
+                review,
+                local_today() - timedelta(days=1),
+                "复核检查组（3 人）",
+                "计量管理体系运行有效。",
+                True,
+                None,
+                reviewer,
+            )
+    rereview.conclude(second, ReReviewOutcome.KEEP, "复核材料齐全，计量管理持续有效。", None, reviewer)
 
 
 def _create(rng: random.Random) -> None:

@@ -1,6 +1,7 @@
 """The national workbook (PORTAL.md §6): one campaign's candidates, for the two ministries.
 
-Six sheets — 候选单位汇总, 自查矩阵, 统计, 专家评分, 推荐单位进度, 公布名单 — written row by row in
+Seven sheets — 候选单位汇总, 自查矩阵, 统计, 专家评分, 推荐单位进度, 公布名单, and 定期复核 (every unit
+under re-review, whatever its campaign) — written row by row in
 XlsxWriter's constant-memory mode, so memory stays flat whatever the number of candidates. The
 queries are a fixed handful plus one per :data:`BATCH` candidates: self-check counts, certificate
 flags and the answer matrix are computed in SQL; experts' weighted totals in Python from the scores
@@ -13,6 +14,7 @@ from itertools import groupby, zip_longest
 from operator import itemgetter
 
 from sqlalchemy import case, func, select, text
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, OrganisationKind, User
 from portal.applications.indicators import answer_count, lapsed_certificates, unbacked_claims
@@ -34,6 +36,7 @@ from portal.exports.spreadsheets import (
 )
 from portal.recommendations.models import RankingEntry
 from portal.reference import INDUSTRIES, REGIONS
+from portal.rereview.models import ReReview
 from portal.review.models import Assignment, Criterion, Decision, DecisionOutcome, ExpertProfile, Score
 from portal.review.progress import recommender_progress
 from portal.review.scoring import expert_scores, rounded_mean
@@ -122,6 +125,19 @@ PUBLISHED_COLUMNS = [
     Column("推荐单位", 20),
     Column("所处行业", 25),
 ]
+REREVIEW_COLUMNS = [
+    Column("单位名称", 30),
+    Column("所在地区", 15),
+    Column("入选批次", 36),
+    Column("复核轮数", 9, COUNT),
+    Column("最近一轮", 28),
+    Column("本轮状态", 11),
+    Column("最近结论", 9),
+    Column("整改要求", 50),
+    Column("整改期限", 16, DATETIME),
+    Column("抽中现场检查", 12),
+    Column("现场检查结果", 12),
+]
 # The 统计 sheet: (dimension of counts_by, table title, first column's title).
 STATISTICS = [
     ("region", "按地区", "地区"),
@@ -145,6 +161,7 @@ def write_national_workbook(campaign: Campaign) -> str:
     writer.table(workbook.add_worksheet("专家评分"), SCORE_COLUMNS, expert_score_rows(campaign))
     writer.table(workbook.add_worksheet("推荐单位进度"), PROGRESS_COLUMNS, recommender_progress_rows(campaign, now))
     _write_published_list(writer, workbook.add_worksheet("公布名单"), campaign)
+    writer.table(workbook.add_worksheet("定期复核"), REREVIEW_COLUMNS, rereview_rows(now), frozen_columns=1)
     workbook.close()
     return path
 
@@ -486,6 +503,47 @@ def recommender_progress_rows(campaign: Campaign, now: datetime) -> Iterator[lis
             progress.sme,
             progress.state(campaign, now),
             _local(progress.submitted_at),
+        ]
+
+
+# --- 定期复核 -------------------------------------------------------------------------------------
+
+
+def rereview_rows(now: datetime) -> Iterator[list]:
+    """Each unit ever re-reviewed: its rounds, its latest round's state, its last conclusion, the open
+    rectification and its deadline, and whether the latest round sampled it for an on-site check."""
+    rounds, last_outcome = defaultdict(int), {}
+    for application_id, outcome in db.session.execute(
+        select(ReReview.application_id, ReReview.outcome).order_by(ReReview.id)
+    ):
+        rounds[application_id] += 1
+        last_outcome[application_id] = outcome or last_outcome.get(application_id)
+    latest = select(func.max(ReReview.id)).group_by(ReReview.application_id)
+    reviews = db.session.scalars(
+        select(ReReview)
+        .join(Application, Application.id == ReReview.application_id)
+        .where(ReReview.id.in_(latest))
+        .options(
+            joinedload(ReReview.application).joinedload(Application.campaign),
+            joinedload(ReReview.round),
+            selectinload(ReReview.checks),
+        )
+        .order_by(_in_order(Application.province, REGIONS), Application.org_name)
+    )
+    for review in reviews:
+        application, open_rectification = review.application, review.rectification_ordered and not review.outcome
+        yield [
+            application.org_name,
+            application.province,
+            application.campaign.name,
+            rounds[application.id],
+            review.round.name,
+            review.state_at(now).label,
+            last_outcome[application.id].label if last_outcome[application.id] else None,
+            review.rectification_required if open_rectification else None,
+            _local(review.rectification_deadline) if open_rectification else None,
+            "是" if review.sample else "否",
+            review.checks[-1].result_label if review.checks else None,
         ]
 
 

@@ -235,13 +235,40 @@ def remind_deadlines(campaign, days: int) -> int:
     """Remind those who have not finished when a deadline is ``days`` days away or less; once a day each.
 
     Enterprises with a draft or returned application before ``closes_at``; recommenders that have
-    received applications but not submitted their list before ``recommend_deadline``.
+    received applications but not submitted their list before ``recommend_deadline``; units ordered to
+    rectify at a re-review that have not handed in their report (whatever the campaign, or none).
     """
+    from portal.rereview.services import rectification_reminders
+
+    now = utcnow()
+    reminders = rectification_reminders(now, days)
+    if campaign is not None:
+        reminders += _campaign_reminders(campaign, now, days)
+    today = now - timedelta(hours=24)
+    sent = 0
+    for users, message, endpoint in reminders:
+        fresh = [
+            user
+            for user in users
+            if not db.session.scalar(
+                select(Notification.id)
+                .where(
+                    Notification.user_id == user.id, Notification.message == message, Notification.created_at > today
+                )
+                .limit(1)
+            )
+        ]
+        notify(fresh, message, endpoint)
+        sent += len(fresh)
+    db.session.flush()
+    return sent
+
+
+def _campaign_reminders(campaign, now, days: int) -> list[tuple[list[User], str, str]]:
     from portal.applications.models import Application, ApplicationStatus
     from portal.core.timeutil import format_local
     from portal.recommendations.models import Recommendation
 
-    now = utcnow()
     reminders: list[tuple[list[User], str, str]] = []
     if now < campaign.closes_at <= now + timedelta(days=days):
         message = f"申报将于 {format_local(campaign.closes_at)} 截止，您的申报书尚未提交。"
@@ -269,21 +296,4 @@ def remind_deadlines(campaign, days: int) -> int:
         reminders += [
             (organisation_users(recommender_id), message, "recommendations.ranking") for recommender_id in waiting
         ]
-    today = now - timedelta(hours=24)
-    sent = 0
-    for users, message, endpoint in reminders:
-        fresh = [
-            user
-            for user in users
-            if not db.session.scalar(
-                select(Notification.id)
-                .where(
-                    Notification.user_id == user.id, Notification.message == message, Notification.created_at > today
-                )
-                .limit(1)
-            )
-        ]
-        notify(fresh, message, endpoint)
-        sent += len(fresh)
-    db.session.flush()
-    return sent
+    return reminders

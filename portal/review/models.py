@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.applications.models import Application
@@ -88,11 +88,11 @@ class Score(db.Model):
     criterion: Mapped[Criterion] = relationship()
 
 
-class SiteVisit(db.Model):
-    """现场核查: date, team, findings and the report."""
+class VisitFields:
+    """A visit on site as the ministries record it: date, team, findings and the report (ministry-internal).
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    A candidate's 现场核查 and a re-review's 现场检查 share it."""
+
     visited_on: Mapped[date]
     team: Mapped[str] = mapped_column(String(200))
     findings: Mapped[str] = mapped_column(Text)
@@ -100,7 +100,16 @@ class SiteVisit(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    report_file: Mapped[StoredFile | None] = relationship()
+    @declared_attr
+    def report_file(cls) -> Mapped[StoredFile | None]:
+        return relationship(foreign_keys=[cls.report_file_id])
+
+
+class SiteVisit(VisitFields, db.Model):
+    """现场核查 of a candidate."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
 
 
 class DecisionOutcome(LabelledEnum):

@@ -8,6 +8,7 @@ from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.exports.national_workbook import write_national_workbook
 from portal.exports.spreadsheets import send_workbook
+from portal.rereview.statistics import round_figures
 from portal.review import services, statistics
 from portal.review.models import Assignment, Decision
 from portal.review.progress import recommender_progress
@@ -17,7 +18,8 @@ from portal.review.views.lookups import campaign_or_404
 
 @bp.get("/")
 def dashboard():
-    """The campaign on one screen: recommenders' progress, candidates by category, self-check compliance."""
+    """The campaign on one screen: recommenders' progress, candidates by category, self-check compliance;
+    and 定期复核 per round (kept, ordered to rectify, revoked, on-site coverage)."""
     campaign = campaign_or_404()
     progress = recommender_progress(campaign)
     now = utcnow()
@@ -41,6 +43,7 @@ def dashboard():
         scoring=scoring,
         decided=decided,
         candidate_count=len(services.candidates(campaign)),
+        rereview_figures=round_figures(now),
     )
 
 
