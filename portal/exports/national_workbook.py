@@ -8,6 +8,7 @@ flags and the answer matrix are computed in SQL; experts' weighted totals in Pyt
 (:func:`portal.review.scoring.weighted_total`, exact decimals), a batch of candidates at a time.
 """
 
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime
 from itertools import groupby, zip_longest
