@@ -74,6 +74,9 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+    # Set for a unit of an earlier batch brought in from the ministries' sheets (portal.imports): it has
+    # no self-check answers, files or submission behind it.
+    imported_at: Mapped[datetime | None]
 
     # 一、基本信息
     org_name: Mapped[str | None] = mapped_column(String(120))

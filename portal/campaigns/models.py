@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -62,6 +62,9 @@ class Campaign(db.Model):
         String(200), default=DEFAULT_ISSUING_AUTHORITIES, server_default=DEFAULT_ISSUING_AUTHORITIES
     )
     archived: Mapped[bool] = mapped_column(default=False)
+    # A batch selected before the portal existed, brought in from the ministries' sheets (portal.imports):
+    # archived and published, it holds the imported units for 定期复核 and never becomes the current campaign.
+    earlier_batch: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When the ministries published the list of 工业计量标杆示范单位; decisions are final from then on.
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
