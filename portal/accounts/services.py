@@ -189,24 +189,28 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def create_staff_user(
     username: str,
-    password: str,
+    password: str | None,
     role: Role,
     display_name: str,
     organisation: Organisation | None = None,
     email: str | None = None,
 ) -> User:
-    """A recommender, reviewer, expert or admin account (until the admin pages exist: the CLI)."""
+    """A recommender, reviewer, expert or admin account. Without ``password`` no password works until
+    the owner sets one from an invitation link."""
     if role == Role.ENTERPRISE:
         raise RuleViolation("企业账号请通过注册页面创建。")
     if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
         raise RuleViolation("推荐单位账号须属于一个推荐单位。")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,59}", username or ""):
         raise RuleViolation("登录名只能使用英文字母、数字、点、横线、下划线或 @（2–60 位）。")
-    problem = password_problem(password, [username, display_name, email, organisation.name if organisation else None])
-    if problem:
-        raise RuleViolation(problem)
     user = User(username=username, role=role, display_name=display_name, organisation=organisation, email=email)
-    user.set_password(password)
+    if password is None:
+        user.password_hash = "!"  # matches no password (werkzeug finds no method in it)
+    else:
+        problem = password_problem(password, [username, display_name, email, organisation.name if organisation else None])
+        if problem:
+            raise RuleViolation(problem)
+        user.set_password(password)
     try:
         with db.session.begin_nested():
             db.session.add(user)
