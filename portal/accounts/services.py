@@ -207,7 +207,9 @@ def create_staff_user(
     if password is None:
         user.password_hash = "!"  # matches no password (werkzeug finds no method in it)
     else:
-        problem = password_problem(password, [username, display_name, email, organisation.name if organisation else None])
+        problem = password_problem(
+            password, [username, display_name, email, organisation.name if organisation else None]
+        )
         if problem:
             raise RuleViolation(problem)
         user.set_password(password)
