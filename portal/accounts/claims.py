@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, request, send_file
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, exists, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import Enterprise, Role, User
@@ -63,6 +63,16 @@ def holder_of(uscc: str) -> User | None:
     return db.session.scalar(select(User).join(User.enterprise).where(Enterprise.uscc == normalise_uscc(uscc)))
 
 
+def enterprise_without_account(uscc: str) -> Enterprise | None:
+    """An enterprise known only from the ministries' sheets (a unit of an earlier batch, imported): no
+    account holds its code, and the claim that proves it gets the enterprise with its units."""
+    return db.session.scalar(
+        select(Enterprise).where(
+            Enterprise.uscc == normalise_uscc(uscc), ~exists().where(User.enterprise_id == Enterprise.id)
+        )
+    )
+
+
 def submit_claim(values: dict, licence) -> CodeClaim:
     """Record a claim (anyone may send one; a few per address and day)."""
     wait = login_throttle().attempt("code-claim", request.remote_addr, CLAIMS_PER_ADDRESS_PER_DAY, 24 * 3600)
@@ -72,7 +82,7 @@ def submit_claim(values: dict, licence) -> CodeClaim:
     error = uscc_error(uscc)
     if error:
         raise RuleViolation(error)
-    if holder_of(uscc) is None:
+    if holder_of(uscc) is None and enterprise_without_account(uscc) is None:
         raise RuleViolation("该统一社会信用代码尚未注册，请直接注册。")
     stored_name, content_type, _size = write_upload(licence)  # an anonymous claimant: no StoredFile row
     claim = CodeClaim(
@@ -113,13 +123,9 @@ def approve_claim(claim: CodeClaim, reason: str, by: User) -> User:
         holder.session_version += 1
         db.session.flush()
         record_audit("account.code_released", holder, {"uscc": claim.uscc, "claim_id": claim.id}, by)
-    enterprise = Enterprise(
-        name=claim.enterprise_name,
-        uscc=claim.uscc,
-        contact_name=claim.contact_name,
-        mobile=claim.mobile,
-        email=claim.email,
-    )
+    enterprise = (holder is None and enterprise_without_account(claim.uscc)) or Enterprise(uscc=claim.uscc)
+    enterprise.name, enterprise.contact_name = claim.enterprise_name, claim.contact_name
+    enterprise.mobile, enterprise.email = claim.mobile, claim.email
     user = User(
         username=claim.uscc,
         role=Role.ENTERPRISE,

@@ -157,6 +157,16 @@ class Application(db.Model):
         return self.why_not_withdrawable(now) is None
 
     @property
+    def imported_note(self) -> str | None:
+        """What the pages and the PDF say about a unit of an earlier batch imported from a sheet."""
+        if self.imported_at is None:
+            return None
+        return (
+            f"本单位为{self.campaign.year}年度入选的示范单位，由主管部门从往批名单导入；"
+            "系统中没有其申报书内容、自我检查表、证书和附件。"
+        )
+
+    @property
     def display_name(self) -> str:
         return self.org_name or self.enterprise.name
 

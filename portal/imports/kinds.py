@@ -169,8 +169,8 @@ def _login_column() -> ImportColumn:
     )
 
 
-def _email_column(comment: str) -> ImportColumn:
-    return ImportColumn("email", "邮箱", comment, parse.email, width=28)
+def _email_column(comment: str, required: bool = True) -> ImportColumn:
+    return ImportColumn("email", "邮箱", comment, parse.email, required=required, width=28)
 
 
 class StaffImport(ImportKind):
@@ -195,7 +195,7 @@ class StaffImport(ImportKind):
             width=14,
             show=_label,
         ),
-        _email_column("账号开通链接（设置密码）发送到此邮箱。"),
+        _email_column("新账号必填：账号开通链接（设置密码）发送到此邮箱。", required=False),
         ImportColumn("mobile", "手机", "11 位手机号码，可不填。", parse.mobile, required=False, width=16),
     )
     key_fields = ("username",)
@@ -242,6 +242,8 @@ class StaffImport(ImportKind):
             problems.append(("organisation", "推荐单位账号须属于一个推荐单位。"))
         if known is None and values["username"].lower() in holdings.lookups["logins"]:
             problems.append(("username", LOGIN_TAKEN))
+        elif known is None and not values["email"]:
+            problems.append(("email", "新账号须填写邮箱：账号开通链接发送到此邮箱。"))
         elif known is not None and (known[1]["role"], known[1]["organisation"]) != (
             values["role"],
             values["organisation"],

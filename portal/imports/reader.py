@@ -25,6 +25,8 @@ MAX_ENTRIES = 100  # a workbook of a few sheets has about a dozen parts
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024  # 10,000 rows of text take about 5 MB of sheet XML
 HEADER_SEARCH_ROWS = 10  # the header may sit below title rows (merged cells)
 NOT_A_WORKBOOK = "该文件不是 Excel 工作簿（.xlsx），请用模板填写后上传。"
+BAD_XML = "文件内容不是有效的 Excel 格式（含有不允许的 XML 结构），已拒绝读取。"
+XML_REFUSED = (DefusedXmlException, ParseError)
 
 
 class UnreadableWorkbook(ValueError):
@@ -85,10 +87,19 @@ def read_rows(path: str, headers: list[str]) -> Iterator[SheetRow]:
             workbook.close()
     except UnreadableWorkbook:
         raise
-    except (DefusedXmlException, ParseError):
-        raise UnreadableWorkbook("文件内容不是有效的 Excel 格式（含有不允许的 XML 结构），已拒绝读取。") from None
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, IndexError, TypeError, ValueError, OSError):
-        raise UnreadableWorkbook(NOT_A_WORKBOOK) from None
+    except (
+        *XML_REFUSED,
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        OSError,
+    ) as error:
+        # openpyxl wraps what the XML parser raised in a ValueError
+        refused_xml = isinstance(error, XML_REFUSED) or isinstance(error.__cause__, XML_REFUSED)
+        raise UnreadableWorkbook(BAD_XML if refused_xml else NOT_A_WORKBOOK) from None
 
 
 def _rows(sheet, headers: list[str]) -> Iterator[SheetRow]:
