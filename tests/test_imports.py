@@ -509,3 +509,48 @@ def test_entity_expansion_is_refused(admin):
 def test_a_broken_workbook_gets_a_message_not_an_error_page(admin):
     data = _replace_entry(sheet_bytes("organisations", ORGANISATIONS), "xl/workbook.xml", b"<not-closed")
     assert "文件内容不是有效的 Excel 格式" in _refused(admin, "organisations", data)
+
+
+# --- the demo -------------------------------------------------------------------------------------
+
+
+def test_the_demos_organisations_and_experts_load_from_the_templates(app, admin):
+    """Exported in the templates' layout from the demo, imported into an empty portal: the same ones."""
+    from portal.core.demo import load_demo
+
+    def holdings():
+        organisations = db.session.execute(select(Organisation.name, Organisation.kind, Organisation.region)).all()
+        experts = db.session.execute(
+            select(User.username, User.display_name, ExpertProfile.organisation, ExpertProfile.region).join(
+                ExpertProfile.user
+            )
+        ).all()
+        return set(organisations), set(experts)
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_demo()
+        db.session.commit()
+        demo = holdings()
+        earlier = db.session.scalar(select(func.count(Application.id)).where(Application.imported_at.is_not(None)))
+        assert (
+            earlier > 0
+            and db.session.scalar(
+                select(func.count(ReReview.id)).join(Application).where(Application.imported_at.is_not(None))
+            )
+            == earlier
+        )
+    login(admin, "admin", "jiliang-demo-2026")
+    sheets = {kind: admin.get(f"/admin/import/{kind}/current.xlsx").data for kind in ("organisations", "experts")}
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        make_staff(Role.ADMIN, username="admin")
+        make_campaign()
+        db.session.commit()
+    login(admin, "admin")
+    for kind, data in sheets.items():
+        imported(admin, kind, data)
+    with app.app_context():
+        assert holdings() == demo and len(demo[0]) > 80 and len(demo[1]) > 5

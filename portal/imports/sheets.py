@@ -19,7 +19,7 @@ ROW_NUMBER_HEADER, MESSAGES_HEADER = "原行号", "错误说明"
 def write_template(kind: ImportKind) -> str:
     """An empty sheet to fill in, with the example row (skipped on import) under the headers."""
     example = [kind.example.get(column.field, "") for column in kind.columns]
-    return _workbook(kind, [example])
+    return write_sheet(kind, [example])
 
 
 def write_holdings(kind: ImportKind) -> str:
@@ -28,7 +28,7 @@ def write_holdings(kind: ImportKind) -> str:
         [_cell(column, values[column.field]) for column in kind.columns]
         for _target, values in kind.holdings().existing.values()
     )
-    return _workbook(kind, rows)
+    return write_sheet(kind, rows)
 
 
 def write_error_sheet(preview: Preview) -> str:
@@ -40,14 +40,15 @@ def write_error_sheet(preview: Preview) -> str:
         for row in preview.rows
         if row.action == ERROR
     )
-    return _workbook(kind, rows, [Column(ROW_NUMBER_HEADER, 8, "count"), Column(MESSAGES_HEADER, 60)])
+    return write_sheet(kind, rows, [Column(ROW_NUMBER_HEADER, 8, "count"), Column(MESSAGES_HEADER, 60)])
 
 
 def _cell(column, value) -> str:
     return "" if value is None else column.show(value)
 
 
-def _workbook(kind: ImportKind, rows: Iterable[list], extra: list[Column] = ()) -> str:
+def write_sheet(kind: ImportKind, rows: Iterable[list], extra: list[Column] = ()) -> str:
+    """A workbook of ``kind`` holding ``rows`` (texts in the kind's column order) and ``extra`` columns."""
     workbook, path = new_workbook()
     writer = SheetWriter(workbook)
     sheet = workbook.add_worksheet(kind.label)
