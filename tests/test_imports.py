@@ -123,14 +123,18 @@ def test_exporting_and_importing_again_changes_nothing(admin, app):
 def test_values_are_normalised_and_regions_matched_with_their_variants(admin, app):
     rows = [
         ["  北京市市场监督管理局 ", "省级市场监管部门", "北京", "计量处"],
-        ["广西壮族自治区市场监督管理局", "省级市场监管部门", "广西", ""],
+        ["广西壮族自治区市场监督管理局（知识产权局）", "省级市场监管部门", "广西", ""],
     ]
     imported(admin, "organisations", sheet_bytes("organisations", rows))
     staff = [["bj-amr-02", "赵六", "北京市市场监督管理局", "推荐单位", "zhao@example.cn", "１３８ ０013 8001"]]
     imported(admin, "staff", sheet_bytes("staff", staff))
     with app.app_context():
         regions = dict(db.session.execute(select(Organisation.name, Organisation.region)).all())
-        assert regions == {"北京市市场监督管理局": "北京市", "广西壮族自治区市场监督管理局": "广西壮族自治区"}
+        # names keep their full-width brackets as typed; codes and numbers are NFKC-normalised
+        assert regions == {
+            "北京市市场监督管理局": "北京市",
+            "广西壮族自治区市场监督管理局（知识产权局）": "广西壮族自治区",
+        }
         assert db.session.scalar(select(User.mobile).where(User.username == "bj-amr-02")) == "13800138001"
 
 

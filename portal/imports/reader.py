@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from forms.base import SINGLE_LINE_FORBIDDEN, SINGLE_LINE_MESSAGE
-from forms.fields import normalise_digits
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -63,7 +62,8 @@ def check_file(path: str, size: int) -> None:
 
 
 def cell_text(value) -> str:
-    """A cell's value as the text a form would receive, normalised as the forms do (NFKC, trimmed)."""
+    """A cell's value as the text a form would receive, trimmed. Each column normalises further as its
+    form field does (``portal.imports.columns``: NFKC for codes, numbers and choices, not for names)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -74,7 +74,7 @@ def cell_text(value) -> str:
         value = int(value)  # 2019.0, or a mobile number typed as a number
     if isinstance(value, bool):
         return "是" if value else "否"
-    return normalise_digits(str(value))
+    return str(value).strip()
 
 
 def read_rows(path: str, headers: list[str]) -> Iterator[SheetRow]:
