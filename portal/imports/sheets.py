@@ -36,11 +36,11 @@ def write_error_sheet(preview: Preview) -> str:
     kind = preview.kind
     rows = (
         [row.texts[column.header] for column in kind.columns]
-        + [row.number, "；".join(f"{header}：{message}" for header, message in row.errors)]
+        + [row.number, " ".join(f"{header}：{message}" for header, message in row.errors)]
         for row in preview.rows
         if row.action == ERROR
     )
-    return write_sheet(kind, rows, [Column(ROW_NUMBER_HEADER, 8, "count"), Column(MESSAGES_HEADER, 60)])
+    return write_sheet(kind, rows, [Column(ROW_NUMBER_HEADER, 8, "count"), Column(MESSAGES_HEADER, 110)])
 
 
 def _cell(column, value) -> str:
