@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.accounts.models import Enterprise, Organisation, Role, User
@@ -394,12 +395,17 @@ def test_imported_units_are_in_a_re_review_round_and_their_pages_open(admin, app
     assert candidate.status_code == 200 and "由主管部门从往批名单导入" in candidate.get_data(as_text=True)
     if pdf_available():
         pdf = admin.get(f"/documents/applications/{application_id}.pdf")
-        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+        assert pdf.status_code == 200
+        text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.data)).pages)
+        assert "由主管部门从往批名单导入" in text.replace("\n", "")
         assert admin.get(f"/documents/applications/{application_id}/dossier.pdf").status_code == 200
 
 
 def test_an_imported_unit_can_claim_its_code(app, client):
+    """Registering its code sends it to the claim; the approved claim gets the enterprise and its units."""
     from portal.accounts.claims import approve_claim, holder_of
+    from portal.accounts.services import IMPORTED_UNIT_REGISTERS, register_enterprise
+    from portal.core.errors import RuleViolation
 
     with app.app_context():
         admin_user = make_staff(Role.ADMIN, username="admin")
@@ -407,6 +413,10 @@ def test_an_imported_unit_can_claim_its_code(app, client):
         db.session.add(enterprise)
         db.session.commit()
         assert holder_of(enterprise.uscc) is None
+        with pytest.raises(RuleViolation, match=IMPORTED_UNIT_REGISTERS):
+            register_enterprise(
+                "往批示范单位", enterprise.uscc, "王工", "13800138000", "u@example.cn", "Jiliang-Biaogan-2027"
+            )
         from portal.accounts.claims import CodeClaim
 
         claim = CodeClaim(

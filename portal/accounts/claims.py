@@ -11,10 +11,11 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, request, send_file
-from sqlalchemy import ForeignKey, String, Text, exists, select
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import Enterprise, Role, User
+from portal.accounts.services import enterprise_without_account
 from portal.accounts.throttle import login_throttle, wait_text
 from portal.accounts.uscc import normalise_uscc, uscc_error
 from portal.audit import record_audit
@@ -61,16 +62,6 @@ class CodeClaim(db.Model):
 def holder_of(uscc: str) -> User | None:
     """The account that holds the code now."""
     return db.session.scalar(select(User).join(User.enterprise).where(Enterprise.uscc == normalise_uscc(uscc)))
-
-
-def enterprise_without_account(uscc: str) -> Enterprise | None:
-    """An enterprise known only from the ministries' sheets (a unit of an earlier batch, imported): no
-    account holds its code, and the claim that proves it gets the enterprise with its units."""
-    return db.session.scalar(
-        select(Enterprise).where(
-            Enterprise.uscc == normalise_uscc(uscc), ~exists().where(User.enterprise_id == Enterprise.id)
-        )
-    )
 
 
 def submit_claim(values: dict, licence) -> CodeClaim:

@@ -4,7 +4,7 @@ import re
 import secrets
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -78,6 +78,19 @@ def registration_attempt() -> None:
         raise RuleViolation(f"本网络地址注册尝试过于频繁，请 {wait_text(wait)}后再试。")
 
 
+def enterprise_without_account(uscc: str) -> Enterprise | None:
+    """An enterprise known only from the ministries' sheets (a unit of an earlier batch, imported): no
+    account holds its code, and the claim that proves it gets the enterprise with its units."""
+    return db.session.scalar(
+        select(Enterprise).where(
+            Enterprise.uscc == normalise_uscc(uscc), ~exists().where(User.enterprise_id == Enterprise.id)
+        )
+    )
+
+
+IMPORTED_UNIT_REGISTERS = "该代码属于主管部门已录入的示范单位：请通过下方“申请找回”提交营业执照，核实后开通账号。"
+
+
 def register_enterprise(name: str, uscc: str, contact_name: str, mobile: str, email: str, password: str) -> User:
     """Create an enterprise and its login (the login name is the 统一社会信用代码)."""
     uscc = normalise_uscc(uscc)
@@ -96,6 +109,8 @@ def register_enterprise(name: str, uscc: str, contact_name: str, mobile: str, em
             db.session.add_all([enterprise, user])
             db.session.flush()
     except IntegrityError:
+        if enterprise_without_account(uscc) is not None:
+            raise RuleViolation(IMPORTED_UNIT_REGISTERS) from None
         raise RuleViolation("该统一社会信用代码已注册，请直接登录。") from None
     record_audit("account.register", user, user=user)
     return user
