@@ -568,3 +568,17 @@ def test_the_demos_organisations_and_experts_load_from_the_templates(app, admin)
         imported(admin, kind, data)
     with app.app_context():
         assert holdings() == demo and len(demo[0]) > 80 and len(demo[1]) > 5
+
+
+def test_an_earlier_batch_is_not_offered_for_copying(admin, app):
+    from portal.campaigns.services import copy_campaign, create_earlier_batch
+    from portal.core.errors import RuleViolation
+
+    with app.app_context():
+        batch = create_earlier_batch(2019, date(2019, 5, 20), None)
+        db.session.commit()
+        with pytest.raises(RuleViolation, match="往批导入的批次"):
+            copy_campaign(batch, None)
+        batch_id = batch.id
+    page = admin.get("/admin/campaigns").get_data(as_text=True)
+    assert "往批（导入）" in page and f"/admin/campaigns/{batch_id}/copy" not in page

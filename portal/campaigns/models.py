@@ -85,6 +85,10 @@ class Campaign(db.Model):
         """The issuing authorities, one name each: ``["国家市场监督管理总局", "工业和信息化部"]``."""
         return authority_names(self.issuing_authorities or DEFAULT_ISSUING_AUTHORITIES)
 
+    def why_not_copyable(self) -> str | None:
+        """An earlier batch brought in from the sheets has no windows or rubric worth carrying to next year."""
+        return "往批导入的批次没有申报安排，不能复制为下一年度的批次。" if self.earlier_batch else None
+
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""
         return self.quota_large if scale == Scale.LARGE else self.quota_sme

@@ -103,6 +103,9 @@ def _a_year_later(moment: datetime) -> datetime:
 
 def copy_campaign(source: Campaign, user: User) -> Campaign:
     """Next year's campaign from ``source``: dates a year on, same quotas, thresholds and rubric."""
+    refusal = source.why_not_copyable()
+    if refusal:
+        raise RuleViolation(refusal)
     values = {field: getattr(source, field) for field in CAMPAIGN_FIELDS}
     values |= {"year": source.year + 1, "name": source.name.replace(str(source.year), str(source.year + 1), 1)}
     if values["name"] == source.name:
