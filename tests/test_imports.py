@@ -19,7 +19,7 @@ from portal.campaigns.models import Campaign, current_campaign
 from portal.core.extensions import db
 from portal.core.timeutil import utcnow
 from portal.documents.pdf import pdf_available
-from portal.exports.national_workbook import published_list_rows
+from portal.exports.national_workbook import published_list_rows, write_national_workbook
 from portal.imports.kinds import KINDS
 from portal.notifications.models import OutboxMessage
 from portal.rereview import services as rereview
@@ -371,6 +371,13 @@ def test_imported_units_are_published_in_their_batch_without_changing_the_curren
         assert db.session.scalar(select(func.count(Enterprise.id))) == 2  # the 2021 unit is the 2019 one
         batch_2019 = next(b for b in batches if b.year == 2019)
         assert [row[1] for row in published_list_rows(batch_2019)] == ["往批示范单位0有限公司", "往批示范单位1有限公司"]
+        workbook = write_national_workbook(batch_2019)  # every sheet copes with units that have no application
+        published = load_workbook(workbook)["公布名单"]
+        os.remove(workbook)
+        assert (
+            published["A1"].value == "2019年度工业计量标杆示范单位名单"
+            and published["B5"].value == "往批示范单位1有限公司"
+        )
     page = client.get("/units").get_data(as_text=True)
     assert "2021年度工业计量标杆示范单位名单" in page and "2019年度工业计量标杆示范单位名单" in page
     assert page.index("2021年度") < page.index("2019年度") and "往批示范单位1有限公司" in page

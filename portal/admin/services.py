@@ -23,17 +23,10 @@ def save_organisation(organisation: Organisation | None, values: dict, user: Use
     organisation.lead_department = (values.get("lead_department") or "").strip() or None
     db.session.add(organisation)
     db.session.flush()
-    record_audit(
-        "organisation.create" if created else "organisation.update",
-        organisation,
-        {
-            "name": name,
-            "kind": values["kind"].value,
-            "region": values["region"],
-            "lead_department": organisation.lead_department,
-        },
-        user,
-    )
+    detail = {"name": name, "kind": values["kind"].value, "region": values["region"]}
+    if organisation.lead_department:
+        detail["lead_department"] = organisation.lead_department
+    record_audit("organisation.create" if created else "organisation.update", organisation, detail, user)
     return organisation
 
 
