@@ -478,6 +478,7 @@ def _refused(client, kind: str, data: bytes, name: str = "导入.xlsx") -> str:
         (b"%PDF-1.4\n" + b"0" * 100, "该文件不是 Excel 工作簿（.xlsx）"),
         ("单位名称,类型\n".encode(), "该文件不是 Excel 工作簿（.xlsx）"),
         (b"PK\x03\x04" + b"\x00" * 100, "该文件不是 Excel 工作簿（.xlsx）"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "这是旧版 Excel 文件（.xls）"),
     ],
 )
 def test_a_file_that_is_not_an_xlsx_gets_a_clear_message(admin, data, message):

@@ -24,6 +24,8 @@ MAX_ENTRIES = 100  # a workbook of a few sheets has about a dozen parts
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024  # 10,000 rows of text take about 5 MB of sheet XML
 HEADER_SEARCH_ROWS = 10  # the header may sit below title rows (merged cells)
 NOT_A_WORKBOOK = "该文件不是 Excel 工作簿（.xlsx），请用模板填写后上传。"
+LEGACY_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 container of Excel 97–2003 (.xls)
+LEGACY_MESSAGE = "这是旧版 Excel 文件（.xls）：请在 Excel 中“另存为” .xlsx 格式后上传。"
 BAD_XML = "文件内容不是有效的 Excel 格式（含有不允许的 XML 结构），已拒绝读取。"
 XML_REFUSED = (DefusedXmlException, ParseError)
 
@@ -48,7 +50,9 @@ def check_file(path: str, size: int) -> None:
     if size > MAX_BYTES:
         raise UnreadableWorkbook(f"文件不能超过 {MAX_BYTES // 1024 // 1024} MB。")
     if not zipfile.is_zipfile(path):
-        raise UnreadableWorkbook(NOT_A_WORKBOOK)
+        with open(path, "rb") as handle:
+            legacy = handle.read(len(LEGACY_EXCEL)) == LEGACY_EXCEL
+        raise UnreadableWorkbook(LEGACY_MESSAGE if legacy else NOT_A_WORKBOOK)
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
