@@ -14,7 +14,7 @@ from portal.campaigns.models import (
     authority_names,
 )
 from portal.campaigns.services import DATE_ORDER_PROBLEM, dates_in_order
-from portal.reference import REGIONS
+from portal.reference import ORGANISATION_REGIONS
 
 STAFF_ROLES = [(role.value, role.label) for role in Role if role != Role.ENTERPRISE]
 
@@ -106,7 +106,10 @@ class CampaignForm(PortalForm):
 class OrganisationForm(PortalForm):
     name = StringField("单位名称", validators=[DataRequired("请填写单位名称。"), Length(max=120)])
     kind = SelectField("类型", choices=OrganisationKind.choices())
-    region = SelectField("地区", choices=[("全国", "全国")] + [(r, r) for r in REGIONS])
+    region = SelectField("地区", choices=[(r, r) for r in ORGANISATION_REGIONS])
+    lead_department = StringField(
+        "牵头部门", validators=[Optional(), Length(max=120)], description="负责组织推荐的处室或部门，可不填"
+    )
 
 
 class InviteForm(PortalForm):

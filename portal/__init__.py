@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.applications.views import files_bp
     from portal.core.pages import bp as main_bp
     from portal.documents.views import bp as documents_bp
+    from portal.imports.views import bp as imports_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.recommendations.views import bp as recommendations_bp
     from portal.rereview.unit_views import bp as rereview_unit_bp
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         rereview_unit_bp,
         notifications_bp,
         admin_bp,
+        imports_bp,
         documents_bp,
     ):
         app.register_blueprint(blueprint)

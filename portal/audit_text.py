@@ -39,6 +39,10 @@ ACTION_LABELS = {
     "campaign.copy": "复制批次",
     "campaign.archive": "归档批次",
     "rubric.save": "保存评分细则",
+    # imports from the ministries' sheets
+    "import.confirm": "导入 Excel",
+    "import.create": "导入：新增",
+    "import.update": "导入：更新",
     # the application
     "application.start": "开始填写申报书",
     "application.save": "保存申报书",
@@ -119,6 +123,7 @@ DETAIL_LABELS = {
     "to": "新",
     "name": "名称",
     "region": "地区",
+    "lead_department": "牵头部门",
     "organisation": "单位",
     "expert_id": "专家编号",
     "assignment_id": "评审任务编号",
@@ -147,6 +152,13 @@ DETAIL_LABELS = {
     "enterprise_name": "企业名称",
     "claim_id": "申诉编号",
     "user_id": "账号编号",
+    "import": "所属导入（日志编号）",
+    "row": "行号",
+    "changes": "内容（原 → 新）",
+    "file": "文件",
+    "create": "新增",
+    "update": "更新",
+    "unchanged": "未变",
     # a campaign's fields (campaign.create / campaign.update); times as stored, in UTC
     "year": "年度",
     "opens_at": "申报开始（UTC）",
@@ -176,6 +188,9 @@ def _value_labels() -> dict[str, str]:
     for enum in (Scale, DecisionOutcome, ReReviewOutcome, Role, OrganisationKind, AttachmentKind):
         labels |= {member.value: member.label for member in enum}
     # Field names of the application (application.save lists the fields saved) are codes too.
+    from portal.imports.kinds import KINDS
+
+    labels |= {code: kind.label for code, kind in KINDS.items()}
     return FIELD_LABELS | labels | {"invite": "账号开通", "reset": "重设密码", "2fa": "两步验证"}
 
 

@@ -75,3 +75,27 @@ OWNERSHIP_TYPES = [
     "港澳台投资企业",
     "其他",
 ]
+
+# The region of national bodies (associations, ministries); organisations choose among these.
+NATIONWIDE = "全国"
+ORGANISATION_REGIONS = [NATIONWIDE] + REGIONS
+
+_REGION_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+
+
+def _short_name(region: str) -> str:
+    return next((region.removesuffix(s) for s in _REGION_SUFFIXES if region.endswith(s)), region)
+
+
+# How regions are written in the ministries' sheets besides their full names: 北京 / 北京市, 内蒙古 /
+# 内蒙古自治区, 广西 / 广西壮族自治区, 兵团 / 新疆生产建设兵团.
+REGION_VARIANTS = {_short_name(region): region for region in PROVINCES} | {
+    "兵团": XINJIANG_CORPS,
+    "新疆兵团": XINJIANG_CORPS,
+}
+
+
+def canonical_region(text: str, allowed: list[str]) -> str | None:
+    """The full name of the region ``text`` names, if it is one of ``allowed``; else ``None``."""
+    region = REGION_VARIANTS.get(text, text)
+    return region if region in allowed else None

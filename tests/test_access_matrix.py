@@ -46,6 +46,7 @@ ACCESS = {
     "review": STAFF_REVIEW,
     "rereview": STAFF_REVIEW,
     "admin": {Role.ADMIN},
+    "imports": {Role.ADMIN},
     "documents.own_application_pdf": {Role.ENTERPRISE},
     "documents.application_pdf": LOGGED_IN,  # and Application.can_view: 404 for others (tests/test_documents_pdf.py)
     "documents.application_dossier": {Role.RECOMMENDER, Role.REVIEWER, Role.ADMIN, Role.EXPERT},  # and can_view
@@ -58,6 +59,10 @@ ALLOWED_STATUS = {
     "rereview_unit.update": 404,  # no re-review round is open
     "accounts.set_password": 404,  # the token in the URL is not a real one
     "two_factor.verify": 302,  # no password given first: to the login page
+    "imports.template": 404,  # no kind of import is called "basic"
+    "imports.holdings": 404,
+    "imports.preview": 302,  # nothing uploaded: back to the import page
+    "imports.errors": 404,
 }
 ROLES = [None, *Role]
 

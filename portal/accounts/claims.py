@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.accounts.models import Enterprise, Role, User
+from portal.accounts.services import enterprise_without_account
 from portal.accounts.throttle import login_throttle, wait_text
 from portal.accounts.uscc import normalise_uscc, uscc_error
 from portal.audit import record_audit
@@ -72,7 +73,7 @@ def submit_claim(values: dict, licence) -> CodeClaim:
     error = uscc_error(uscc)
     if error:
         raise RuleViolation(error)
-    if holder_of(uscc) is None:
+    if holder_of(uscc) is None and enterprise_without_account(uscc) is None:
         raise RuleViolation("该统一社会信用代码尚未注册，请直接注册。")
     stored_name, content_type, _size = write_upload(licence)  # an anonymous claimant: no StoredFile row
     claim = CodeClaim(
@@ -113,13 +114,9 @@ def approve_claim(claim: CodeClaim, reason: str, by: User) -> User:
         holder.session_version += 1
         db.session.flush()
         record_audit("account.code_released", holder, {"uscc": claim.uscc, "claim_id": claim.id}, by)
-    enterprise = Enterprise(
-        name=claim.enterprise_name,
-        uscc=claim.uscc,
-        contact_name=claim.contact_name,
-        mobile=claim.mobile,
-        email=claim.email,
-    )
+    enterprise = (holder is None and enterprise_without_account(claim.uscc)) or Enterprise(uscc=claim.uscc)
+    enterprise.name, enterprise.contact_name = claim.enterprise_name, claim.contact_name
+    enterprise.mobile, enterprise.email = claim.mobile, claim.email
     user = User(
         username=claim.uscc,
         role=Role.ENTERPRISE,

@@ -50,6 +50,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
     region: Mapped[str] = mapped_column(String(40))  # a province, or 全国 for national bodies
+    # 牵头部门: the department that organises the recommendation there (from the ministries' sheets).
+    lead_department: Mapped[str | None] = mapped_column(String(120))
 
     @property
     def is_recommender(self) -> bool:
@@ -85,6 +87,7 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     display_name: Mapped[str] = mapped_column(String(60))
     email: Mapped[str | None] = mapped_column(String(120))
+    mobile: Mapped[str | None] = mapped_column(String(20))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)

@@ -4,7 +4,7 @@ import re
 import secrets
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -78,6 +78,19 @@ def registration_attempt() -> None:
         raise RuleViolation(f"本网络地址注册尝试过于频繁，请 {wait_text(wait)}后再试。")
 
 
+def enterprise_without_account(uscc: str) -> Enterprise | None:
+    """An enterprise known only from the ministries' sheets (a unit of an earlier batch, imported): no
+    account holds its code, and the claim that proves it gets the enterprise with its units."""
+    return db.session.scalar(
+        select(Enterprise).where(
+            Enterprise.uscc == normalise_uscc(uscc), ~exists().where(User.enterprise_id == Enterprise.id)
+        )
+    )
+
+
+IMPORTED_UNIT_REGISTERS = "该代码属于主管部门已录入的示范单位：请通过下方“申请找回”提交营业执照，核实后开通账号。"
+
+
 def register_enterprise(name: str, uscc: str, contact_name: str, mobile: str, email: str, password: str) -> User:
     """Create an enterprise and its login (the login name is the 统一社会信用代码)."""
     uscc = normalise_uscc(uscc)
@@ -96,6 +109,8 @@ def register_enterprise(name: str, uscc: str, contact_name: str, mobile: str, em
             db.session.add_all([enterprise, user])
             db.session.flush()
     except IntegrityError:
+        if enterprise_without_account(uscc) is not None:
+            raise RuleViolation(IMPORTED_UNIT_REGISTERS) from None
         raise RuleViolation("该统一社会信用代码已注册，请直接登录。") from None
     record_audit("account.register", user, user=user)
     return user
@@ -189,24 +204,30 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def create_staff_user(
     username: str,
-    password: str,
+    password: str | None,
     role: Role,
     display_name: str,
     organisation: Organisation | None = None,
     email: str | None = None,
 ) -> User:
-    """A recommender, reviewer, expert or admin account (until the admin pages exist: the CLI)."""
+    """A recommender, reviewer, expert or admin account. Without ``password`` no password works until
+    the owner sets one from an invitation link."""
     if role == Role.ENTERPRISE:
         raise RuleViolation("企业账号请通过注册页面创建。")
     if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
         raise RuleViolation("推荐单位账号须属于一个推荐单位。")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,59}", username or ""):
         raise RuleViolation("登录名只能使用英文字母、数字、点、横线、下划线或 @（2–60 位）。")
-    problem = password_problem(password, [username, display_name, email, organisation.name if organisation else None])
-    if problem:
-        raise RuleViolation(problem)
     user = User(username=username, role=role, display_name=display_name, organisation=organisation, email=email)
-    user.set_password(password)
+    if password is None:
+        user.password_hash = "!"  # matches no password (werkzeug finds no method in it)
+    else:
+        problem = password_problem(
+            password, [username, display_name, email, organisation.name if organisation else None]
+        )
+        if problem:
+            raise RuleViolation(problem)
+        user.set_password(password)
     try:
         with db.session.begin_nested():
             db.session.add(user)

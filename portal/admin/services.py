@@ -1,7 +1,5 @@
 """What administrators change: campaigns, organisations, staff accounts. Each checks, writes, audits."""
 
-import secrets
-
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation, Role, User
@@ -22,14 +20,13 @@ def save_organisation(organisation: Organisation | None, values: dict, user: Use
     created = organisation is None
     organisation = organisation or Organisation()
     organisation.name, organisation.kind, organisation.region = name, values["kind"], values["region"]
+    organisation.lead_department = (values.get("lead_department") or "").strip() or None
     db.session.add(organisation)
     db.session.flush()
-    record_audit(
-        "organisation.create" if created else "organisation.update",
-        organisation,
-        {"name": name, "kind": values["kind"].value, "region": values["region"]},
-        user,
-    )
+    detail = {"name": name, "kind": values["kind"].value, "region": values["region"]}
+    if organisation.lead_department:
+        detail["lead_department"] = organisation.lead_department
+    record_audit("organisation.create" if created else "organisation.update", organisation, detail, user)
     return organisation
 
 
@@ -37,8 +34,7 @@ def invite_staff(
     username: str, display_name: str, email: str | None, role: Role, organisation: Organisation | None, user: User
 ) -> tuple[User, str]:
     """A staff account without a usable password, and the one-time link that lets its owner set one."""
-    placeholder = secrets.token_urlsafe(24) + "a1"  # never told to anyone: the link sets the real one
-    staff = create_staff_user(username, placeholder, role, display_name, organisation, email)
+    staff = create_staff_user(username, None, role, display_name, organisation, email)
     return staff, issue_password_link(staff, "invite", user)
 
 

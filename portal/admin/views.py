@@ -102,7 +102,12 @@ def campaign_action(campaign_id: int, action: str):
 
 
 def _organisation_values(form: OrganisationForm) -> dict:
-    return {"name": form.name.data, "kind": OrganisationKind(form.kind.data), "region": form.region.data}
+    return {
+        "name": form.name.data,
+        "kind": OrganisationKind(form.kind.data),
+        "region": form.region.data,
+        "lead_department": form.lead_department.data,
+    }
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
@@ -132,7 +137,12 @@ def organisations():
 @bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
 def organisation(organisation_id: int):
     record = db.session.get(Organisation, organisation_id) or abort(404)
-    current = {"name": record.name, "kind": record.kind.value, "region": record.region}
+    current = {
+        "name": record.name,
+        "kind": record.kind.value,
+        "region": record.region,
+        "lead_department": record.lead_department,
+    }
     form = OrganisationForm(data=current) if request.method == "GET" else OrganisationForm()
     if form.validate_on_submit():
         try:

@@ -74,6 +74,9 @@ class Application(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
+    # Set for a unit of an earlier batch brought in from the ministries' sheets (portal.imports): it has
+    # no self-check answers, files or submission behind it.
+    imported_at: Mapped[datetime | None]
 
     # 一、基本信息
     org_name: Mapped[str | None] = mapped_column(String(120))
@@ -152,6 +155,16 @@ class Application(db.Model):
 
     def can_withdraw(self, now: datetime) -> bool:
         return self.why_not_withdrawable(now) is None
+
+    @property
+    def imported_note(self) -> str | None:
+        """What the pages and the PDF say about a unit of an earlier batch imported from a sheet."""
+        if self.imported_at is None:
+            return None
+        return (
+            f"本单位为{self.campaign.year}年度入选的示范单位，由主管部门从往批名单导入；"
+            "系统中没有其申报书内容、自我检查表、证书和附件。"
+        )
 
     @property
     def display_name(self) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -92,6 +92,9 @@ class Campaign(db.Model):
         default=DEFAULT_RAISED_SAMPLE_RATE, server_default=str(DEFAULT_RAISED_SAMPLE_RATE)
     )
     archived: Mapped[bool] = mapped_column(default=False)
+    # A batch selected before the portal existed, brought in from the ministries' sheets (portal.imports):
+    # archived and published, it holds the imported units for 定期复核 and never becomes the current campaign.
+    earlier_batch: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When the ministries published the list of 工业计量标杆示范单位; decisions are final from then on.
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -115,6 +118,10 @@ class Campaign(db.Model):
     @property
     def sample_settings(self) -> SampleSettings:
         return SampleSettings(self.rereview_sample_rate, self.rereview_pass_threshold, self.rereview_raised_rate)
+
+    def why_not_copyable(self) -> str | None:
+        """An earlier batch brought in from the sheets has no windows or rubric worth carrying to next year."""
+        return "往批导入的批次没有申报安排，不能复制为下一年度的批次。" if self.earlier_batch else None
 
     def quota(self, scale: Scale) -> int:
         """How many candidates of ``scale`` (大型 / 中小型) one recommender may rank."""

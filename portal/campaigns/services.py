@@ -4,7 +4,7 @@ The admin pages, ``flask create-campaign`` and the demo all create campaigns thr
 :func:`create_campaign`, so every campaign starts with the default rubric and valid dates.
 """
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from portal.audit import record_audit
 from portal.campaigns.models import DEFAULT_RUBRIC, Campaign, Criterion, authority_names
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
+from portal.core.timeutil import from_local
 from portal.review.models import Score
 
 CAMPAIGN_FIELDS = (
@@ -105,6 +106,9 @@ def _a_year_later(moment: datetime) -> datetime:
 
 def copy_campaign(source: Campaign, user: User) -> Campaign:
     """Next year's campaign from ``source``: dates a year on, same quotas, thresholds and rubric."""
+    refusal = source.why_not_copyable()
+    if refusal:
+        raise RuleViolation(refusal)
     values = {field: getattr(source, field) for field in CAMPAIGN_FIELDS}
     values |= {"year": source.year + 1, "name": source.name.replace(str(source.year), str(source.year + 1), 1)}
     if values["name"] == source.name:
@@ -136,6 +140,30 @@ def archive_campaign(campaign: Campaign, user: User) -> None:
     campaign.archived = True
     db.session.flush()
     record_audit("campaign.archive", campaign, None, user)
+
+
+def earlier_batch_name(year: int) -> str:
+    return f"{year}年度工业计量标杆示范单位（往批导入）"
+
+
+def create_earlier_batch(year: int, published_on: date, user: User) -> Campaign:
+    """The campaign holding the units of ``year`` selected before the portal existed: archived (so never
+    the current campaign nor in the working views) and published on ``published_on``."""
+    opens_at = from_local(datetime(year, 1, 1))
+    campaign = create_campaign(
+        {
+            "name": earlier_batch_name(year),
+            "year": year,
+            "opens_at": opens_at,
+            "closes_at": opens_at + timedelta(days=1),
+            "recommend_deadline": opens_at + timedelta(days=1),
+        },
+        user,
+    )
+    campaign.archived, campaign.earlier_batch = True, True
+    campaign.published_at = from_local(datetime.combine(published_on, time()))
+    db.session.flush()
+    return campaign
 
 
 # --- the rubric ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 All names, codes and phone numbers are invented. Loading twice does nothing the second time.
 """
 
+import os
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -27,6 +28,9 @@ from portal.campaigns.models import Campaign, Scale
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import local_today, utcnow
+from portal.imports.kinds import KINDS
+from portal.imports.services import confirm_import
+from portal.imports.sheets import write_sheet
 from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
 from portal.rereview import services as rereview
@@ -453,6 +457,32 @@ def _earlier_campaign_under_rereview(rng: random.Random, serial, recommenders, r
     rereview.conclude(second, ReReviewOutcome.KEEP, "复核材料齐全，计量管理持续有效。", None, reviewer)
 
 
+def _import_earlier_units(rng: random.Random, recommenders: list[Organisation], admin: User) -> None:
+    """Units of two batches before the portal existed, imported from a sheet as the ministries would
+    (/admin/import): published, listed on /units, and in this year's 定期复核 round."""
+    kind = KINDS["units"]
+    picked = [(org, org.region if org.region in PROVINCES else rng.choice(PROVINCES)) for org in recommenders]
+    rows = [
+        [
+            str(year),
+            f"{province[:2]}{NAME_PARTS[number % len(NAME_PARTS)]}计量科技有限公司",
+            _uscc(rng),
+            province,
+            INDUSTRIES[number % len(INDUSTRIES)],
+            ("大型", "中小型")[number % 2],
+            recommender.name,
+            f"{year}-0{5 + year % 2}-20",
+        ]
+        for year in (2019, 2021)
+        for number, (recommender, province) in enumerate(rng.sample(picked, 4))
+    ]
+    path = write_sheet(kind, rows)
+    try:
+        confirm_import(kind, path, "往批示范单位名单.xlsx", admin)
+    finally:
+        os.remove(path)
+
+
 def _create(rng: random.Random) -> None:
     """Every step through the portal's own services, so the data is what real use would leave."""
     now = utcnow()
@@ -481,7 +511,7 @@ def _create(rng: random.Random) -> None:
     reviewer = create_staff_user(
         "reviewer", DEMO_PASSWORD, Role.REVIEWER, "市场监管总局计量司", by_name["国家市场监督管理总局"]
     )
-    create_staff_user("admin", DEMO_PASSWORD, Role.ADMIN, "系统管理员")
+    admin = create_staff_user("admin", DEMO_PASSWORD, Role.ADMIN, "系统管理员")
     serial = iter(range(10_000))
 
     # 北京: a full inbox in progress — to review, returned, one resubmitted after a return, a ranking not yet submitted.
@@ -520,6 +550,7 @@ def _create(rng: random.Random) -> None:
             _submit_list(staff, campaign)
 
     _review(rng, campaign, reviewer)
+    _import_earlier_units(rng, [org for org in organisations if org.is_recommender], admin)
     _earlier_campaign_under_rereview(rng, serial, [(beijing, beijing_staff), (society, society_staff)], reviewer)
 
     for _ in range(6):  # drafts still being written
