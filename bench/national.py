@@ -228,10 +228,10 @@ class RecordedSheet:
 
     def __init__(self, name: str):
         self.name = name
-        self.calls: list[tuple[str, tuple]] = []
+        self.calls: list[tuple[str, tuple, dict]] = []
 
     def __getattr__(self, method: str):
-        return lambda *args: self.calls.append((method, args))
+        return lambda *args, **kwargs: self.calls.append((method, args, kwargs))
 
 
 class RecordedWorkbook:
@@ -275,18 +275,19 @@ def time_floor(recorded: RecordedWorkbook, path: str) -> float:
             (
                 getattr(sheet, method),
                 tuple(formats.get(id(arg), arg) if isinstance(arg, RecordedFormat) else arg for arg in args),
+                kwargs,
             )
-            for method, args in recorded_sheet.calls
+            for method, args, kwargs in recorded_sheet.calls
         ]
     started = time.perf_counter()
-    for write, args in calls:
-        write(*args)
+    for write, args, kwargs in calls:
+        write(*args, **kwargs)
     workbook.close()
     return time.perf_counter() - started
 
 
 def cell_count(recorded: RecordedWorkbook) -> int:
-    return sum(method.startswith("write_") for sheet in recorded.sheets for method, _ in sheet.calls)
+    return sum(method.startswith("write_") for sheet in recorded.sheets for method, *_ in sheet.calls)
 
 
 # --- measuring ----------------------------------------------------------------------------------
