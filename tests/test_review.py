@@ -1,6 +1,7 @@
 """The ministries' review: rubric, conflict-free assignment, scoring, decisions, publication, pages."""
 
 import importlib
+import re
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -328,6 +329,23 @@ def test_reviewer_pages_and_public_list(client, app, world):
         application = db.session.get(Application, ids[0])
         assert application.org_name in text
         assert application.contact_phone not in text and application.contact_email not in text
+
+
+def test_the_navigation_marks_the_section_of_the_page(client, world):
+    """One link of the bar has aria-current: the longest whose path begins the page's."""
+    login(client, "reviewer")
+    application_id = world["candidates"]["北京市"][0]
+    for path, section in (
+        ("/review/", "总览"),
+        ("/review/candidates?region=北京市", "候选单位"),
+        (f"/review/candidates/{application_id}", "候选单位"),
+        ("/review/recommenders", "总览"),
+        ("/review/rereviews/", "定期复核"),
+        ("/units", "示范单位名单"),
+    ):
+        page = client.get(path).get_data(as_text=True)
+        assert page.count('aria-current="page"') == 1, path
+        assert re.search(rf'class="nav-link active" href="[^"]*" aria-current="page">{section}<', page), path
 
 
 def test_candidates_page_queries_do_not_grow_with_rows(client, app, world, count_queries):

@@ -3,6 +3,7 @@
 The bar is on every page, so its look-ups are part of the cost of every page: they are one SELECT.
 """
 
+from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,5 +25,14 @@ def navigation_facts() -> dict:
     return db.session.execute(select(*columns)).one()._asdict()
 
 
+def current_nav_link(urls: list[str]) -> str | None:
+    """The link of the bar that the page belongs to: the longest whose path is the page's or begins it
+    (a candidate's page belongs to 候选单位, ``/review/candidates``, not to 总览, ``/review/``)."""
+    path = request.path
+    within = [url for url in urls if path == url or path.startswith(url.rstrip("/") + "/")]
+    return max(within, key=len, default=None)
+
+
 def register_navigation(app) -> None:
     app.context_processor(navigation_facts)
+    app.add_template_global(current_nav_link)
