@@ -124,6 +124,8 @@ def test_keep_rectify_then_keep_and_overdue_then_revoke(app, world):
         with pytest.raises(RuleViolation, match="届满"):
             rereview.report_rectification(overdue, _unit(overdue), "迟交的报告", upload(), None)
         assert round_figures(utcnow())[0].overdue == 1
+        with pytest.raises(RuleViolation, match="逾期未整改，不能保持"):
+            rereview.conclude(overdue, ReReviewOutcome.KEEP, "保持称号的理由", None, reviewer)
         rereview.conclude(overdue, ReReviewOutcome.REVOKE, "逾期未整改，撤销称号", None, reviewer)
         figures = round_figures(utcnow())[0]
         assert (figures.kept, figures.kept_plain, figures.rectify, figures.revoked, figures.overdue) == (2, 1, 2, 1, 0)

@@ -177,7 +177,7 @@ class ReReview(db.Model):
 
         "监督检查结果不合格…限期整改；经整改仍达不到要求的…撤销" (seed 004, 五（一）): a failed
         on-site check is first ordered to rectify, and a unit ordered to rectify is concluded once
-        its report is in or its deadline has passed.
+        its report is in or its deadline has passed; overdue without a report, it can only be revoked.
         """
         if self.outcome is not None:
             return f"该单位的复核结论已为“{self.outcome.label}”。"
@@ -190,6 +190,8 @@ class ReReview(db.Model):
                 return "已责令限期整改，整改后请作出保持或撤销的结论。"
             if self.rectification_submitted_at is None and now < self.rectification_deadline:
                 return f"整改期限 {format_local(self.rectification_deadline)} 未到，单位尚未提交整改报告。"
+            if conclusion == ReReviewConclusion.KEEP and self.is_overdue(now):
+                return f"整改期限已于 {format_local(self.rectification_deadline)} 届满，单位逾期未整改，不能保持。"
         elif conclusion == ReReviewConclusion.KEEP and self.failed_check:
             return "现场检查不合格，应先责令限期整改。"
         return None
