@@ -171,6 +171,9 @@ def test_next_round_starts_from_the_last_update(app, world):
         rereview.submit(review, unit)
         reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
         rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
+        review.round.closes_at = utcnow()  # a new round follows a closed and concluded one
+        revoked = _review(world["revoked"])
+        rereview.conclude(revoked, ReReviewOutcome.REVOKE, "未提交复核材料", None, reviewer)
         later = rereview.open_round("2029年度定期复核", datetime(2029, 3, 1), datetime(2029, 5, 1), reviewer)
         following = next(r for r in later.reviews if r.application_id == world["kept"])
         assert following.answers_by_code()["2.1"].remark == "改制中"

@@ -84,6 +84,15 @@ def _checked_reviews() -> list[ReReview]:
     return reviews
 
 
+def _close_and_keep(review_round):
+    """The round closed and every unit kept (the sampled ones checked first): the next round may open."""
+    _close(review_round)
+    for review in review_round.reviews:
+        if review.sample:
+            _check(review)
+        rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, _reviewer())
+
+
 # --- the three conclusions and the overdue rule ---------------------------------------------------------
 
 
@@ -192,7 +201,7 @@ def test_the_rate_rises_when_too_few_were_kept_without_rectification(app, world)
         for review in (first, second, third):
             rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
         rereview.order_rectification(fourth, "完善计量管理制度", utcnow() + timedelta(days=5), reviewer)
-        with pytest.raises(RuleViolation, match="1 家单位的限期整改尚未作出"):
+        with pytest.raises(RuleViolation, match="还有 1 家单位尚未作出保持或撤销的结论"):
             _open(reviewer, "2028年度定期复核")
         rereview.report_rectification(fourth, _unit(fourth), "已完善制度", upload(), None)
         rereview.conclude(fourth, ReReviewOutcome.KEEP, "整改到位，保持称号", None, reviewer)
@@ -207,6 +216,24 @@ def test_the_rate_rises_when_too_few_were_kept_without_rectification(app, world)
         assert reasons[fourth.application_id] == SampleReason.RECTIFIED_BEFORE  # always checked again
         assert sum(1 for reason in reasons.values() if reason) == sample_size(UNITS, 20)
         assert rereview.redraw_sample(later) == {a for a, reason in reasons.items() if reason}
+
+
+def test_a_new_round_waits_until_the_last_one_is_closed_and_concluded(client, app, world):
+    """Overlapping rounds left a unit unable to submit the first, and the sample rate read partial conclusions."""
+    with app.app_context():
+        reviewer = _reviewer()
+        with pytest.raises(RuleViolation, match="截止后方可开启新的复核"):
+            _open(reviewer, "2028年度定期复核")
+        *concluded, pending = _checked_reviews()
+        _close(pending.round)
+        for review in concluded:
+            rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
+        with pytest.raises(RuleViolation, match="还有 1 家单位尚未作出保持或撤销的结论"):
+            _open(reviewer, "2028年度定期复核")
+        db.session.commit()
+    login(client, "reviewer")
+    page = client.get("/review/rereviews/").get_data(as_text=True)
+    assert "还有 1 家单位尚未作出保持或撤销的结论" in page and 'name="sample_rate"' not in page
 
 
 def test_the_rates_are_the_campaigns_settings(app, world):
@@ -381,8 +408,10 @@ def test_the_dashboard_counts_rounds_without_a_query_per_round(client, app, worl
     assert "2027年度定期复核" in page and "现场检查覆盖率" in page
     with app.app_context():
         reviewer = _reviewer()
+        review_round = _reviews()[0].round
         for year in (2029, 2031):
-            _open(reviewer, f"{year}年度定期复核")
+            _close_and_keep(review_round)
+            review_round = _open(reviewer, f"{year}年度定期复核")
         db.session.commit()
     three_rounds, page = dashboard_queries()
     assert "2031年度定期复核" in page and three_rounds == one_round

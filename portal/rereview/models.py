@@ -41,6 +41,16 @@ class ReReviewRound(db.Model):
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
 
+    def why_not_follow(self, now: datetime) -> str | None:
+        """Why no new round may open after this one at ``now``: a unit has one re-review at a time, and the
+        next round's sample rate is computed from this round's conclusions."""
+        if now < self.closes_at:
+            return f"“{self.name}”的单位提交于 {format_local(self.closes_at)} 截止，截止后方可开启新的复核。"
+        pending = sum(1 for review in self.reviews if review.outcome is None)
+        if pending:
+            return f"“{self.name}”还有 {pending} 家单位尚未作出保持或撤销的结论，请先作出结论。"
+        return None
+
 
 class ReReviewOutcome(LabelledEnum):
     """The final conclusion of a unit's re-review."""

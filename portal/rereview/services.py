@@ -106,11 +106,8 @@ def _check_round(name: str, opens_at: datetime, closes_at: datetime) -> None:
         raise RuleViolation("复核截止时间应晚于开始时间。")
     if db.session.scalar(select(ReReviewRound.id).where(ReReviewRound.name == name.strip())):
         raise RuleViolation("已有同名的复核。")
-    open_orders = db.session.scalar(
-        select(func.count(ReReview.id)).where(ReReview.rectification_deadline.is_not(None), ReReview.outcome.is_(None))
-    )
-    if open_orders:  # a unit has one open re-review at a time
-        raise RuleViolation(f"还有 {open_orders} 家单位的限期整改尚未作出保持或撤销的结论，请先作出结论。")
+    if (previous := latest_round()) and (problem := previous.why_not_follow(utcnow())):
+        raise RuleViolation(problem)
 
 
 def _rectified_last_round() -> set[int]:

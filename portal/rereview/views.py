@@ -41,9 +41,11 @@ def rounds():
             flash("定期复核已开启，现场检查样本已抽取。", "success")
             return redirect(url_for("rereview.rounds"))
     now = utcnow()
+    previous = services.latest_round()
     return render_template(
         "rereview/rounds.html",
         figures=round_figures(now),
+        blocked=previous.why_not_follow(now) if previous else None,
         form=form,
         sample_default=default,
         now=now,
