@@ -180,7 +180,9 @@ class ConcludeForm(PortalForm):
     )
     reason = reason_field("结论理由或整改要求")
     deadline = MomentField("整改期限", presence=_required_to_rectify, description="限期整改时填写（北京时间）")
-    evidence = upload_field("依据材料（可选）", description="如检查报告：PDF、JPG 或 PNG")
+    evidence = upload_field(
+        "依据材料（可选）", description="如检查报告、整改通知书：PDF、JPG 或 PNG；限期整改时单位可查看"
+    )
 
 
 class RectificationReportForm(PortalForm):

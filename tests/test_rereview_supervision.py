@@ -298,7 +298,11 @@ def test_a_round_through_the_pages(client, app, world):
     assert "补充计量确认记录" in response.get_data(as_text=True)  # the input is kept
     deadline = (utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
     data = {"outcome": "rectify", "reason": "补充计量确认记录", "deadline": deadline}
-    assert client.post(f"/review/rereviews/entry/{review_id}/conclude", data=data).status_code == 302
+    data["evidence"] = (BytesIO(PDF_BYTES), "整改通知书.pdf")  # kept with the order, for the unit to read
+    response = client.post(
+        f"/review/rereviews/entry/{review_id}/conclude", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
     page = client.get(f"/review/rereviews/entry/{sampled_id}").get_data(as_text=True)
     assert "请先记录现场检查结果" in page
     response = client.post(
@@ -312,6 +316,10 @@ def test_a_round_through_the_pages(client, app, world):
     login(client, unit_login)
     page = client.get("/rereview/").get_data(as_text=True)
     assert "补充计量确认记录" in page and "待整改" in page  # the order, and the badge in the navigation
+    assert "整改依据" in page and "整改通知书.pdf" in page
+    with app.app_context():
+        basis_id = db.session.get(ReReview, review_id).rectification_basis_id
+    assert client.get(f"/files/{basis_id}").status_code == 200
     response = client.post("/rereview/rectification", data={"note": "已补充"}, content_type="multipart/form-data")
     assert response.status_code == 422 and "请上传整改报告" in response.get_data(as_text=True)
     response = client.post(

@@ -110,6 +110,7 @@ class ReReview(db.Model):
     rectification_deadline: Mapped[datetime | None]
     rectification_ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     rectification_ordered_at: Mapped[datetime | None]
+    rectification_basis_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))  # e.g. 整改通知书
     rectification_note: Mapped[str | None] = mapped_column(Text)
     rectification_report_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     rectification_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
@@ -118,6 +119,7 @@ class ReReview(db.Model):
     round: Mapped[ReReviewRound] = relationship(back_populates="reviews")
     application: Mapped[Application] = relationship()
     evidence_file: Mapped[StoredFile | None] = relationship(foreign_keys=[evidence_file_id])
+    rectification_basis: Mapped[StoredFile | None] = relationship(foreign_keys=[rectification_basis_id])
     rectification_report: Mapped[StoredFile | None] = relationship(foreign_keys=[rectification_report_id])
     rectification_evidence: Mapped[StoredFile | None] = relationship(foreign_keys=[rectification_evidence_id])
     answers: Mapped[list["ReReviewAnswer"]] = relationship(cascade="all, delete-orphan")

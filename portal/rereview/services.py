@@ -283,14 +283,18 @@ def conclude(review: ReReview, outcome: ReReviewOutcome, reason: str, evidence: 
     record_audit("rereview.conclude", review, {"outcome": outcome.value, "reason": reason}, user)
 
 
-def order_rectification(review: ReReview, required: str, deadline: datetime, user: User) -> None:
-    """限期整改: what the unit must rectify and by when; the unit is told and hands in its report."""
+def order_rectification(
+    review: ReReview, required: str, deadline: datetime, user: User, basis: FileStorage | None = None
+) -> None:
+    """限期整改: what the unit must rectify and by when, with an optional file the unit may read (``basis``);
+    the unit is told and hands in its report."""
     required = require_reason(required, "整改要求")
     _ensure_may_conclude(review, ReReviewConclusion.RECTIFY)
     if deadline <= utcnow():
         raise RuleViolation("整改期限应晚于现在。")
     review.rectification_required, review.rectification_deadline = required, deadline
     review.rectification_ordered_by_id, review.rectification_ordered_at = user.id, utcnow()
+    review.rectification_basis = store_if_given(basis, user, FileOwner.RECTIFICATION, review.application)
     label = f"定期复核：限期整改（{format_local(deadline)} 前）"
     review.application.move_to(review.application.status, user, label=label, reason=required)
     notify(

@@ -106,7 +106,8 @@ def conclude(review_id: int):
     conclusion = ReReviewConclusion(form.outcome.data)
     try:
         if conclusion == ReReviewConclusion.RECTIFY:
-            services.order_rectification(review, form.reason.data, from_local(form.deadline.data), current_user)
+            deadline = from_local(form.deadline.data)
+            services.order_rectification(review, form.reason.data, deadline, current_user, form.evidence.data)
         else:
             outcome = ReReviewOutcome(conclusion.value)
             services.conclude(review, outcome, form.reason.data, form.evidence.data, current_user)
