@@ -390,6 +390,39 @@ def test_the_rereview_sheet(app, world):
         os.remove(path)
 
 
+def _nav_state(review: ReReview, now) -> str:
+    return db.session.scalar(select(rereview.open_review_state_column(review.application.enterprise_id, now)))
+
+
+def test_the_navigation_badge_is_the_units_state(client, app, world):
+    """The badge once restated the state rule: 待整改 when overdue or revoked, 待提交 after the round."""
+    with app.app_context():
+        reviewer, now = _reviewer(), utcnow()
+        overdue, revoked, rectified, submitted = _checked_reviews()
+        for review in (overdue, revoked):
+            rereview.order_rectification(review, "完善计量管理制度", now + timedelta(days=5), reviewer)
+            review.rectification_deadline = now - timedelta(minutes=1)
+        rereview.conclude(revoked, ReReviewOutcome.REVOKE, "逾期未整改，撤销称号", None, reviewer)
+        states = {_nav_state(review, now) for review in (overdue, revoked, submitted)}
+        assert states == {"overdue", "revoked", "awaiting_review"}
+        db.session.commit()
+        overdue_login = _unit(overdue).username
+        # After the round: a unit that never submitted, ordered to rectify, has reported.
+        _close(rectified.round)
+        rectified.submitted_at = None
+        rereview.order_rectification(rectified, "补交复核材料", now + timedelta(days=5), reviewer)
+        rereview.report_rectification(rectified, _unit(rectified), "已补交", upload(), None)
+        assert _nav_state(rectified, now) == "rectified" and _nav_state(submitted, now) == "history"
+        # The SQL state and the model's agree for every unit.
+        for review in _reviews():
+            assert db.session.scalar(select(ReReview.state_clause(now)).where(ReReview.id == review.id)) == (
+                review.state_at(now).value
+            )
+    login(client, overdue_login)
+    page = client.get("/rereview/").get_data(as_text=True)
+    assert "届满" in page and "待整改</span>" not in page
+
+
 def test_after_the_round_the_navigation_leads_the_unit_to_its_history(client, app, world):
     with app.app_context():
         review = next(r for r in _reviews() if not r.sample)

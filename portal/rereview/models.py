@@ -7,7 +7,7 @@ The states of one unit's re-review are answered here, once, for services and tem
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.applications.models import Application, CertificateFields
@@ -164,6 +164,22 @@ class ReReview(db.Model):
                 return ReReviewState.RECTIFIED
             return ReReviewState.OVERDUE if self.is_overdue(now) else ReReviewState.RECTIFYING
         return ReReviewState.AWAITING_REVIEW if self.submitted_at else ReReviewState.AWAITING_UPDATE
+
+    @classmethod
+    def state_clause(cls, now: datetime):
+        """:meth:`state_at` in SQL, as the state's value; keep the two in step (a test compares them)."""
+        return case(
+            (cls.outcome == ReReviewOutcome.KEEP, ReReviewState.KEPT.value),
+            (cls.outcome == ReReviewOutcome.REVOKE, ReReviewState.REVOKED.value),
+            (
+                and_(cls.rectification_deadline.is_not(None), cls.rectification_submitted_at.is_not(None)),
+                ReReviewState.RECTIFIED.value,
+            ),
+            (cls.overdue_clause(now), ReReviewState.OVERDUE.value),
+            (cls.rectification_deadline.is_not(None), ReReviewState.RECTIFYING.value),
+            (cls.submitted_at.is_not(None), ReReviewState.AWAITING_REVIEW.value),
+            else_=ReReviewState.AWAITING_UPDATE.value,
+        )
 
     @property
     def kept_without_rectification(self) -> bool:

@@ -7,7 +7,7 @@ previous re-review), so the unit updates rather than re-enters them. Revoked uni
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import User
@@ -177,10 +177,8 @@ def open_review_of(enterprise_id: int, now: datetime) -> ReReview | None:
 
 
 def open_review_state_column(enterprise_id: int, now: datetime):
-    """As a scalar expression: "rectify" (a report is due), "pending" (not submitted) or "submitted" for the
-    re-review of :func:`open_review_of`; else "history" when the unit was ever re-reviewed; else NULL."""
-    report_due = and_(ReReview.rectification_deadline.is_not(None), ReReview.rectification_submitted_at.is_(None))
-    state = case((report_due, "rectify"), (ReReview.submitted_at.is_(None), "pending"), else_="submitted")
+    """As a scalar expression: the :class:`ReReviewState` value of :func:`open_review_of`'s re-review
+    (:meth:`ReReview.state_clause`); else "history" when the unit was ever re-reviewed; else NULL."""
     ever = (
         select(literal("history"))
         .select_from(ReReview)
@@ -188,7 +186,8 @@ def open_review_state_column(enterprise_id: int, now: datetime):
         .where(Application.enterprise_id == enterprise_id)
         .limit(1)
     )
-    return func.coalesce(_open_reviews(select(state), enterprise_id, now).scalar_subquery(), ever.scalar_subquery())
+    state = _open_reviews(select(ReReview.state_clause(now)), enterprise_id, now)
+    return func.coalesce(state.scalar_subquery(), ever.scalar_subquery())
 
 
 def _open_reviews(query, enterprise_id: int, now: datetime):
