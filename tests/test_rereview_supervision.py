@@ -334,6 +334,32 @@ def test_a_round_through_the_pages(client, app, world):
         assert db.session.get(ReReview, review_id).state_at(utcnow()) == ReReviewState.RECTIFIED
 
 
+def _beside_field(page: str, message: str) -> bool:
+    return f'<div class="invalid-feedback d-block">{message}' in page
+
+
+def test_a_refusal_about_one_input_stands_next_to_it(client, app, world):
+    with app.app_context():
+        review_id = next(r.id for r in _reviews() if not r.sample)
+    login(client, "reviewer")
+    past = (utcnow() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    data = {"outcome": "rectify", "reason": "补充计量确认记录", "deadline": past}
+    response = client.post(f"/review/rereviews/entry/{review_id}/conclude", data=data)
+    assert response.status_code == 422 and _beside_field(response.get_data(as_text=True), "整改期限应晚于现在。")
+    with app.app_context():
+        _close_and_keep(_reviews()[0].round)
+        db.session.commit()
+    data = {"name": "2028年度定期复核", "opens_at": "2028-03-01T09:00", "closes_at": "2028-02-01T09:00"}
+    response = client.post("/review/rereviews/", data=data | {"sample_rate": "10"})
+    assert response.status_code == 422 and _beside_field(
+        response.get_data(as_text=True), "复核截止时间应晚于开始时间。"
+    )
+    response = client.post("/review/rereviews/", data=data | {"closes_at": "2028-05-01T09:00", "sample_rate": "5"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and _beside_field(page, "现场检查抽取比例应在 10%–100% 之间。")
+    assert 'value="2028年度定期复核"' in page  # the input is kept
+
+
 def test_history_of_a_unit_without_answers_compares_with_nothing(client, app, world):
     """An imported earlier unit has no self-check answers in its application."""
     with app.app_context():

@@ -14,7 +14,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
 from portal.campaigns.models import Campaign, SampleSettings, current_campaign
-from portal.core.errors import RuleViolation
+from portal.core.errors import InputRefused, RuleViolation
 from portal.core.extensions import db
 from portal.core.reasons import require_reason
 from portal.core.timeutil import format_local, local_today, utcnow
@@ -101,11 +101,11 @@ def sample_default() -> SampleDefault:
 
 def _check_round(name: str, opens_at: datetime, closes_at: datetime) -> None:
     if not name.strip():
-        raise RuleViolation("请填写复核名称。")
+        raise InputRefused("请填写复核名称。", "name")
     if opens_at >= closes_at:
-        raise RuleViolation("复核截止时间应晚于开始时间。")
+        raise InputRefused("复核截止时间应晚于开始时间。", "closes_at")
     if db.session.scalar(select(ReReviewRound.id).where(ReReviewRound.name == name.strip())):
-        raise RuleViolation("已有同名的复核。")
+        raise InputRefused("已有同名的复核。", "name")
     if (previous := latest_round()) and (problem := previous.why_not_follow(utcnow())):
         raise RuleViolation(problem)
 
@@ -127,7 +127,7 @@ def open_round(
     default = sample_default()
     sample_rate = default.rate if sample_rate is None else sample_rate
     if not default.rate <= sample_rate <= 100:
-        raise RuleViolation(f"现场检查抽取比例应在 {default.rate}%–100% 之间。{default.note}")
+        raise InputRefused(f"现场检查抽取比例应在 {default.rate}%–100% 之间。{default.note}", "sample_rate")
     units = published_units()
     if not units:
         raise RuleViolation("还没有已公布的示范单位，无需复核。")
@@ -290,7 +290,7 @@ def order_rectification(
     required = require_reason(required, "整改要求")
     _ensure_may_conclude(review, ReReviewConclusion.RECTIFY)
     if deadline <= utcnow():
-        raise RuleViolation("整改期限应晚于现在。")
+        raise InputRefused("整改期限应晚于现在。", "deadline")
     review.rectification_required, review.rectification_deadline = required, deadline
     review.rectification_ordered_by_id, review.rectification_ordered_at = user.id, utcnow()
     review.rectification_basis = store_if_given(basis, user, FileOwner.RECTIFICATION, review.application)

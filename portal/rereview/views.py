@@ -13,7 +13,7 @@ from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import from_local, utcnow
-from portal.core.transactions import refuse
+from portal.core.transactions import refuse, refuse_in
 from portal.rereview import services
 from portal.rereview.history import answers_before, history_of, unit_history
 from portal.rereview.models import ReReview, ReReviewConclusion, ReReviewOutcome, ReReviewRound
@@ -36,7 +36,7 @@ def rounds():
         try:
             services.open_round(form.name.data, *moments, current_user, form.sample_rate.data)
         except RuleViolation as error:
-            refuse(error)
+            refuse_in(form, error)
         else:
             flash("定期复核已开启，现场检查样本已抽取。", "success")
             return redirect(url_for("rereview.rounds"))
@@ -112,7 +112,7 @@ def conclude(review_id: int):
             outcome = ReReviewOutcome(conclusion.value)
             services.conclude(review, outcome, form.reason.data, form.evidence.data, current_user)
     except RuleViolation as error:
-        refuse(error)
+        refuse_in(form, error)
         return _render_entry(review, 422, form=form)
     flash(f"复核结论已记录：{conclusion.label}。", "success")
     return redirect(url_for("rereview.round_page", round_id=review.round_id))
