@@ -7,7 +7,7 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from portal.accounts.models import Role, User
 from portal.applications.models import Application
@@ -20,7 +20,14 @@ from portal.files import can_download
 from portal.notifications.models import Notification
 from portal.notifications.services import remind_deadlines
 from portal.rereview import services as rereview
-from portal.rereview.models import ReReview, ReReviewConclusion, ReReviewOutcome, ReReviewState, SampleReason
+from portal.rereview.models import (
+    ReReview,
+    ReReviewConclusion,
+    ReReviewOutcome,
+    ReReviewRound,
+    ReReviewState,
+    SampleReason,
+)
 from portal.rereview.sampling import draw_sample, sample_size
 from portal.rereview.services import published_units
 from portal.rereview.statistics import round_figures
@@ -439,14 +446,31 @@ def test_the_navigation_badge_is_the_units_state(client, app, world):
         rereview.order_rectification(rectified, "补交复核材料", now + timedelta(days=5), reviewer)
         rereview.report_rectification(rectified, _unit(rectified), "已补交", upload(), None)
         assert _nav_state(rectified, now) == "rectified" and _nav_state(submitted, now) == "history"
-        # The SQL state and the model's agree for every unit.
-        for review in _reviews():
-            assert db.session.scalar(select(ReReview.state_clause(now)).where(ReReview.id == review.id)) == (
-                review.state_at(now).value
-            )
+        rereview.conclude(rectified, ReReviewOutcome.KEEP, "整改到位，保持称号", None, reviewer)
+        rereview.conclude(submitted, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
+        _rules_in_sql_agree_with_the_model(now)
     login(client, overdue_login)
     page = client.get("/rereview/").get_data(as_text=True)
     assert "届满" in page and "待整改</span>" not in page
+
+
+def _rules_in_sql_agree_with_the_model(now) -> None:
+    """Each rule the model answers in Python and in SQL (for lists and counts) gives one answer per unit."""
+    pairs = [
+        (ReReview.state_clause(now), lambda review: review.state_at(now).value),
+        (ReReview.overdue_clause(now), lambda review: review.is_overdue(now)),
+        (ReReview.rectification_open_clause(), lambda review: review.rectification_open),
+        (ReReview.kept_without_rectification_clause(), lambda review: review.kept_without_rectification),
+        (ReReviewRound.open_clause(now), lambda review: review.round.is_open(now)),
+    ]
+    for review in _reviews():
+        for clause, rule in pairs:
+            expected = rule(review)
+            column = clause if isinstance(expected, str) else case((clause, True), else_=False)
+            in_sql = db.session.scalar(
+                select(column).select_from(ReReview).join(ReReviewRound).where(ReReview.id == review.id)
+            )
+            assert in_sql == expected, (review.id, str(clause))
 
 
 def test_after_the_round_the_navigation_leads_the_unit_to_its_history(client, app, world):

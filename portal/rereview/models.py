@@ -41,6 +41,11 @@ class ReReviewRound(db.Model):
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
 
+    @classmethod
+    def open_clause(cls, now: datetime):
+        """:meth:`is_open` in SQL."""
+        return and_(cls.opens_at <= now, cls.closes_at > now)
+
     def why_not_follow(self, now: datetime) -> str | None:
         """Why no new round may open after this one at ``now``: a unit has one re-review at a time, and the
         next round's sample rate is computed from this round's conclusions."""
@@ -137,21 +142,27 @@ class ReReview(db.Model):
     def rectification_ordered(self) -> bool:
         return self.rectification_deadline is not None
 
+    @property
+    def rectification_open(self) -> bool:
+        """Ordered to rectify and not concluded yet: the re-review stays open after its round."""
+        return self.rectification_ordered and self.outcome is None
+
+    @classmethod
+    def rectification_open_clause(cls):
+        """:attr:`rectification_open` in SQL."""
+        return and_(cls.rectification_deadline.is_not(None), cls.outcome.is_(None))
+
     def is_overdue(self, now: datetime) -> bool:
         """Ordered to rectify, no report, and the deadline passed: listed as 逾期未整改 (never stored)."""
         return (
-            self.rectification_ordered
-            and self.outcome is None
-            and self.rectification_submitted_at is None
-            and now >= self.rectification_deadline
+            self.rectification_open and self.rectification_submitted_at is None and now >= self.rectification_deadline
         )
 
     @classmethod
     def overdue_clause(cls, now: datetime):
         """:meth:`is_overdue` in SQL, for counting."""
         return and_(
-            cls.rectification_deadline.is_not(None),
-            cls.outcome.is_(None),
+            cls.rectification_open_clause(),
             cls.rectification_submitted_at.is_(None),
             cls.rectification_deadline <= now,
         )
@@ -183,7 +194,13 @@ class ReReview(db.Model):
 
     @property
     def kept_without_rectification(self) -> bool:
+        """Kept without having been ordered to rectify: the share the next round's sample rate follows."""
         return self.outcome == ReReviewOutcome.KEEP and not self.rectification_ordered
+
+    @classmethod
+    def kept_without_rectification_clause(cls):
+        """:attr:`kept_without_rectification` in SQL."""
+        return and_(cls.outcome == ReReviewOutcome.KEEP, cls.rectification_deadline.is_(None))
 
     @property
     def failed_check(self) -> "OnSiteCheck | None":

@@ -7,7 +7,7 @@ previous re-review), so the unit updates rather than re-enters them. Revoked uni
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import func, literal, or_, select
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import User
@@ -28,6 +28,7 @@ from portal.rereview.models import (
     ReReviewConclusion,
     ReReviewOutcome,
     ReReviewRound,
+    ReReviewState,
     SampleReason,
 )
 from portal.rereview.sampling import SampleDefault, default_sample, draw_sample, new_seed
@@ -191,12 +192,13 @@ def open_review_state_column(enterprise_id: int, now: datetime):
 
 
 def _open_reviews(query, enterprise_id: int, now: datetime):
-    round_open = and_(ReReviewRound.opens_at <= now, ReReviewRound.closes_at > now)
-    rectifying = and_(ReReview.rectification_deadline.is_not(None), ReReview.outcome.is_(None))
     return (
         query.join(ReReviewRound, ReReviewRound.id == ReReview.round_id)
         .join(Application, Application.id == ReReview.application_id)
-        .where(Application.enterprise_id == enterprise_id, or_(round_open, rectifying))
+        .where(
+            Application.enterprise_id == enterprise_id,
+            or_(ReReviewRound.open_clause(now), ReReview.rectification_open_clause()),
+        )
         .order_by(ReReview.id.desc())
         .limit(1)
     )
@@ -359,9 +361,7 @@ def rectification_reminders(now: datetime, days: int) -> list[tuple[list[User], 
     """(users, message, endpoint) for units whose rectification report is due within ``days`` days."""
     due = db.session.scalars(
         select(ReReview).where(
-            ReReview.outcome.is_(None),
-            ReReview.rectification_submitted_at.is_(None),
-            ReReview.rectification_deadline > now,
+            ReReview.state_clause(now) == ReReviewState.RECTIFYING.value,
             ReReview.rectification_deadline <= now + timedelta(days=days),
         )
     )
