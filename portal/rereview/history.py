@@ -18,6 +18,11 @@ class AnswerChange(NamedTuple):
     item: SelfCheckItem
     before: str  # the answer's label, "" when there was none
     after: str
+    remark: str  # the remark of the answer after, "" when there is none
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
 
 
 class RoundRecord(NamedTuple):
@@ -41,12 +46,21 @@ def answers_before(review: ReReview, history: list[ReReview]) -> dict:
     return earlier[-1].answers_by_code() if earlier else review.application.answers_by_code()
 
 
-def answer_changes(before: dict, after: dict) -> list[AnswerChange]:
-    changes = (
-        AnswerChange(item, answer_label(before.get(item.code)), answer_label(after.get(item.code)))
+def answer_comparison(before: dict, after: dict) -> list[AnswerChange]:
+    """Every item of the self-check table with its answer before and after ``{code: answer}``."""
+    return [
+        AnswerChange(
+            item,
+            answer_label(before.get(item.code)),
+            answer_label(answer := after.get(item.code)),
+            (answer.remark or "") if answer is not None else "",
+        )
         for item in SELF_CHECK_ITEMS
-    )
-    return [change for change in changes if change.before != change.after]
+    ]
+
+
+def answer_changes(before: dict, after: dict) -> list[AnswerChange]:
+    return [change for change in answer_comparison(before, after) if change.changed]
 
 
 def unit_history(application: Application) -> list[RoundRecord]:

@@ -15,10 +15,9 @@ from portal.core.extensions import db
 from portal.core.timeutil import from_local, utcnow
 from portal.core.transactions import refuse, refuse_in
 from portal.rereview import services
-from portal.rereview.history import answers_before, history_of, unit_history
+from portal.rereview.history import answer_comparison, answers_before, history_of, unit_history
 from portal.rereview.models import ReReview, ReReviewConclusion, ReReviewOutcome, ReReviewRound
 from portal.rereview.statistics import round_figures
-from portal.selfcheck import SELF_CHECK_ITEMS
 
 bp = Blueprint("rereview", __name__, url_prefix="/review/rereviews")
 bp.before_request(require_role(Role.REVIEWER, Role.ADMIN))
@@ -88,9 +87,8 @@ def _render_entry(review: ReReview, status: int = 200, **forms):
         review=review,
         form=forms.get("form") or ConcludeForm(),
         check_form=forms.get("check_form") or OnSiteCheckForm(),
-        before=answers_before(review, history),
+        comparison=answer_comparison(answers_before(review, history), review.answers_by_code()),
         history=history,
-        items=SELF_CHECK_ITEMS,
         refused={conclusion.value: review.why_not_conclude(conclusion, now) for conclusion in ReReviewConclusion},
         now=now,
     ), status
