@@ -241,6 +241,7 @@ def test_a_new_round_waits_until_the_last_one_is_closed_and_concluded(client, ap
     login(client, "reviewer")
     page = client.get("/review/rereviews/").get_data(as_text=True)
     assert "还有 1 家单位尚未作出保持或撤销的结论" in page and 'name="sample_rate"' not in page
+    assert f"全部 {UNITS} 家已公布" in page
 
 
 def test_the_rates_are_the_campaigns_settings(app, world):
@@ -506,3 +507,30 @@ def test_the_dashboard_counts_rounds_without_a_query_per_round(client, app, worl
         db.session.commit()
     three_rounds, page = dashboard_queries()
     assert "2031年度定期复核" in page and three_rounds == one_round
+
+
+def test_a_units_history_costs_as_many_queries_for_three_rounds_as_for_one(client, app, world, count_queries):
+    with app.app_context():
+        sampled = next(r for r in _reviews() if r.sample)
+        application_id, unit_login = sampled.application_id, _unit(sampled).username
+    unit_client = app.test_client()
+    login(client, "reviewer")
+    login(unit_client, unit_login)
+    pages = [(client, f"/review/rereviews/units/{application_id}"), (unit_client, "/rereview/history")]
+
+    def history_queries() -> list[int]:
+        counts = []
+        for who, url in pages:
+            count_queries.clear()
+            assert who.get(url).status_code == 200
+            counts.append(len(count_queries))
+        return counts
+
+    one_round = history_queries()
+    with app.app_context():
+        review_round = _reviews()[0].round
+        for year in (2029, 2031):  # every unit checked on site, so each round has a check with a report
+            _close_and_keep(review_round)
+            review_round = _open(_reviewer(), f"{year}年度定期复核", sample_rate=100)
+        db.session.commit()
+    assert history_queries() == one_round

@@ -7,11 +7,19 @@ with nothing, so every answer of its first round shows as new.
 from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.applications.models import Application
 from portal.core.extensions import db
-from portal.rereview.models import ReReview
+from portal.rereview.models import OnSiteCheck, ReReview, ReReviewCertificate
 from portal.selfcheck import SELF_CHECK_ITEMS, SelfCheckItem
+
+_REVIEW_FILES = (
+    ReReview.evidence_file,
+    ReReview.rectification_basis,
+    ReReview.rectification_report,
+    ReReview.rectification_evidence,
+)
 
 
 class AnswerChange(NamedTuple):
@@ -31,8 +39,22 @@ class RoundRecord(NamedTuple):
 
 
 def history_of(application: Application) -> list[ReReview]:
+    """The unit's re-reviews, oldest first, with what the history page shows of each loaded up front."""
     return list(
-        db.session.scalars(select(ReReview).where(ReReview.application_id == application.id).order_by(ReReview.id))
+        db.session.scalars(
+            select(ReReview)
+            .where(ReReview.application_id == application.id)
+            .options(
+                joinedload(ReReview.round),
+                selectinload(ReReview.answers),
+                selectinload(ReReview.checks).joinedload(OnSiteCheck.report_file),
+                selectinload(ReReview.certificates).options(
+                    joinedload(ReReviewCertificate.certificate_file), joinedload(ReReviewCertificate.audit_report_file)
+                ),
+                *(joinedload(file) for file in _REVIEW_FILES),
+            )
+            .order_by(ReReview.id)
+        )
     )
 
 

@@ -53,20 +53,24 @@ def revoked_units():
     return select(ReReview.application_id).where(ReReview.outcome == ReReviewOutcome.REVOKE)
 
 
+def _published(query):
+    """``query`` limited to units selected in a published campaign and not revoked since."""
+    return query.join(Campaign, Campaign.id == Application.campaign_id).where(
+        Campaign.published_at.is_not(None),
+        Application.status == ApplicationStatus.SELECTED,
+        Application.id.not_in(revoked_units()),
+    )
+
+
 def published_units() -> list[Application]:
     """Units selected in a published campaign and not revoked since."""
     return list(
-        db.session.scalars(
-            select(Application)
-            .join(Campaign, Campaign.id == Application.campaign_id)
-            .where(
-                Campaign.published_at.is_not(None),
-                Application.status == ApplicationStatus.SELECTED,
-                Application.id.not_in(revoked_units()),
-            )
-            .order_by(Application.province, Application.org_name)
-        )
+        db.session.scalars(_published(select(Application)).order_by(Application.province, Application.org_name))
     )
+
+
+def published_unit_count() -> int:
+    return db.session.scalar(_published(select(func.count(Application.id))))
 
 
 def _latest_review(application: Application) -> ReReview | None:

@@ -48,7 +48,7 @@ def rounds():
         form=form,
         sample_default=default,
         now=now,
-        unit_count=len(services.published_units()),
+        unit_count=services.published_unit_count(),
     ), 422 if form.errors else 200
 
 
