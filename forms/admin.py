@@ -1,9 +1,10 @@
 """The administrators' forms."""
 
-from wtforms import DateTimeLocalField, EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms.base import PortalForm
+from forms.fields import MomentField
 from portal.accounts.models import OrganisationKind, Role
 from portal.campaigns.models import (
     DEFAULT_ISSUING_AUTHORITIES,
@@ -20,9 +21,7 @@ STAFF_ROLES = [(role.value, role.label) for role in Role if role != Role.ENTERPR
 
 
 def _moment(label: str):
-    return DateTimeLocalField(
-        label, format="%Y-%m-%dT%H:%M", validators=[DataRequired(f"请填写{label}。")], description="北京时间"
-    )
+    return MomentField(label, required=f"请填写{label}。", description="北京时间")
 
 
 def _count(label: str, minimum: int = 0, default: int | None = None):
@@ -56,12 +55,7 @@ class CampaignForm(PortalForm):
     opens_at = _moment("申报开始")
     closes_at = _moment("申报截止")
     recommend_deadline = _moment("推荐报送截止")
-    scoring_deadline = DateTimeLocalField(
-        "专家评分截止",
-        format="%Y-%m-%dT%H:%M",
-        validators=[Optional()],
-        description="北京时间；显示在专家的评审任务页，可不填",
-    )
+    scoring_deadline = MomentField("专家评分截止", description="北京时间；显示在专家的评审任务页，可不填")
     quota_large = IntegerField(
         "大型企业推荐名额（每个推荐单位）",
         default=NOTICE_QUOTA,

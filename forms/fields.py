@@ -1,16 +1,17 @@
-"""Fields whose input people type in many shapes: numbers, amounts, phone numbers, postcodes.
+"""Fields whose input people type in many shapes: numbers, amounts, phone numbers, postcodes, moments.
 
 What a clerk pastes is normalised once, here: full-width digits (１０００８３) become ASCII by NFKC,
 spaces and thousands separators go, so ``1,200`` and ``１２００`` are 1200. Every number has a stated
 range with a Chinese message next to the field; NaN, infinities and overflow are refused before they
-reach the database, whatever the database's column can hold.
+reach the database, whatever the database's column can hold. A moment (北京时间) lies within
+:data:`MOMENT_YEARS`: year 1 or 9999 would overflow converting to UTC.
 """
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DecimalField, IntegerField, StringField
-from wtforms.validators import NumberRange, Optional, StopValidation
+from wtforms import DateTimeLocalField, DecimalField, IntegerField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional, StopValidation
 
 _SPACES_AND_SEPARATORS = str.maketrans("", "", " \u3000\t,，")
 
@@ -102,3 +103,27 @@ class DigitsField(StringField):
         super().process_formdata(valuelist)
         if isinstance(self.data, str):
             self.data = normalise_digits(self.data).replace("\u3000", " ")
+
+
+MOMENT_YEARS = range(2000, 2101)
+MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _within_moment_years(form, field):
+    if field.data is not None and field.data.year not in MOMENT_YEARS:
+        raise StopValidation(f"请填写 {MOMENT_YEARS[0]} 年至 {MOMENT_YEARS[-1]} 年之间的时间。")
+
+
+class MomentField(DateTimeLocalField):
+    """A date and time (北京时间) within :data:`MOMENT_YEARS`: required with the message ``required``, else
+    optional, or present as the validator ``presence`` decides."""
+
+    def __init__(self, label: str, required: str | None = None, presence=None, **kwargs):
+        presence = presence or (DataRequired(required) if required else Optional())
+        super().__init__(
+            label,
+            format=MOMENT_FORMAT,
+            validators=[presence, _within_moment_years],
+            render_kw={"min": f"{MOMENT_YEARS[0]}-01-01T00:00", "max": f"{MOMENT_YEARS[-1]}-12-31T23:59"},
+            **kwargs,
+        )

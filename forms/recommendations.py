@@ -1,10 +1,10 @@
 """The recommender's forms, and the reviewer's reopening of a recommender's list."""
 
-from wtforms import DateTimeLocalField, HiddenField, StringField
+from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp
 
 from forms.base import PortalForm, reason_field, upload_field
-from forms.fields import DigitsField
+from forms.fields import DigitsField, MomentField
 from portal.applications.completeness import PHONE_PATTERN
 from portal.recommendations.services import SUBMISSION_FIELDS
 
@@ -60,9 +60,8 @@ class UnlockForm(PortalForm):
     """A ministry reviewer reopens a recommender's list, with a reason and a new deadline."""
 
     reason = reason_field("解锁理由", max_chars=500)
-    until = DateTimeLocalField(
+    until = MomentField(
         "重新开放至",
-        format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired("请填写重新开放的截止时间。")],
+        required="请填写重新开放的截止时间。",
         description="北京时间；到时自动锁定，推荐单位须在此前重新报送。",
     )

@@ -3,7 +3,6 @@
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     DecimalField,
     EmailField,
     Field,
@@ -31,6 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from forms.base import PortalForm, reason_field, upload_field
+from forms.fields import MomentField
 from portal.reference import REGIONS
 from portal.rereview.models import ReReviewConclusion
 from portal.review.models import DecisionOutcome, ExpertOpinion
@@ -153,10 +153,8 @@ class OpenRoundForm(PortalForm):
         validators=[DataRequired("请填写复核名称。"), Length(max=80)],
         description="如：2027年度工业计量标杆示范单位定期复核",
     )
-    opens_at = DateTimeLocalField("开始时间", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写开始时间。")])
-    closes_at = DateTimeLocalField(
-        "单位提交截止", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写截止时间。")], description="北京时间"
-    )
+    opens_at = MomentField("开始时间", required="请填写开始时间。")
+    closes_at = MomentField("单位提交截止", required="请填写截止时间。", description="北京时间")
     sample_rate = IntegerField(
         "现场检查抽取比例（%）",
         validators=[
@@ -181,13 +179,10 @@ class ConcludeForm(PortalForm):
         "复核结论", choices=ReReviewConclusion.choices(), validators=[DataRequired("请选择保持、限期整改或撤销。")]
     )
     reason = reason_field("结论理由或整改要求")
-    deadline = DateTimeLocalField(
-        "整改期限",
-        format="%Y-%m-%dT%H:%M",
-        validators=[_required_to_rectify],
-        description="限期整改时填写（北京时间）",
+    deadline = MomentField("整改期限", presence=_required_to_rectify, description="限期整改时填写（北京时间）")
+    evidence = upload_field(
+        "依据材料（可选）", description="如检查报告、整改通知书：PDF、JPG 或 PNG；限期整改时单位可查看"
     )
-    evidence = upload_field("依据材料（可选）", description="如检查报告：PDF、JPG 或 PNG")
 
 
 class RectificationReportForm(PortalForm):

@@ -10,6 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
+from forms.admin import CampaignForm
+from forms.recommendations import UnlockForm
+from forms.review import ConcludeForm, OpenRoundForm
 from portal.applications.models import Application
 from portal.core.extensions import db
 from tests.conftest import login
@@ -80,3 +83,25 @@ def test_a_page_renders_whatever_was_stored_before(started, app):
         db.session.commit()
     response = started.get("/application/section/basic")
     assert response.status_code == 200 and 'name="total_assets"' in response.get_data(as_text=True)
+
+
+MOMENT_FIELDS = [
+    (OpenRoundForm, "opens_at"),
+    (ConcludeForm, "deadline"),
+    (CampaignForm, "opens_at"),
+    (CampaignForm, "scoring_deadline"),
+    (UnlockForm, "until"),
+]
+
+
+@pytest.mark.parametrize("form_class, name", MOMENT_FIELDS)
+@pytest.mark.parametrize(
+    "typed, refused",
+    [("0001-01-01T00:00", True), ("9999-12-31T23:59", True), ("1999-12-31T23:59", True), ("2100-12-31T23:59", False)],
+)
+def test_every_date_time_field_keeps_to_sane_years(app, form_class, name, typed, refused):
+    """Year 1 overflowed converting 北京时间 to UTC (a 500); every date-time field shares one range."""
+    with app.test_request_context(method="POST", data={name: typed, "outcome": "rectify"}):
+        form = form_class(meta={"csrf": False})
+        form.validate()
+        assert form[name].errors == (["请填写 2000 年至 2100 年之间的时间。"] if refused else [])

@@ -13,11 +13,11 @@ from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import local_today, utcnow
 from portal.rereview import services as rereview
-from portal.rereview.history import history_of
+from portal.rereview.history import answer_changes, answer_comparison, answers_before, history_of
 from portal.rereview.models import ReReview, ReReviewOutcome, ReReviewState
 from portal.review import services
 from portal.review.models import DecisionOutcome
-from portal.selfcheck import SELF_CHECK_CODES
+from portal.selfcheck import SELF_CHECK_CODES, SELF_CHECK_ITEMS
 from tests.conftest import login
 from tests.factories import PDF_BYTES, make_campaign, make_recommender, make_staff, submitted_list
 
@@ -171,6 +171,9 @@ def test_next_round_starts_from_the_last_update(app, world):
         rereview.submit(review, unit)
         reviewer = db.session.scalar(select(User).where(User.username == "reviewer"))
         rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
+        review.round.closes_at = utcnow()  # a new round follows a closed and concluded one
+        revoked = _review(world["revoked"])
+        rereview.conclude(revoked, ReReviewOutcome.REVOKE, "未提交复核材料", None, reviewer)
         later = rereview.open_round("2029年度定期复核", datetime(2029, 3, 1), datetime(2029, 5, 1), reviewer)
         following = next(r for r in later.reviews if r.application_id == world["kept"])
         assert following.answers_by_code()["2.1"].remark == "改制中"
@@ -179,3 +182,30 @@ def test_next_round_starts_from_the_last_update(app, world):
             "2029年度定期复核",
         ]
         assert db.session.get(Campaign, world["campaign"]).published_at is not None
+
+
+def test_the_reviewer_sees_every_item_with_the_answer_before_and_now(client, app, world):
+    """One comparison (history.answer_comparison) for the entry page and the history's changes."""
+    with app.app_context():
+        review = _review(world["kept"])
+        kept = {a.item_code: (a.answer.value if a.answer else None, a.remark) for a in review.answers}
+        rereview.save_answers(review, _user_of(world["kept"]), kept | {"1.1": ("no", "大纲修订中")})
+        before, after = answers_before(review, history_of(review.application)), review.answers_by_code()
+        rows = answer_comparison(before, after)
+        assert [row.item.code for row in rows] == [item.code for item in SELF_CHECK_ITEMS]
+        (changed,) = answer_changes(before, after)
+        assert changed.item.code == "1.1" and (changed.before, changed.after, changed.remark) == (
+            "√",
+            "×",
+            "大纲修订中",
+        )
+        assert [row for row in rows if row.changed] == [changed]
+        db.session.commit()
+        review_id = review.id
+    login(client, "reviewer")
+    page = client.get(f"/review/rereviews/entry/{review_id}").get_data(as_text=True)
+    assert page.count('<tr class="table-warning">') == 1
+    assert (
+        '<td class="text-center">√</td><td class="text-center fw-semibold">×</td><td class="small">大纲修订中</td>'
+        in page
+    )

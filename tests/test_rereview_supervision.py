@@ -7,7 +7,7 @@ from io import BytesIO
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from portal.accounts.models import Role, User
 from portal.applications.models import Application
@@ -20,7 +20,14 @@ from portal.files import can_download
 from portal.notifications.models import Notification
 from portal.notifications.services import remind_deadlines
 from portal.rereview import services as rereview
-from portal.rereview.models import ReReview, ReReviewConclusion, ReReviewOutcome, ReReviewState, SampleReason
+from portal.rereview.models import (
+    ReReview,
+    ReReviewConclusion,
+    ReReviewOutcome,
+    ReReviewRound,
+    ReReviewState,
+    SampleReason,
+)
 from portal.rereview.sampling import draw_sample, sample_size
 from portal.rereview.services import published_units
 from portal.rereview.statistics import round_figures
@@ -84,6 +91,15 @@ def _checked_reviews() -> list[ReReview]:
     return reviews
 
 
+def _close_and_keep(review_round):
+    """The round closed and every unit kept (the sampled ones checked first): the next round may open."""
+    _close(review_round)
+    for review in review_round.reviews:
+        if review.sample:
+            _check(review)
+        rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, _reviewer())
+
+
 # --- the three conclusions and the overdue rule ---------------------------------------------------------
 
 
@@ -124,6 +140,8 @@ def test_keep_rectify_then_keep_and_overdue_then_revoke(app, world):
         with pytest.raises(RuleViolation, match="届满"):
             rereview.report_rectification(overdue, _unit(overdue), "迟交的报告", upload(), None)
         assert round_figures(utcnow())[0].overdue == 1
+        with pytest.raises(RuleViolation, match="逾期未整改，不能保持"):
+            rereview.conclude(overdue, ReReviewOutcome.KEEP, "保持称号的理由", None, reviewer)
         rereview.conclude(overdue, ReReviewOutcome.REVOKE, "逾期未整改，撤销称号", None, reviewer)
         figures = round_figures(utcnow())[0]
         assert (figures.kept, figures.kept_plain, figures.rectify, figures.revoked, figures.overdue) == (2, 1, 2, 1, 0)
@@ -190,7 +208,7 @@ def test_the_rate_rises_when_too_few_were_kept_without_rectification(app, world)
         for review in (first, second, third):
             rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
         rereview.order_rectification(fourth, "完善计量管理制度", utcnow() + timedelta(days=5), reviewer)
-        with pytest.raises(RuleViolation, match="1 家单位的限期整改尚未作出"):
+        with pytest.raises(RuleViolation, match="还有 1 家单位尚未作出保持或撤销的结论"):
             _open(reviewer, "2028年度定期复核")
         rereview.report_rectification(fourth, _unit(fourth), "已完善制度", upload(), None)
         rereview.conclude(fourth, ReReviewOutcome.KEEP, "整改到位，保持称号", None, reviewer)
@@ -205,6 +223,25 @@ def test_the_rate_rises_when_too_few_were_kept_without_rectification(app, world)
         assert reasons[fourth.application_id] == SampleReason.RECTIFIED_BEFORE  # always checked again
         assert sum(1 for reason in reasons.values() if reason) == sample_size(UNITS, 20)
         assert rereview.redraw_sample(later) == {a for a, reason in reasons.items() if reason}
+
+
+def test_a_new_round_waits_until_the_last_one_is_closed_and_concluded(client, app, world):
+    """Overlapping rounds left a unit unable to submit the first, and the sample rate read partial conclusions."""
+    with app.app_context():
+        reviewer = _reviewer()
+        with pytest.raises(RuleViolation, match="截止后方可开启新的复核"):
+            _open(reviewer, "2028年度定期复核")
+        *concluded, pending = _checked_reviews()
+        _close(pending.round)
+        for review in concluded:
+            rereview.conclude(review, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
+        with pytest.raises(RuleViolation, match="还有 1 家单位尚未作出保持或撤销的结论"):
+            _open(reviewer, "2028年度定期复核")
+        db.session.commit()
+    login(client, "reviewer")
+    page = client.get("/review/rereviews/").get_data(as_text=True)
+    assert "还有 1 家单位尚未作出保持或撤销的结论" in page and 'name="sample_rate"' not in page
+    assert f"全部 {UNITS} 家已公布" in page
 
 
 def test_the_rates_are_the_campaigns_settings(app, world):
@@ -269,7 +306,11 @@ def test_a_round_through_the_pages(client, app, world):
     assert "补充计量确认记录" in response.get_data(as_text=True)  # the input is kept
     deadline = (utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
     data = {"outcome": "rectify", "reason": "补充计量确认记录", "deadline": deadline}
-    assert client.post(f"/review/rereviews/entry/{review_id}/conclude", data=data).status_code == 302
+    data["evidence"] = (BytesIO(PDF_BYTES), "整改通知书.pdf")  # kept with the order, for the unit to read
+    response = client.post(
+        f"/review/rereviews/entry/{review_id}/conclude", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
     page = client.get(f"/review/rereviews/entry/{sampled_id}").get_data(as_text=True)
     assert "请先记录现场检查结果" in page
     response = client.post(
@@ -283,6 +324,10 @@ def test_a_round_through_the_pages(client, app, world):
     login(client, unit_login)
     page = client.get("/rereview/").get_data(as_text=True)
     assert "补充计量确认记录" in page and "待整改" in page  # the order, and the badge in the navigation
+    assert "整改依据" in page and "整改通知书.pdf" in page
+    with app.app_context():
+        basis_id = db.session.get(ReReview, review_id).rectification_basis_id
+    assert client.get(f"/files/{basis_id}").status_code == 200
     response = client.post("/rereview/rectification", data={"note": "已补充"}, content_type="multipart/form-data")
     assert response.status_code == 422 and "请上传整改报告" in response.get_data(as_text=True)
     response = client.post(
@@ -295,6 +340,32 @@ def test_a_round_through_the_pages(client, app, world):
     assert "整改报告.pdf" in page and "2027年度定期复核" in page
     with app.app_context():
         assert db.session.get(ReReview, review_id).state_at(utcnow()) == ReReviewState.RECTIFIED
+
+
+def _beside_field(page: str, message: str) -> bool:
+    return f'<div class="invalid-feedback d-block">{message}' in page
+
+
+def test_a_refusal_about_one_input_stands_next_to_it(client, app, world):
+    with app.app_context():
+        review_id = next(r.id for r in _reviews() if not r.sample)
+    login(client, "reviewer")
+    past = (utcnow() - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    data = {"outcome": "rectify", "reason": "补充计量确认记录", "deadline": past}
+    response = client.post(f"/review/rereviews/entry/{review_id}/conclude", data=data)
+    assert response.status_code == 422 and _beside_field(response.get_data(as_text=True), "整改期限应晚于现在。")
+    with app.app_context():
+        _close_and_keep(_reviews()[0].round)
+        db.session.commit()
+    data = {"name": "2028年度定期复核", "opens_at": "2028-03-01T09:00", "closes_at": "2028-02-01T09:00"}
+    response = client.post("/review/rereviews/", data=data | {"sample_rate": "10"})
+    assert response.status_code == 422 and _beside_field(
+        response.get_data(as_text=True), "复核截止时间应晚于开始时间。"
+    )
+    response = client.post("/review/rereviews/", data=data | {"closes_at": "2028-05-01T09:00", "sample_rate": "5"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and _beside_field(page, "现场检查抽取比例应在 10%–100% 之间。")
+    assert 'value="2028年度定期复核"' in page  # the input is kept
 
 
 def test_history_of_a_unit_without_answers_compares_with_nothing(client, app, world):
@@ -353,6 +424,56 @@ def test_the_rereview_sheet(app, world):
         os.remove(path)
 
 
+def _nav_state(review: ReReview, now) -> str:
+    return db.session.scalar(select(rereview.open_review_state_column(review.application.enterprise_id, now)))
+
+
+def test_the_navigation_badge_is_the_units_state(client, app, world):
+    """The badge once restated the state rule: 待整改 when overdue or revoked, 待提交 after the round."""
+    with app.app_context():
+        reviewer, now = _reviewer(), utcnow()
+        overdue, revoked, rectified, submitted = _checked_reviews()
+        for review in (overdue, revoked):
+            rereview.order_rectification(review, "完善计量管理制度", now + timedelta(days=5), reviewer)
+            review.rectification_deadline = now - timedelta(minutes=1)
+        rereview.conclude(revoked, ReReviewOutcome.REVOKE, "逾期未整改，撤销称号", None, reviewer)
+        states = {_nav_state(review, now) for review in (overdue, revoked, submitted)}
+        assert states == {"overdue", "revoked", "awaiting_review"}
+        db.session.commit()
+        overdue_login = _unit(overdue).username
+        # After the round: a unit that never submitted, ordered to rectify, has reported.
+        _close(rectified.round)
+        rectified.submitted_at = None
+        rereview.order_rectification(rectified, "补交复核材料", now + timedelta(days=5), reviewer)
+        rereview.report_rectification(rectified, _unit(rectified), "已补交", upload(), None)
+        assert _nav_state(rectified, now) == "rectified" and _nav_state(submitted, now) == "history"
+        rereview.conclude(rectified, ReReviewOutcome.KEEP, "整改到位，保持称号", None, reviewer)
+        rereview.conclude(submitted, ReReviewOutcome.KEEP, "计量管理持续有效", None, reviewer)
+        _rules_in_sql_agree_with_the_model(now)
+    login(client, overdue_login)
+    page = client.get("/rereview/").get_data(as_text=True)
+    assert "届满" in page and "待整改</span>" not in page
+
+
+def _rules_in_sql_agree_with_the_model(now) -> None:
+    """Each rule the model answers in Python and in SQL (for lists and counts) gives one answer per unit."""
+    pairs = [
+        (ReReview.state_clause(now), lambda review: review.state_at(now).value),
+        (ReReview.overdue_clause(now), lambda review: review.is_overdue(now)),
+        (ReReview.rectification_open_clause(), lambda review: review.rectification_open),
+        (ReReview.kept_without_rectification_clause(), lambda review: review.kept_without_rectification),
+        (ReReviewRound.open_clause(now), lambda review: review.round.is_open(now)),
+    ]
+    for review in _reviews():
+        for clause, rule in pairs:
+            expected = rule(review)
+            column = clause if isinstance(expected, str) else case((clause, True), else_=False)
+            in_sql = db.session.scalar(
+                select(column).select_from(ReReview).join(ReReviewRound).where(ReReview.id == review.id)
+            )
+            assert in_sql == expected, (review.id, str(clause))
+
+
 def test_after_the_round_the_navigation_leads_the_unit_to_its_history(client, app, world):
     with app.app_context():
         review = next(r for r in _reviews() if not r.sample)
@@ -379,8 +500,37 @@ def test_the_dashboard_counts_rounds_without_a_query_per_round(client, app, worl
     assert "2027年度定期复核" in page and "现场检查覆盖率" in page
     with app.app_context():
         reviewer = _reviewer()
+        review_round = _reviews()[0].round
         for year in (2029, 2031):
-            _open(reviewer, f"{year}年度定期复核")
+            _close_and_keep(review_round)
+            review_round = _open(reviewer, f"{year}年度定期复核")
         db.session.commit()
     three_rounds, page = dashboard_queries()
     assert "2031年度定期复核" in page and three_rounds == one_round
+
+
+def test_a_units_history_costs_as_many_queries_for_three_rounds_as_for_one(client, app, world, count_queries):
+    with app.app_context():
+        sampled = next(r for r in _reviews() if r.sample)
+        application_id, unit_login = sampled.application_id, _unit(sampled).username
+    unit_client = app.test_client()
+    login(client, "reviewer")
+    login(unit_client, unit_login)
+    pages = [(client, f"/review/rereviews/units/{application_id}"), (unit_client, "/rereview/history")]
+
+    def history_queries() -> list[int]:
+        counts = []
+        for who, url in pages:
+            count_queries.clear()
+            assert who.get(url).status_code == 200
+            counts.append(len(count_queries))
+        return counts
+
+    one_round = history_queries()
+    with app.app_context():
+        review_round = _reviews()[0].round
+        for year in (2029, 2031):  # every unit checked on site, so each round has a check with a report
+            _close_and_keep(review_round)
+            review_round = _open(_reviewer(), f"{year}年度定期复核", sample_rate=100)
+        db.session.commit()
+    assert history_queries() == one_round

@@ -15,8 +15,8 @@ from portal.rereview.services import open_review_state_column
 
 
 def navigation_facts() -> dict:
-    """``unread_notifications``; for an enterprise, ``open_rereview``: None, "pending", "submitted", "rectify"
-    or "history" (:func:`open_review_state_column`)."""
+    """``unread_notifications``; for an enterprise, ``open_rereview``: None, the state of its open re-review
+    (a :class:`ReReviewState` value) or "history" (:func:`open_review_state_column`)."""
     if not current_user.is_authenticated:
         return {}
     columns = [unread_count_column(current_user).label("unread_notifications")]

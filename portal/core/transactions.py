@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
 
-from portal.core.errors import RuleViolation
+from portal.core.errors import InputRefused, RuleViolation
 from portal.core.extensions import db
 
 READ_ONLY_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -43,6 +43,12 @@ def refuse(error: RuleViolation, field=None) -> None:
         field.errors = [*field.errors, str(error)]
     else:
         flash(str(error), "danger")
+
+
+def refuse_in(form, error: RuleViolation) -> None:
+    """:func:`refuse`, with the message next to the field of ``form`` that an :class:`InputRefused` names."""
+    field = form[error.field] if isinstance(error, InputRefused) and error.field in form else None
+    refuse(error, field)
 
 
 def _show_refusal(error: RuleViolation):

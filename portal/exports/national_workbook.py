@@ -532,7 +532,7 @@ def rereview_rows(now: datetime) -> Iterator[list]:
         .order_by(_in_order(Application.province, REGIONS), Application.org_name)
     )
     for review in reviews:
-        application, open_rectification = review.application, review.rectification_ordered and not review.outcome
+        application, open_rectification = review.application, review.rectification_open
         yield [
             application.org_name,
             application.province,

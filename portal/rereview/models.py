@@ -7,7 +7,7 @@ The states of one unit's re-review are answered here, once, for services and tem
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_, case
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.applications.models import Application, CertificateFields
@@ -40,6 +40,21 @@ class ReReviewRound(db.Model):
 
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
+
+    @classmethod
+    def open_clause(cls, now: datetime):
+        """:meth:`is_open` in SQL."""
+        return and_(cls.opens_at <= now, cls.closes_at > now)
+
+    def why_not_follow(self, now: datetime) -> str | None:
+        """Why no new round may open after this one at ``now``: a unit has one re-review at a time, and the
+        next round's sample rate is computed from this round's conclusions."""
+        if now < self.closes_at:
+            return f"“{self.name}”的单位提交于 {format_local(self.closes_at)} 截止，截止后方可开启新的复核。"
+        pending = sum(1 for review in self.reviews if review.outcome is None)
+        if pending:
+            return f"“{self.name}”还有 {pending} 家单位尚未作出保持或撤销的结论，请先作出结论。"
+        return None
 
 
 class ReReviewOutcome(LabelledEnum):
@@ -100,6 +115,7 @@ class ReReview(db.Model):
     rectification_deadline: Mapped[datetime | None]
     rectification_ordered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     rectification_ordered_at: Mapped[datetime | None]
+    rectification_basis_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))  # e.g. 整改通知书
     rectification_note: Mapped[str | None] = mapped_column(Text)
     rectification_report_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     rectification_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
@@ -108,6 +124,7 @@ class ReReview(db.Model):
     round: Mapped[ReReviewRound] = relationship(back_populates="reviews")
     application: Mapped[Application] = relationship()
     evidence_file: Mapped[StoredFile | None] = relationship(foreign_keys=[evidence_file_id])
+    rectification_basis: Mapped[StoredFile | None] = relationship(foreign_keys=[rectification_basis_id])
     rectification_report: Mapped[StoredFile | None] = relationship(foreign_keys=[rectification_report_id])
     rectification_evidence: Mapped[StoredFile | None] = relationship(foreign_keys=[rectification_evidence_id])
     answers: Mapped[list["ReReviewAnswer"]] = relationship(cascade="all, delete-orphan")
@@ -125,21 +142,27 @@ class ReReview(db.Model):
     def rectification_ordered(self) -> bool:
         return self.rectification_deadline is not None
 
+    @property
+    def rectification_open(self) -> bool:
+        """Ordered to rectify and not concluded yet: the re-review stays open after its round."""
+        return self.rectification_ordered and self.outcome is None
+
+    @classmethod
+    def rectification_open_clause(cls):
+        """:attr:`rectification_open` in SQL."""
+        return and_(cls.rectification_deadline.is_not(None), cls.outcome.is_(None))
+
     def is_overdue(self, now: datetime) -> bool:
         """Ordered to rectify, no report, and the deadline passed: listed as 逾期未整改 (never stored)."""
         return (
-            self.rectification_ordered
-            and self.outcome is None
-            and self.rectification_submitted_at is None
-            and now >= self.rectification_deadline
+            self.rectification_open and self.rectification_submitted_at is None and now >= self.rectification_deadline
         )
 
     @classmethod
     def overdue_clause(cls, now: datetime):
         """:meth:`is_overdue` in SQL, for counting."""
         return and_(
-            cls.rectification_deadline.is_not(None),
-            cls.outcome.is_(None),
+            cls.rectification_open_clause(),
             cls.rectification_submitted_at.is_(None),
             cls.rectification_deadline <= now,
         )
@@ -153,9 +176,31 @@ class ReReview(db.Model):
             return ReReviewState.OVERDUE if self.is_overdue(now) else ReReviewState.RECTIFYING
         return ReReviewState.AWAITING_REVIEW if self.submitted_at else ReReviewState.AWAITING_UPDATE
 
+    @classmethod
+    def state_clause(cls, now: datetime):
+        """:meth:`state_at` in SQL, as the state's value; keep the two in step (a test compares them)."""
+        return case(
+            (cls.outcome == ReReviewOutcome.KEEP, ReReviewState.KEPT.value),
+            (cls.outcome == ReReviewOutcome.REVOKE, ReReviewState.REVOKED.value),
+            (
+                and_(cls.rectification_deadline.is_not(None), cls.rectification_submitted_at.is_not(None)),
+                ReReviewState.RECTIFIED.value,
+            ),
+            (cls.overdue_clause(now), ReReviewState.OVERDUE.value),
+            (cls.rectification_deadline.is_not(None), ReReviewState.RECTIFYING.value),
+            (cls.submitted_at.is_not(None), ReReviewState.AWAITING_REVIEW.value),
+            else_=ReReviewState.AWAITING_UPDATE.value,
+        )
+
     @property
     def kept_without_rectification(self) -> bool:
+        """Kept without having been ordered to rectify: the share the next round's sample rate follows."""
         return self.outcome == ReReviewOutcome.KEEP and not self.rectification_ordered
+
+    @classmethod
+    def kept_without_rectification_clause(cls):
+        """:attr:`kept_without_rectification` in SQL."""
+        return and_(cls.outcome == ReReviewOutcome.KEEP, cls.rectification_deadline.is_(None))
 
     @property
     def failed_check(self) -> "OnSiteCheck | None":
@@ -177,7 +222,7 @@ class ReReview(db.Model):
 
         "监督检查结果不合格…限期整改；经整改仍达不到要求的…撤销" (seed 004, 五（一）): a failed
         on-site check is first ordered to rectify, and a unit ordered to rectify is concluded once
-        its report is in or its deadline has passed.
+        its report is in or its deadline has passed; overdue without a report, it can only be revoked.
         """
         if self.outcome is not None:
             return f"该单位的复核结论已为“{self.outcome.label}”。"
@@ -190,6 +235,8 @@ class ReReview(db.Model):
                 return "已责令限期整改，整改后请作出保持或撤销的结论。"
             if self.rectification_submitted_at is None and now < self.rectification_deadline:
                 return f"整改期限 {format_local(self.rectification_deadline)} 未到，单位尚未提交整改报告。"
+            if conclusion == ReReviewConclusion.KEEP and self.is_overdue(now):
+                return f"整改期限已于 {format_local(self.rectification_deadline)} 届满，单位逾期未整改，不能保持。"
         elif conclusion == ReReviewConclusion.KEEP and self.failed_check:
             return "现场检查不合格，应先责令限期整改。"
         return None

@@ -7,14 +7,14 @@ previous re-review), so the unit updates rather than re-enters them. Revoked uni
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import func, literal, or_, select
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import User
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
 from portal.campaigns.models import Campaign, SampleSettings, current_campaign
-from portal.core.errors import RuleViolation
+from portal.core.errors import InputRefused, RuleViolation
 from portal.core.extensions import db
 from portal.core.reasons import require_reason
 from portal.core.timeutil import format_local, local_today, utcnow
@@ -28,6 +28,7 @@ from portal.rereview.models import (
     ReReviewConclusion,
     ReReviewOutcome,
     ReReviewRound,
+    ReReviewState,
     SampleReason,
 )
 from portal.rereview.sampling import SampleDefault, default_sample, draw_sample, new_seed
@@ -52,20 +53,24 @@ def revoked_units():
     return select(ReReview.application_id).where(ReReview.outcome == ReReviewOutcome.REVOKE)
 
 
+def _published(query):
+    """``query`` limited to units selected in a published campaign and not revoked since."""
+    return query.join(Campaign, Campaign.id == Application.campaign_id).where(
+        Campaign.published_at.is_not(None),
+        Application.status == ApplicationStatus.SELECTED,
+        Application.id.not_in(revoked_units()),
+    )
+
+
 def published_units() -> list[Application]:
     """Units selected in a published campaign and not revoked since."""
     return list(
-        db.session.scalars(
-            select(Application)
-            .join(Campaign, Campaign.id == Application.campaign_id)
-            .where(
-                Campaign.published_at.is_not(None),
-                Application.status == ApplicationStatus.SELECTED,
-                Application.id.not_in(revoked_units()),
-            )
-            .order_by(Application.province, Application.org_name)
-        )
+        db.session.scalars(_published(select(Application)).order_by(Application.province, Application.org_name))
     )
+
+
+def published_unit_count() -> int:
+    return db.session.scalar(_published(select(func.count(Application.id))))
 
 
 def _latest_review(application: Application) -> ReReview | None:
@@ -101,16 +106,13 @@ def sample_default() -> SampleDefault:
 
 def _check_round(name: str, opens_at: datetime, closes_at: datetime) -> None:
     if not name.strip():
-        raise RuleViolation("请填写复核名称。")
+        raise InputRefused("请填写复核名称。", "name")
     if opens_at >= closes_at:
-        raise RuleViolation("复核截止时间应晚于开始时间。")
+        raise InputRefused("复核截止时间应晚于开始时间。", "closes_at")
     if db.session.scalar(select(ReReviewRound.id).where(ReReviewRound.name == name.strip())):
-        raise RuleViolation("已有同名的复核。")
-    open_orders = db.session.scalar(
-        select(func.count(ReReview.id)).where(ReReview.rectification_deadline.is_not(None), ReReview.outcome.is_(None))
-    )
-    if open_orders:  # a unit has one open re-review at a time
-        raise RuleViolation(f"还有 {open_orders} 家单位的限期整改尚未作出保持或撤销的结论，请先作出结论。")
+        raise InputRefused("已有同名的复核。", "name")
+    if (previous := latest_round()) and (problem := previous.why_not_follow(utcnow())):
+        raise RuleViolation(problem)
 
 
 def _rectified_last_round() -> set[int]:
@@ -130,7 +132,7 @@ def open_round(
     default = sample_default()
     sample_rate = default.rate if sample_rate is None else sample_rate
     if not default.rate <= sample_rate <= 100:
-        raise RuleViolation(f"现场检查抽取比例应在 {default.rate}%–100% 之间。{default.note}")
+        raise InputRefused(f"现场检查抽取比例应在 {default.rate}%–100% 之间。{default.note}", "sample_rate")
     units = published_units()
     if not units:
         raise RuleViolation("还没有已公布的示范单位，无需复核。")
@@ -180,10 +182,8 @@ def open_review_of(enterprise_id: int, now: datetime) -> ReReview | None:
 
 
 def open_review_state_column(enterprise_id: int, now: datetime):
-    """As a scalar expression: "rectify" (a report is due), "pending" (not submitted) or "submitted" for the
-    re-review of :func:`open_review_of`; else "history" when the unit was ever re-reviewed; else NULL."""
-    report_due = and_(ReReview.rectification_deadline.is_not(None), ReReview.rectification_submitted_at.is_(None))
-    state = case((report_due, "rectify"), (ReReview.submitted_at.is_(None), "pending"), else_="submitted")
+    """As a scalar expression: the :class:`ReReviewState` value of :func:`open_review_of`'s re-review
+    (:meth:`ReReview.state_clause`); else "history" when the unit was ever re-reviewed; else NULL."""
     ever = (
         select(literal("history"))
         .select_from(ReReview)
@@ -191,16 +191,18 @@ def open_review_state_column(enterprise_id: int, now: datetime):
         .where(Application.enterprise_id == enterprise_id)
         .limit(1)
     )
-    return func.coalesce(_open_reviews(select(state), enterprise_id, now).scalar_subquery(), ever.scalar_subquery())
+    state = _open_reviews(select(ReReview.state_clause(now)), enterprise_id, now)
+    return func.coalesce(state.scalar_subquery(), ever.scalar_subquery())
 
 
 def _open_reviews(query, enterprise_id: int, now: datetime):
-    round_open = and_(ReReviewRound.opens_at <= now, ReReviewRound.closes_at > now)
-    rectifying = and_(ReReview.rectification_deadline.is_not(None), ReReview.outcome.is_(None))
     return (
         query.join(ReReviewRound, ReReviewRound.id == ReReview.round_id)
         .join(Application, Application.id == ReReview.application_id)
-        .where(Application.enterprise_id == enterprise_id, or_(round_open, rectifying))
+        .where(
+            Application.enterprise_id == enterprise_id,
+            or_(ReReviewRound.open_clause(now), ReReview.rectification_open_clause()),
+        )
         .order_by(ReReview.id.desc())
         .limit(1)
     )
@@ -286,14 +288,18 @@ def conclude(review: ReReview, outcome: ReReviewOutcome, reason: str, evidence: 
     record_audit("rereview.conclude", review, {"outcome": outcome.value, "reason": reason}, user)
 
 
-def order_rectification(review: ReReview, required: str, deadline: datetime, user: User) -> None:
-    """限期整改: what the unit must rectify and by when; the unit is told and hands in its report."""
+def order_rectification(
+    review: ReReview, required: str, deadline: datetime, user: User, basis: FileStorage | None = None
+) -> None:
+    """限期整改: what the unit must rectify and by when, with an optional file the unit may read (``basis``);
+    the unit is told and hands in its report."""
     required = require_reason(required, "整改要求")
     _ensure_may_conclude(review, ReReviewConclusion.RECTIFY)
     if deadline <= utcnow():
-        raise RuleViolation("整改期限应晚于现在。")
+        raise InputRefused("整改期限应晚于现在。", "deadline")
     review.rectification_required, review.rectification_deadline = required, deadline
     review.rectification_ordered_by_id, review.rectification_ordered_at = user.id, utcnow()
+    review.rectification_basis = store_if_given(basis, user, FileOwner.RECTIFICATION, review.application)
     label = f"定期复核：限期整改（{format_local(deadline)} 前）"
     review.application.move_to(review.application.status, user, label=label, reason=required)
     notify(
@@ -359,9 +365,7 @@ def rectification_reminders(now: datetime, days: int) -> list[tuple[list[User], 
     """(users, message, endpoint) for units whose rectification report is due within ``days`` days."""
     due = db.session.scalars(
         select(ReReview).where(
-            ReReview.outcome.is_(None),
-            ReReview.rectification_submitted_at.is_(None),
-            ReReview.rectification_deadline > now,
+            ReReview.state_clause(now) == ReReviewState.RECTIFYING.value,
             ReReview.rectification_deadline <= now + timedelta(days=days),
         )
     )

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from portal.core.extensions import db
 from portal.rereview.models import OnSiteCheck, ReReview, ReReviewOutcome, ReReviewRound
@@ -48,7 +48,7 @@ def round_figures(now: datetime, rounds: list[ReReviewRound] | None = None) -> l
             func.count(ReReview.id),
             func.count(ReReview.submitted_at),
             _count_where(keep),
-            _count_where(and_(keep, ReReview.rectification_deadline.is_(None))),
+            _count_where(ReReview.kept_without_rectification_clause()),
             func.count(ReReview.rectification_deadline),
             _count_where(ReReview.outcome == ReReviewOutcome.REVOKE),
             _count_where(ReReview.overdue_clause(now)),

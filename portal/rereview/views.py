@@ -13,12 +13,11 @@ from portal.core.auth import require_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import from_local, utcnow
-from portal.core.transactions import refuse
+from portal.core.transactions import refuse, refuse_in
 from portal.rereview import services
-from portal.rereview.history import answers_before, history_of, unit_history
+from portal.rereview.history import answer_comparison, answers_before, history_of, unit_history
 from portal.rereview.models import ReReview, ReReviewConclusion, ReReviewOutcome, ReReviewRound
 from portal.rereview.statistics import round_figures
-from portal.selfcheck import SELF_CHECK_ITEMS
 
 bp = Blueprint("rereview", __name__, url_prefix="/review/rereviews")
 bp.before_request(require_role(Role.REVIEWER, Role.ADMIN))
@@ -36,18 +35,20 @@ def rounds():
         try:
             services.open_round(form.name.data, *moments, current_user, form.sample_rate.data)
         except RuleViolation as error:
-            refuse(error)
+            refuse_in(form, error)
         else:
             flash("定期复核已开启，现场检查样本已抽取。", "success")
             return redirect(url_for("rereview.rounds"))
     now = utcnow()
+    previous = services.latest_round()
     return render_template(
         "rereview/rounds.html",
         figures=round_figures(now),
+        blocked=previous.why_not_follow(now) if previous else None,
         form=form,
         sample_default=default,
         now=now,
-        unit_count=len(services.published_units()),
+        unit_count=services.published_unit_count(),
     ), 422 if form.errors else 200
 
 
@@ -86,9 +87,8 @@ def _render_entry(review: ReReview, status: int = 200, **forms):
         review=review,
         form=forms.get("form") or ConcludeForm(),
         check_form=forms.get("check_form") or OnSiteCheckForm(),
-        before=answers_before(review, history),
+        comparison=answer_comparison(answers_before(review, history), review.answers_by_code()),
         history=history,
-        items=SELF_CHECK_ITEMS,
         refused={conclusion.value: review.why_not_conclude(conclusion, now) for conclusion in ReReviewConclusion},
         now=now,
     ), status
@@ -104,12 +104,13 @@ def conclude(review_id: int):
     conclusion = ReReviewConclusion(form.outcome.data)
     try:
         if conclusion == ReReviewConclusion.RECTIFY:
-            services.order_rectification(review, form.reason.data, from_local(form.deadline.data), current_user)
+            deadline = from_local(form.deadline.data)
+            services.order_rectification(review, form.reason.data, deadline, current_user, form.evidence.data)
         else:
             outcome = ReReviewOutcome(conclusion.value)
             services.conclude(review, outcome, form.reason.data, form.evidence.data, current_user)
     except RuleViolation as error:
-        refuse(error)
+        refuse_in(form, error)
         return _render_entry(review, 422, form=form)
     flash(f"复核结论已记录：{conclusion.label}。", "success")
     return redirect(url_for("rereview.round_page", round_id=review.round_id))

@@ -89,8 +89,15 @@ def test_a_round_with_one_unit_ordered_to_rectify(browser, base_url, published_u
     expect(reviewer.get_by_label("保持", exact=True)).to_be_disabled()  # a failed check is rectified first
     expect(reviewer.locator("#conclusion")).to_contain_text("现场检查不合格，应先责令限期整改。")
     reviewer.get_by_label("限期整改", exact=True).check()
+    notice = tmp_path / "整改通知书.pdf"
+    notice.write_bytes(PDF_BYTES)
     fill_form(
-        reviewer, {"结论理由或整改要求": "补充计量确认记录并更新溯源证书", "整改期限": _local_input(timedelta(days=10))}
+        reviewer,
+        {
+            "结论理由或整改要求": "补充计量确认记录并更新溯源证书",
+            "整改期限": _local_input(timedelta(days=10)),
+            "依据材料（可选）": notice,
+        },
     )
     click_button(reviewer, "记录结论")
     expect_flash(reviewer, "复核结论已记录：限期整改")
@@ -99,6 +106,7 @@ def test_a_round_with_one_unit_ordered_to_rectify(browser, base_url, published_u
     unit.goto("/rereview/")
     expect(unit.locator(".navbar")).to_contain_text("待整改")
     expect(unit.locator("#rectification")).to_contain_text("补充计量确认记录并更新溯源证书")
+    expect(unit.locator("#rectification")).to_contain_text("整改通知书.pdf")
     report = tmp_path / "整改报告.pdf"
     report.write_bytes(PDF_BYTES)
     fill_form(unit, {"整改情况说明": "已补充记录，证书已更新。", "整改报告": report})
@@ -116,6 +124,9 @@ def test_a_round_with_one_unit_ordered_to_rectify(browser, base_url, published_u
     click_button(reviewer, "记录结论")
     expect_flash(reviewer, "复核结论已记录：保持")
     expect(reviewer.get_by_role("row", name=name)).to_contain_text("保持")
+    reviewer.goto("/review/rereviews/")  # the round is still open: no second one yet
+    expect(reviewer.locator("#open-blocked")).to_contain_text("截止后方可开启新的复核")
+    screenshot(reviewer, "63_rereview_rounds_waiting")
 
     unit.goto("/rereview/history")
     history = unit.locator("section")
