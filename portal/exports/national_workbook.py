@@ -129,7 +129,7 @@ PUBLISHED_COLUMNS = [
 REREVIEW_COLUMNS = [
     Column("单位名称", 30),
     Column("所在地区", 15),
-    Column("入选批次", 36),
+    Column("入选批次", 44),
     Column("复核轮数", 9, COUNT),
     Column("最近一轮", 28),
     Column("本轮状态", 11),
