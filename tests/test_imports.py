@@ -2,6 +2,7 @@
 all-or-nothing confirm, idempotence, invitations, imported units in re-review and on /units."""
 
 import os
+import struct
 import zipfile
 from datetime import date, timedelta
 from io import BytesIO
@@ -49,10 +50,13 @@ def preview(client, kind: str, data: bytes) -> str:
     return client.get("/admin/import/preview").get_data(as_text=True)
 
 
-def confirm(client):
+def _token(client) -> str:
     with client.session_transaction() as session:
-        token = session["pending_import"]["token"]
-    return client.post("/admin/import/confirm", data={"token": token})
+        return session["pending_import"]["token"]
+
+
+def confirm(client):
+    return client.post("/admin/import/confirm", data={"token": _token(client)})
 
 
 def imported(client, kind: str, data: bytes):
@@ -526,6 +530,25 @@ def test_entity_expansion_is_refused(admin):
     data = _replace_entry(sheet_bytes("organisations", ORGANISATIONS), "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
     page = _refused(admin, "organisations", data)
     assert "含有不允许的 XML 结构" in page
+
+
+def _corrupt_deflate(data: bytes, name: str) -> bytes:
+    """``data`` with the compressed bytes of entry ``name`` scrambled: the ZIP directory stays valid."""
+    raw = bytearray(data)
+    entry = zipfile.ZipFile(BytesIO(data)).getinfo(name)
+    name_length, extra_length = struct.unpack("<HH", raw[entry.header_offset + 26 : entry.header_offset + 30])
+    start = entry.header_offset + 30 + name_length + extra_length
+    for index in range(start + 2, start + entry.compress_size - 2):
+        raw[index] ^= 0x55
+    return bytes(raw)
+
+
+def test_a_workbook_with_corrupt_compressed_data_gets_a_message_everywhere(admin):
+    data = _corrupt_deflate(sheet_bytes("organisations", ORGANISATIONS), "xl/worksheets/sheet1.xml")
+    assert upload(admin, "organisations", data).status_code == 302
+    assert admin.get("/admin/import/errors.xlsx").status_code == 404
+    assert admin.post("/admin/import/confirm", data={"token": _token(admin)}).status_code == 302
+    assert "该文件不是 Excel 工作簿（.xlsx）" in _refused(admin, "organisations", data)
 
 
 def test_a_broken_workbook_gets_a_message_not_an_error_page(admin):

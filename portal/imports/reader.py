@@ -7,6 +7,7 @@ expansion. Formulas are refused, never evaluated.
 """
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -95,6 +96,10 @@ def read_rows(path: str, headers: list[str]) -> Iterator[SheetRow]:
         *XML_REFUSED,
         InvalidFileException,
         zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,  # the compressed data is broken: check_file reads only the ZIP's directory
+        EOFError,
+        NotImplementedError,  # a compression method zipfile cannot inflate
         KeyError,
         IndexError,
         TypeError,

@@ -53,6 +53,14 @@ def _pending_or_back():
     return pending
 
 
+def _start_again(error: Exception):
+    """The pending file cannot be read (or imported now): drop it and say why on the upload page."""
+    db.session.rollback()
+    discard_pending()
+    flash(str(error), "danger")
+    return redirect(url_for("imports.index"))
+
+
 @bp.get("/preview")
 def preview():
     """What confirming would do: counts, the errors with row and column, the rows to create or update."""
@@ -62,9 +70,7 @@ def preview():
     try:
         result = services.preview_import(pending.kind, pending.path)
     except (UnreadableWorkbook, RuleViolation) as error:
-        discard_pending()
-        flash(str(error), "danger")
-        return redirect(url_for("imports.index"))
+        return _start_again(error)
     return render_template(
         "imports/preview.html",
         pending=pending,
@@ -93,7 +99,10 @@ def confirm():
     if pending is None:
         flash("该导入已确认、已被新的上传替换或已过期，请重新上传。", "warning")
         return redirect(url_for("imports.index"))
-    result = services.confirm_import(pending.kind, pending.path, pending.file_name, current_user)
+    try:
+        result = services.confirm_import(pending.kind, pending.path, pending.file_name, current_user)
+    except UnreadableWorkbook as error:
+        return _start_again(error)
     discard_pending()
     flash(
         f"已导入{pending.kind.label}：新增 {result.count(services.CREATE)} 行，更新 {result.count(services.UPDATE)} 行，"
