@@ -257,6 +257,18 @@ def test_the_preview_writes_nothing_and_confirm_applies_everything(admin, app):
         assert lead == "计量处"
 
 
+@pytest.mark.parametrize("sent", [{}, {"token": ""}, {"token": "0" * 32}])
+def test_confirm_needs_the_previewed_files_token(admin, app, sent):
+    preview(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    page = admin.post("/admin/import/confirm", data=sent, follow_redirects=True).get_data(as_text=True)
+    assert "该导入已确认、已被新的上传替换或已过期" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organisation.id))) == 0
+    assert confirm(admin).status_code == 302  # the preview is still pending and confirms with its token
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organisation.id))) == 3
+
+
 def test_a_file_with_errors_cannot_be_confirmed(admin, app):
     bad = list(ORG)
     bad[1] = "局"
