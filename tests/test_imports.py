@@ -162,6 +162,16 @@ def test_a_sheet_without_the_headers_is_refused(admin):
     assert "没有找到表头" in page
 
 
+def test_a_header_given_twice_is_refused(admin, app):
+    workbook = load_workbook(BytesIO(sheet_bytes("organisations", ORGANISATIONS)))
+    workbook.active["E1"], workbook.active["E2"] = "类型", "省级工业和信息化主管部门"  # the last one won
+    data = BytesIO()
+    workbook.save(data)
+    assert "表头“类型”出现两次" in _refused(admin, "organisations", data.getvalue())
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
 # --- every message --------------------------------------------------------------------------------
 
 ORG = ["北京市市场监督管理局", "省级市场监管部门", "北京", ""]

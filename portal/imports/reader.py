@@ -146,8 +146,13 @@ def _find_header(sheet, headers: list[str]) -> tuple[int, dict[str, int]]:
 
 def _header_positions(cells, headers: list[str]) -> dict[str, int] | None:
     """Column index of each header, if this row is the header row (all headers present, in any order)."""
-    found = {cell_text(cell.value): index for index, cell in enumerate(cells) if cell.value is not None}
-    return {header: found[header] for header in headers} if all(h in found for h in headers) else None
+    found = [cell_text(cell.value) for cell in cells]
+    if not all(header in found for header in headers):
+        return None
+    for header in headers:
+        if found.count(header) > 1:
+            raise UnreadableWorkbook(f"表头“{header}”出现两次，请删除或改名其中一列后重新上传。")
+    return {header: found.index(header) for header in headers}
 
 
 def _row(number: int, cells, positions: dict[str, int]) -> SheetRow | None:
