@@ -146,6 +146,8 @@ def day(value: str) -> date:
         parsed = None
     if parsed is None:
         raise CellProblem("日期格式应为 2019-05-20。")
+    if parsed.year < FIRST_BATCH_YEAR:
+        raise CellProblem(f"公布日期不能早于 {FIRST_BATCH_YEAR} 年。")
     if parsed > local_today():
         raise CellProblem("公布日期不能晚于今天。")
     return parsed

@@ -403,7 +403,7 @@ class UnitImport(ImportKind):
         ImportColumn(
             "published_on",
             "公布日期",
-            "名单公布的日期，如 2019-05-20；同一年度的各行应相同。",
+            "名单公布的日期，如 2019-05-20，不早于批次年度的 1 月 1 日；同一年度的各行应相同。",
             parse.day,
             width=14,
             show=date.isoformat,
@@ -459,6 +459,8 @@ class UnitImport(ImportKind):
         problems = []
         if values["recommender"] not in holdings.lookups["recommenders"]:
             problems.append(("recommender", f"系统中没有名为“{values['recommender']}”的推荐单位，请先导入推荐单位。"))
+        if values["published_on"] < date(values["year"], 1, 1):
+            return [*problems, ("published_on", f"公布日期应在批次年度 {values['year']} 年 1 月 1 日或之后。")]
         batch = holdings.lookups["batches"].get(values["year"])
         settled = _published_on(batch) if batch else holdings.seen.setdefault(values["year"], values["published_on"])
         if values["published_on"] != settled:
