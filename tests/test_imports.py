@@ -355,6 +355,25 @@ def test_an_update_shows_before_and_after_and_is_logged_under_the_import(admin, 
         assert len(created) == 3 and all(entry.detail["import"] < run.id for entry in created)
 
 
+def test_an_expert_of_an_earlier_campaign_is_refused_not_matched(admin, app):
+    with app.app_context():
+        now = utcnow()
+        make_campaign(
+            year=now.year - 1,
+            opens_at=now - timedelta(days=400),
+            closes_at=now - timedelta(days=390),
+            recommend_deadline=now - timedelta(days=380),
+        )
+        db.session.commit()
+    imported(admin, "experts", sheet_bytes("experts", EXPERTS))
+    with app.app_context():
+        make_campaign()
+        db.session.commit()
+    assert rows_of(admin.get("/admin/import/experts/current.xlsx").data) == [KINDS["experts"].headers]
+    page = preview(admin, "experts", sheet_bytes("experts", EXPERTS))
+    assert "该登录名是往年批次的评审专家" in page and "错误 1" in page and "未变 0" in page
+
+
 def test_new_staff_and_experts_get_their_invitation_through_the_outbox(admin, app):
     with app.app_context():
         make_campaign()

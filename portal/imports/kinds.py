@@ -315,16 +315,27 @@ class ExpertImport(ImportKind):
         }
 
     def holdings(self) -> Holdings:
+        """The current campaign's experts; the experts of other campaigns only by login, to refuse them."""
+        campaign = current_campaign()
         experts = db.session.scalars(
             select(ExpertProfile).options(selectinload(ExpertProfile.user)).order_by(ExpertProfile.id)
-        )
+        ).all()
         return Holdings(
-            {(e.user.username,): (e, self._values(e)) for e in experts},
-            {"logins": _logins_in_use(), "campaign": current_campaign()},
+            {(e.user.username,): (e, self._values(e)) for e in experts if e.campaign_id == campaign.id},
+            {
+                "logins": _logins_in_use(),
+                "campaign": campaign,
+                "other_campaigns": {
+                    e.user.username.lower(): e.campaign_id for e in experts if e.campaign_id != campaign.id
+                },
+            },
         )
 
     def check(self, values, known, holdings):
-        if known is None and values["username"].lower() in holdings.lookups["logins"]:
+        login = values["username"].lower()
+        if known is None and login in holdings.lookups["other_campaigns"]:
+            return [("username", "该登录名是往年批次的评审专家：专家属于一个批次，本批次请使用新的登录名。")]
+        if known is None and login in holdings.lookups["logins"]:
             return [("username", LOGIN_TAKEN)]
         return []
 
