@@ -68,10 +68,10 @@ def imported(client, kind: str, data: bytes):
     return client.get("/admin/import/").get_data(as_text=True)
 
 
-def units_sheet(recommender="北京市市场监督管理局", year="2019", published="2019-05-20", count=2) -> bytes:
+def units_sheet(recommender="北京市市场监督管理局", year="2019", published="2019-05-20", count=2, first=0) -> bytes:
     rows = [
         [year, f"往批示范单位{n}有限公司", valid_uscc(9000 + n), "北京", "仪器仪表", "大型", recommender, published]
-        for n in range(count)
+        for n in range(first, first + count)
     ]
     return sheet_bytes("units", rows)
 
@@ -233,6 +233,21 @@ def test_repeated_keys_and_a_batch_with_two_dates_are_errors(admin):
     page = preview(admin, "units", sheet_bytes("units", [UNIT, UNIT, other]))
     assert "与第 2 行重复。" in page
     assert "同一年度的公布日期应相同：2019 年度批次的公布日期为 2019-05-20。" in page
+
+
+def test_an_enterprise_already_a_unit_cannot_be_imported_as_a_unit_of_another_year(admin, app):
+    imported(admin, "organisations", sheet_bytes("organisations", [ORG]))
+    imported(admin, "units", sheet_bytes("units", [UNIT]))
+    again = list(UNIT)
+    again[0], again[7] = "2020", "2020-05-20"
+    message = "该企业已是 2019 年度批次的示范单位：一个企业只有一个示范单位，不能再导入为 2020 年度的。"
+    assert message in preview(admin, "units", sheet_bytes("units", [UNIT, again]))
+    other = list(UNIT)
+    other[0], other[2], other[7] = "2020", valid_uscc(8002), "2020-05-20"
+    twice = [other, ["2021", *other[1:7], "2021-05-20"]]
+    assert "该企业已是 2020 年度批次的示范单位" in preview(admin, "units", sheet_bytes("units", twice))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Application.id))) == 1
 
 
 def test_an_organisation_of_another_type_with_the_same_name_is_an_error(admin):
@@ -409,15 +424,15 @@ def test_imported_units_are_published_in_their_batch_without_changing_the_curren
         db.session.commit()
     imported(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
     imported(admin, "units", units_sheet())
-    imported(admin, "units", units_sheet(year="2021", published="2021-06-01", count=1))
+    imported(admin, "units", units_sheet(year="2021", published="2021-06-01", count=1, first=2))
     with app.app_context():
         assert current_campaign().id == current
         batches = db.session.scalars(select(Campaign).where(Campaign.earlier_batch.is_(True))).all()
         assert sorted((b.year, b.archived) for b in batches) == [(2019, True), (2021, True)]
         units = db.session.scalars(select(Application).where(Application.imported_at.is_not(None))).all()
         assert len(units) == 3 and {u.status for u in units} == {ApplicationStatus.SELECTED}
-        assert {u.enterprise.uscc for u in units} == {valid_uscc(9000), valid_uscc(9001)}
-        assert db.session.scalar(select(func.count(Enterprise.id))) == 2  # the 2021 unit is the 2019 one
+        assert {u.enterprise.uscc for u in units} == {valid_uscc(9000), valid_uscc(9001), valid_uscc(9002)}
+        assert db.session.scalar(select(func.count(Enterprise.id))) == 3
         batch_2019 = next(b for b in batches if b.year == 2019)
         assert [row[1] for row in published_list_rows(batch_2019)] == ["往批示范单位0有限公司", "往批示范单位1有限公司"]
         workbook = write_national_workbook(batch_2019)  # every sheet copes with units that have no application
@@ -429,7 +444,7 @@ def test_imported_units_are_published_in_their_batch_without_changing_the_curren
         )
     page = client.get("/units").get_data(as_text=True)
     assert "2021年度工业计量标杆示范单位名单" in page and "2019年度工业计量标杆示范单位名单" in page
-    assert page.index("2021年度") < page.index("2019年度") and "往批示范单位1有限公司" in page
+    assert page.index("2021年度") < page.index("2019年度") and "往批示范单位2有限公司" in page
 
 
 def test_imported_units_are_in_a_re_review_round_and_their_pages_open(admin, app):

@@ -19,6 +19,7 @@ from portal.core.timeutil import to_local, utcnow
 from portal.imports import columns as parse
 from portal.imports.columns import ImportColumn
 from portal.reference import INDUSTRIES, ORGANISATION_REGIONS, REGIONS
+from portal.rereview.services import published_units
 from portal.review.models import Decision, DecisionOutcome, ExpertProfile
 from portal.review.services import create_expert
 
@@ -367,6 +368,13 @@ def _published_on(campaign: Campaign) -> date:
     return to_local(campaign.published_at).date()
 
 
+def _published_codes() -> dict[str, int]:
+    """The code of each published unit's enterprise → its batch year: a unit is one enterprise."""
+    ids = [unit.id for unit in published_units()]
+    query = select(Enterprise.uscc, Campaign.year).join(Application.enterprise).join(Application.campaign)
+    return dict(db.session.execute(query.where(Application.id.in_(ids))).all())
+
+
 class UnitImport(ImportKind):
     code, label = "units", "往批示范单位"
     columns = (
@@ -375,7 +383,7 @@ class UnitImport(ImportKind):
         ImportColumn(
             "uscc",
             "统一社会信用代码",
-            "18 位，见营业执照；同一年度、同一代码即为更新该单位。",
+            "18 位，见营业执照；同一年度、同一代码即为更新该单位。一个企业只能是一个年度的示范单位。",
             parse.uscc,
             width=22,
         ),
@@ -463,6 +471,7 @@ class UnitImport(ImportKind):
             {
                 "batches": {campaign.year: campaign for campaign in batches},
                 "recommenders": {organisation.name: organisation for organisation in recommenders},
+                "units": _published_codes(),
             },
         )
 
@@ -470,10 +479,21 @@ class UnitImport(ImportKind):
         problems = []
         if values["recommender"] not in holdings.lookups["recommenders"]:
             problems.append(("recommender", f"系统中没有名为“{values['recommender']}”的推荐单位，请先导入推荐单位。"))
+        earlier_rows = holdings.seen.setdefault("units", {})
+        unit_of = holdings.lookups["units"].get(values["uscc"]) or earlier_rows.get(values["uscc"])
+        if known is None and unit_of is not None:
+            problems.append(
+                (
+                    "uscc",
+                    f"该企业已是 {unit_of} 年度批次的示范单位：一个企业只有一个示范单位，不能再导入为 {values['year']} 年度的。",
+                )
+            )
+        earlier_rows.setdefault(values["uscc"], values["year"])
         if values["published_on"] < date(values["year"], 1, 1):
             return [*problems, ("published_on", f"公布日期应在批次年度 {values['year']} 年 1 月 1 日或之后。")]
         batch = holdings.lookups["batches"].get(values["year"])
-        settled = _published_on(batch) if batch else holdings.seen.setdefault(values["year"], values["published_on"])
+        dates = holdings.seen.setdefault("published_on", {})
+        settled = _published_on(batch) if batch else dates.setdefault(values["year"], values["published_on"])
         if values["published_on"] != settled:
             problems.append(
                 (
