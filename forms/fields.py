@@ -10,7 +10,9 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from wtforms import DecimalField, IntegerField, StringField
-from wtforms.validators import NumberRange, Optional, StopValidation
+from wtforms.validators import DataRequired, NumberRange, Optional, StopValidation
+
+from portal.accounts.rules import LOGIN_HINT, login_problem, mobile_problem
 
 _SPACES_AND_SEPARATORS = str.maketrans("", "", " \u3000\t,，")
 
@@ -102,3 +104,26 @@ class DigitsField(StringField):
         super().process_formdata(valuelist)
         if isinstance(self.data, str):
             self.data = normalise_digits(self.data).replace("\u3000", " ")
+
+
+def _rule(problem):
+    """A validator from a rule that returns a Chinese reason or ``None``."""
+
+    def check(form, field):
+        reason = problem(field.data)
+        if reason:
+            raise StopValidation(reason)
+
+    return check
+
+
+def login_field(**kwargs) -> StringField:
+    """A staff login name (``portal.accounts.rules``)."""
+    return StringField(
+        "登录名", validators=[DataRequired("请填写登录名。"), _rule(login_problem)], description=LOGIN_HINT, **kwargs
+    )
+
+
+def mobile_field(**kwargs) -> DigitsField:
+    """A mainland mobile number, typed with spaces or full-width digits as people do."""
+    return DigitsField("手机", validators=[DataRequired("请填写手机号码。"), _rule(mobile_problem)], **kwargs)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, OrganisationKind, Role, User
+from portal.accounts.rules import LOGIN_HINT
 from portal.admin.services import invite_staff, save_organisation
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Campaign, Scale, current_campaign
@@ -164,7 +165,7 @@ def _login_column() -> ImportColumn:
     return ImportColumn(
         "username",
         "登录名",
-        "3–40 位小写字母、数字、点、横线或下划线；已有的登录名即为更新该账号。",
+        f"{LOGIN_HINT}；已有的登录名即为更新该账号。",
         parse.login,
         width=18,
     )
