@@ -1,7 +1,10 @@
-"""What a login name and a mobile number look like: one rule each, asked by the forms, the services
-and the Excel import, so an account created one way can be exported and imported again unchanged."""
+"""Rules on staff accounts, one place each, asked by the forms, the services and the Excel import: what a
+login name and a mobile number look like (so an account created one way can be exported and imported
+again unchanged), and which organisation a role needs."""
 
 import re
+
+from portal.accounts.models import Organisation, Role
 
 LOGIN_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,59}")  # ASCII only: see services.find_login
 LOGIN_HINT = "英文字母、数字、点、横线、下划线或 @（2–60 位），以字母或数字开头"
@@ -18,3 +21,10 @@ def login_problem(username: str | None) -> str | None:
 def mobile_problem(mobile: str | None) -> str | None:
     """Why ``mobile`` (digits only, as normalised) is not a mainland mobile number, or ``None``."""
     return None if MOBILE_PATTERN.fullmatch(mobile or "") else MOBILE_MESSAGE
+
+
+def why_not_staff_role(role: Role, organisation: Organisation | None) -> str | None:
+    """Why a staff account cannot have ``role`` in ``organisation``, or ``None``."""
+    if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
+        return "推荐单位账号须属于一个推荐单位。"
+    return None

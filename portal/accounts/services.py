@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Enterprise, Organisation, Role, User, password_hash_method
-from portal.accounts.rules import login_problem
+from portal.accounts.rules import login_problem, why_not_staff_role
 from portal.accounts.throttle import login_throttle, wait_text
 from portal.accounts.uscc import normalise_login, normalise_uscc
 from portal.audit import record_audit
@@ -214,10 +214,9 @@ def create_staff_user(
     the owner sets one from an invitation link."""
     if role == Role.ENTERPRISE:
         raise RuleViolation("企业账号请通过注册页面创建。")
-    if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
-        raise RuleViolation("推荐单位账号须属于一个推荐单位。")
-    if login_problem(username):
-        raise RuleViolation(login_problem(username))
+    problem = why_not_staff_role(role, organisation) or login_problem(username)
+    if problem:
+        raise RuleViolation(problem)
     user = User(username=username, role=role, display_name=display_name, organisation=organisation, email=email)
     if password is None:
         user.password_hash = "!"  # matches no password (werkzeug finds no method in it)

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation, Role, User
+from portal.accounts.rules import why_not_staff_role
 from portal.accounts.services import create_staff_user
 from portal.accounts.tokens import issue_password_link
 from portal.audit import record_audit
@@ -56,8 +57,9 @@ def change_role(target: User, role: Role, organisation: Organisation | None, use
     _ensure_not_self(target, user)
     if Role.ENTERPRISE in (role, target.role):
         raise RuleViolation("企业账号与工作人员账号不能互相转换。")
-    if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
-        raise RuleViolation("推荐单位账号须属于一个推荐单位。")
+    problem = why_not_staff_role(role, organisation)
+    if problem:
+        raise RuleViolation(problem)
     previous = target.role
     target.role, target.organisation = role, organisation
     target.session_version += 1

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, OrganisationKind, Role, User
-from portal.accounts.rules import LOGIN_HINT
+from portal.accounts.rules import LOGIN_HINT, why_not_staff_role
 from portal.admin.services import invite_staff, save_organisation
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Campaign, Scale, current_campaign
@@ -240,8 +240,8 @@ class StaffImport(ImportKind):
             problems.append(
                 ("organisation", f"系统中没有名为“{values['organisation']}”的单位，请先导入单位或核对名称。")
             )
-        elif values["role"] == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
-            problems.append(("organisation", "推荐单位账号须属于一个推荐单位。"))
+        elif role_problem := why_not_staff_role(values["role"], organisation):
+            problems.append(("organisation", role_problem))
         if known is None and values["username"].lower() in holdings.lookups["logins"]:
             problems.append(("username", LOGIN_TAKEN))
         elif known is None and not values["email"]:

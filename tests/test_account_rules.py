@@ -1,5 +1,6 @@
-"""One login rule (portal.accounts.rules) for the invitation and expert forms, the service and the import:
-a login the portal created one way is accepted unchanged by the others (review findings 11 and 16)."""
+"""The staff account rules (portal.accounts.rules) give the same answer to the forms, the services and the
+import: a login the portal created one way is accepted unchanged by the others (review findings 11 and 16),
+and a recommender account needs a recommender organisation everywhere (finding 15)."""
 
 from io import BytesIO
 
@@ -7,14 +8,16 @@ import pytest
 
 from forms.admin import InviteForm
 from forms.review import ExpertForm
-from portal.accounts.models import Role
-from portal.accounts.rules import LOGIN_MESSAGE
+from portal.accounts.models import OrganisationKind, Role
+from portal.accounts.rules import LOGIN_MESSAGE, why_not_staff_role
+from portal.admin.services import change_role
 from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.imports import columns
 from portal.imports.columns import CellProblem
+from portal.imports.kinds import KINDS
 from tests.conftest import login
-from tests.factories import make_staff
+from tests.factories import make_recommender, make_staff
 
 ACCEPTED = ["Wang.Li@sh", "ab", "bj-amr-01", "A" * 60]
 REFUSED = ["a", "Zhang San", "-lead", "王五", "revıewer", "A" * 61]
@@ -64,3 +67,25 @@ def test_a_login_created_from_the_command_line_is_exported_and_imported_again_un
     client.post("/admin/import/", data={"kind": "staff", "workbook": (BytesIO(exported), "staff.xlsx")})
     page = client.get("/admin/import/preview").get_data(as_text=True)
     assert "未变 2" in page and "错误 0" in page
+
+
+@pytest.mark.parametrize("kind", [None, OrganisationKind.MINISTRY, OrganisationKind.MARKET_REGULATOR])
+def test_a_recommender_account_needs_a_recommender_organisation_everywhere(ctx, kind):
+    organisation = make_recommender(kind=kind) if kind else None
+    reason = why_not_staff_role(Role.RECOMMENDER, organisation)
+    assert (reason is None) == (kind == OrganisationKind.MARKET_REGULATOR)
+    admin, reviewer = make_staff(Role.ADMIN), make_staff(Role.REVIEWER)
+    staff = KINDS["staff"]
+    holdings = staff.holdings()
+    values = {"username": "new-one", "role": Role.RECOMMENDER, "email": "n@example.cn"}
+    values["organisation"] = organisation.name if organisation else None
+    assert [message for _, message in staff.check(values, None, holdings)] == ([reason] if reason else [])
+    for attempt in (
+        lambda: make_staff(Role.RECOMMENDER, organisation),
+        lambda: change_role(reviewer, Role.RECOMMENDER, organisation, admin),
+    ):
+        if reason:
+            with pytest.raises(RuleViolation, match=reason):
+                attempt()
+        else:
+            attempt()
