@@ -256,6 +256,11 @@ def test_an_enterprise_already_a_unit_cannot_be_imported_as_a_unit_of_another_ye
         assert db.session.scalar(select(func.count(Application.id))) == 1
 
 
+def test_the_name_columns_note_says_matching_is_by_name_alone(admin):
+    sheet = load_workbook(BytesIO(admin.get("/admin/import/organisations/template.xlsx").data)).worksheets[0]
+    assert "名称与已有单位相同即为更新该单位（类型不能通过导入修改）" in sheet["A1"].comment.text
+
+
 def test_an_organisation_of_another_type_with_the_same_name_is_an_error(admin):
     imported(admin, "organisations", sheet_bytes("organisations", [ORG]))
     page = preview(

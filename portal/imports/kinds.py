@@ -92,7 +92,7 @@ class OrganisationImport(ImportKind):
         ImportColumn(
             "name",
             "单位名称",
-            "单位全称，如：北京市市场监督管理局。名称与类型和已有单位相同即为更新该单位。",
+            "单位全称，如：北京市市场监督管理局。名称与已有单位相同即为更新该单位（类型不能通过导入修改）。",
             parse.text(120),
             width=34,
         ),
