@@ -381,6 +381,29 @@ def test_an_update_shows_before_and_after_and_is_logged_under_the_import(admin, 
         assert len(created) == 3 and all(entry.detail["import"] < run.id for entry in created)
 
 
+def test_staff_and_expert_updates_go_through_their_services_and_are_audited(admin, app):
+    with app.app_context():
+        make_campaign()
+        db.session.commit()
+    imported(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    imported(admin, "staff", sheet_bytes("staff", STAFF))
+    imported(admin, "experts", sheet_bytes("experts", EXPERTS))
+    staff = [["bj-amr-01", "张三丰", *STAFF[0][2:5], "13800138003"]]
+    imported(admin, "staff", sheet_bytes("staff", staff))
+    imported(
+        admin, "experts", sheet_bytes("experts", [["expert-li", "李四光", EXPERTS[0][2], "上海", *EXPERTS[0][4:]]])
+    )
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(["account.update", "expert.update"])).order_by(AuditEntry.id)
+        ).all()
+        assert [(entry.action, entry.detail["changes"]) for entry in entries] == [
+            ("account.update", {"display_name": ["张三", "张三丰"], "mobile": ["13800138002", "13800138003"]}),
+            ("account.update", {"display_name": ["李四", "李四光"]}),
+            ("expert.update", {"region": ["北京市", "上海市"]}),
+        ]
+
+
 def test_an_expert_of_an_earlier_campaign_is_refused_not_matched(admin, app):
     with app.app_context():
         now = utcnow()

@@ -209,6 +209,7 @@ def create_staff_user(
     display_name: str,
     organisation: Organisation | None = None,
     email: str | None = None,
+    mobile: str | None = None,
 ) -> User:
     """A recommender, reviewer, expert or admin account. Without ``password`` no password works until
     the owner sets one from an invitation link."""
@@ -217,7 +218,9 @@ def create_staff_user(
     problem = why_not_staff_role(role, organisation) or login_problem(username)
     if problem:
         raise RuleViolation(problem)
-    user = User(username=username, role=role, display_name=display_name, organisation=organisation, email=email)
+    user = User(
+        username=username, role=role, display_name=display_name, organisation=organisation, email=email, mobile=mobile
+    )
     if password is None:
         user.password_hash = "!"  # matches no password (werkzeug finds no method in it)
     else:

@@ -32,11 +32,33 @@ def save_organisation(organisation: Organisation | None, values: dict, user: Use
 
 
 def invite_staff(
-    username: str, display_name: str, email: str | None, role: Role, organisation: Organisation | None, user: User
+    username: str,
+    display_name: str,
+    email: str | None,
+    role: Role,
+    organisation: Organisation | None,
+    user: User,
+    mobile: str | None = None,
 ) -> tuple[User, str]:
     """A staff account without a usable password, and the one-time link that lets its owner set one."""
-    staff = create_staff_user(username, None, role, display_name, organisation, email)
+    staff = create_staff_user(username, None, role, display_name, organisation, email, mobile)
     return staff, issue_password_link(staff, "invite", user)
+
+
+def apply_changes(target, values: dict) -> dict[str, list]:
+    """Set ``values`` on ``target``; the ones that changed as ``{name: [before, after]}``, for the audit log."""
+    changes = {name: [getattr(target, name), value] for name, value in values.items() if getattr(target, name) != value}
+    for name, (_before, value) in changes.items():
+        setattr(target, name, value)
+    return changes
+
+
+def update_staff_details(target: User, display_name: str, email: str | None, mobile: str | None, user: User) -> None:
+    """A staff account's name and contact details; its login, role and organisation stay."""
+    changes = apply_changes(target, {"display_name": display_name, "email": email, "mobile": mobile})
+    if changes:
+        db.session.flush()
+        record_audit("account.update", target, {"changes": changes}, user)
 
 
 def _ensure_not_self(target: User, user: User) -> None:

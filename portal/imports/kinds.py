@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, OrganisationKind, Role, User
 from portal.accounts.rules import LOGIN_HINT, why_not_staff_role
-from portal.admin.services import invite_staff, save_organisation
+from portal.admin.services import invite_staff, save_organisation, update_staff_details
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Campaign, Scale, current_campaign
 from portal.campaigns.services import create_earlier_batch
@@ -22,7 +22,7 @@ from portal.imports.columns import ImportColumn
 from portal.reference import INDUSTRIES, ORGANISATION_REGIONS, REGIONS
 from portal.rereview.services import published_units
 from portal.review.models import Decision, DecisionOutcome, ExpertProfile
-from portal.review.services import create_expert
+from portal.review.services import create_expert, update_expert
 
 IMPORTED_LABEL = "往批入选（导入）"
 STAFF_ROLES = (Role.RECOMMENDER, Role.REVIEWER, Role.ADMIN)
@@ -256,13 +256,18 @@ class StaffImport(ImportKind):
     def create(self, values, holdings, user):
         organisation = holdings.lookups["organisations"].get(values["organisation"])
         staff, _link = invite_staff(
-            values["username"], values["display_name"], values["email"], values["role"], organisation, user
+            values["username"],
+            values["display_name"],
+            values["email"],
+            values["role"],
+            organisation,
+            user,
+            values["mobile"],
         )
-        staff.mobile = values["mobile"]
         return staff
 
     def update(self, target, values, holdings, user):
-        target.display_name, target.email, target.mobile = values["display_name"], values["email"], values["mobile"]
+        update_staff_details(target, values["display_name"], values["email"], values["mobile"], user)
 
 
 # --- experts ------------------------------------------------------------------------------------
@@ -354,12 +359,15 @@ class ExpertImport(ImportKind):
         )
 
     def update(self, target, values, holdings, user):
-        target.organisation, target.region, target.specialities = (
+        update_expert(
+            target,
+            values["email"],
+            values["name"],
             values["organisation"],
             values["region"],
             values["specialities"],
+            user,
         )
-        target.user.display_name, target.user.email = values["name"], values["email"]
 
 
 # --- units of earlier batches -------------------------------------------------------------------
