@@ -307,6 +307,37 @@ def test_confirm_needs_the_previewed_files_token(admin, app, sent):
         assert db.session.scalar(select(func.count(Organisation.id))) == 3
 
 
+def test_a_change_in_the_portal_after_the_preview_is_not_overwritten_unseen(admin, app):
+    imported(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    assert "未变 3" in preview(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    with app.app_context():  # meanwhile another administrator edits an organisation
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == ORGANISATIONS[0][0]))
+        organisation.lead_department = "计量与标准化处"
+        db.session.commit()
+    refused = admin.post(
+        "/admin/import/confirm",
+        data={"token": _token(admin)},
+        headers={"Referer": "http://localhost/admin/import/preview"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert (
+        "预览之后系统中的数据已有变化，未导入任何数据" in refused
+        and "更新 1" in refused
+        and "原：计量与标准化处" in refused
+    )
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Organisation.lead_department).where(Organisation.name == ORGANISATIONS[0][0]))
+            == "计量与标准化处"
+        )
+    assert confirm(admin).status_code == 302  # confirming what the new preview showed
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Organisation.lead_department).where(Organisation.name == ORGANISATIONS[0][0]))
+            == "计量处"
+        )
+
+
 def test_a_file_with_errors_cannot_be_confirmed(admin, app):
     bad = list(ORG)
     bad[1] = "局"

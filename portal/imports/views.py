@@ -15,7 +15,7 @@ from portal.core.transactions import refuse
 from portal.exports.spreadsheets import send_workbook
 from portal.imports import services
 from portal.imports.kinds import KINDS
-from portal.imports.pending import discard_pending, pending_import, store_pending
+from portal.imports.pending import discard_pending, pending_import, remember_plan, store_pending
 from portal.imports.reader import UnreadableWorkbook
 from portal.imports.sheets import write_error_sheet, write_holdings, write_template
 
@@ -71,6 +71,7 @@ def preview():
         result = services.preview_import(pending.kind, pending.path)
     except (UnreadableWorkbook, RuleViolation) as error:
         return _start_again(error)
+    remember_plan(result.fingerprint)
     return render_template(
         "imports/preview.html",
         pending=pending,
@@ -100,7 +101,7 @@ def confirm():
         flash("该导入已确认、已被新的上传替换或已过期，请重新上传。", "warning")
         return redirect(url_for("imports.index"))
     try:
-        result = services.confirm_import(pending.kind, pending.path, pending.file_name, current_user)
+        result = services.confirm_import(pending.kind, pending.path, pending.file_name, pending.planned, current_user)
     except UnreadableWorkbook as error:
         return _start_again(error)
     discard_pending()
