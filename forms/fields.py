@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from wtforms import DecimalField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional, StopValidation
 
-from portal.accounts.rules import LOGIN_HINT, login_problem, mobile_problem
+from portal.accounts.rules import login_problem, mobile_problem
 
 _SPACES_AND_SEPARATORS = str.maketrans("", "", " \u3000\t,，")
 
@@ -119,9 +119,7 @@ def _rule(problem):
 
 def login_field(**kwargs) -> StringField:
     """A staff login name (``portal.accounts.rules``)."""
-    return StringField(
-        "登录名", validators=[DataRequired("请填写登录名。"), _rule(login_problem)], description=LOGIN_HINT, **kwargs
-    )
+    return StringField("登录名", validators=[DataRequired("请填写登录名。"), _rule(login_problem)], **kwargs)
 
 
 def mobile_field(**kwargs) -> DigitsField:
