@@ -3,14 +3,12 @@
 from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from forms.base import PortalForm
-from forms.fields import DigitsField
+from forms.fields import mobile_field
 from portal.accounts.services import PASSWORD_HINT, password_problem, uscc_taken, user_password_inputs
 from portal.accounts.uscc import uscc_error
-
-MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 
 
 def _strong_password(form, field):
@@ -34,10 +32,7 @@ class RegistrationForm(PortalForm):
         description="18 位，见营业执照；注册后作为登录账号。",
     )
     contact_name = StringField("联系人", validators=[DataRequired("请填写联系人。"), Length(max=40)])
-    mobile = DigitsField(
-        "手机",
-        validators=[DataRequired("请填写手机号码。"), Regexp(MOBILE_PATTERN, message="请输入 11 位中国大陆手机号码。")],
-    )
+    mobile = mobile_field()
     email = EmailField(
         "邮箱", validators=[DataRequired("请填写邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)]
     )
@@ -98,10 +93,7 @@ class CodeClaimForm(PortalForm):
         "单位名称", validators=[DataRequired("请填写单位名称。"), Length(max=120)], description="与营业执照一致。"
     )
     contact_name = StringField("联系人", validators=[DataRequired("请填写联系人。"), Length(max=40)])
-    mobile = DigitsField(
-        "手机",
-        validators=[DataRequired("请填写手机号码。"), Regexp(MOBILE_PATTERN, message="请输入 11 位中国大陆手机号码。")],
-    )
+    mobile = mobile_field()
     email = EmailField(
         "邮箱",
         validators=[DataRequired("请填写邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)],

@@ -1,10 +1,10 @@
 """The administrators' forms."""
 
 from wtforms import EmailField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from forms.base import PortalForm
-from forms.fields import MomentField
+from forms.fields import MomentField, login_field
 from portal.accounts.models import OrganisationKind, Role
 from portal.campaigns.models import (
     DEFAULT_ISSUING_AUTHORITIES,
@@ -107,13 +107,7 @@ class OrganisationForm(PortalForm):
 
 
 class InviteForm(PortalForm):
-    username = StringField(
-        "登录名",
-        validators=[
-            DataRequired("请填写登录名。"),
-            Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。"),
-        ],
-    )
+    username = login_field()
     display_name = StringField("姓名或部门", validators=[DataRequired("请填写姓名或部门。"), Length(max=60)])
     email = EmailField(
         "邮箱",

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from wtforms import DateTimeLocalField, DecimalField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional, StopValidation
 
+from portal.accounts.rules import login_problem, mobile_problem
+
 _SPACES_AND_SEPARATORS = str.maketrans("", "", " \u3000\t,，")
 
 
@@ -127,3 +129,24 @@ class MomentField(DateTimeLocalField):
             render_kw={"min": f"{MOMENT_YEARS[0]}-01-01T00:00", "max": f"{MOMENT_YEARS[-1]}-12-31T23:59"},
             **kwargs,
         )
+
+
+def _rule(problem):
+    """A validator from a rule that returns a Chinese reason or ``None``."""
+
+    def check(form, field):
+        reason = problem(field.data)
+        if reason:
+            raise StopValidation(reason)
+
+    return check
+
+
+def login_field(**kwargs) -> StringField:
+    """A staff login name (``portal.accounts.rules``)."""
+    return StringField("登录名", validators=[DataRequired("请填写登录名。"), _rule(login_problem)], **kwargs)
+
+
+def mobile_field(**kwargs) -> DigitsField:
+    """A mainland mobile number, typed with spaces or full-width digits as people do."""
+    return DigitsField("手机", validators=[DataRequired("请填写手机号码。"), _rule(mobile_problem)], **kwargs)

@@ -33,4 +33,4 @@ class ImportForm(PortalForm):
 class ConfirmImportForm(PortalForm):
     """Confirms the previewed file: its token must still be the session's pending import."""
 
-    token = HiddenField()
+    token = HiddenField(validators=[DataRequired()])

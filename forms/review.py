@@ -23,14 +23,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     StopValidation,
     ValidationError,
 )
 from wtforms.widgets import HiddenInput
 
 from forms.base import PortalForm, reason_field, upload_field
-from forms.fields import MomentField
+from forms.fields import MomentField, login_field
 from portal.reference import REGIONS
 from portal.rereview.models import ReReviewConclusion
 from portal.review.models import DecisionOutcome, ExpertOpinion
@@ -52,13 +51,7 @@ class ExpertForm(PortalForm):
     specialities = StringField(
         "专业领域", validators=[Optional(), Length(max=200)], description="如：电力装备、仪器仪表、测量管理体系"
     )
-    username = StringField(
-        "登录名",
-        validators=[
-            DataRequired("请填写登录名。"),
-            Regexp(r"^[a-z0-9][a-z0-9_.-]{2,39}$", message="登录名为 3–40 位小写字母、数字、点、横线或下划线。"),
-        ],
-    )
+    username = login_field()
     email = EmailField(
         "邮箱",
         validators=[DataRequired("请填写专家的邮箱。"), Email("邮箱格式不正确。", check_deliverability=False)],

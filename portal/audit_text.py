@@ -14,6 +14,7 @@ ACTION_LABELS = {
     "account.activate": "启用账号",
     "account.deactivate": "停用账号",
     "account.change_role": "更改角色",
+    "account.update": "修改账号信息",
     "account.login": "登录",
     "account.login_password_ok": "登录：密码正确，待第二步验证",
     "account.login_failed": "登录失败",
@@ -65,6 +66,7 @@ ACTION_LABELS = {
     "recommendation.unlock": "解锁推荐名单",
     # review
     "expert.create": "添加专家",
+    "expert.update": "修改专家信息",
     "expert.declare_conflict": "登记利益冲突",
     "review.assign": "分配专家",
     "review.auto_assign": "自动分配专家",

@@ -2,6 +2,7 @@
 all-or-nothing confirm, idempotence, invitations, imported units in re-review and on /units."""
 
 import os
+import struct
 import zipfile
 from datetime import date, timedelta
 from io import BytesIO
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -21,6 +23,7 @@ from portal.core.timeutil import utcnow
 from portal.documents.pdf import pdf_available
 from portal.exports.national_workbook import published_list_rows, write_national_workbook
 from portal.imports.kinds import KINDS
+from portal.imports.reader import HEADER_SEARCH_ROWS, LAST_ROW
 from portal.notifications.models import OutboxMessage
 from portal.rereview import services as rereview
 from portal.rereview.models import ReReview
@@ -49,10 +52,13 @@ def preview(client, kind: str, data: bytes) -> str:
     return client.get("/admin/import/preview").get_data(as_text=True)
 
 
-def confirm(client):
+def _token(client) -> str:
     with client.session_transaction() as session:
-        token = session["pending_import"]["token"]
-    return client.post("/admin/import/confirm", data={"token": token})
+        return session["pending_import"]["token"]
+
+
+def confirm(client):
+    return client.post("/admin/import/confirm", data={"token": _token(client)})
 
 
 def imported(client, kind: str, data: bytes):
@@ -62,10 +68,10 @@ def imported(client, kind: str, data: bytes):
     return client.get("/admin/import/").get_data(as_text=True)
 
 
-def units_sheet(recommender="北京市市场监督管理局", year="2019", published="2019-05-20", count=2) -> bytes:
+def units_sheet(recommender="北京市市场监督管理局", year="2019", published="2019-05-20", count=2, first=0) -> bytes:
     rows = [
         [year, f"往批示范单位{n}有限公司", valid_uscc(9000 + n), "北京", "仪器仪表", "大型", recommender, published]
-        for n in range(count)
+        for n in range(first, first + count)
     ]
     return sheet_bytes("units", rows)
 
@@ -156,6 +162,16 @@ def test_a_sheet_without_the_headers_is_refused(admin):
     assert "没有找到表头" in page
 
 
+def test_a_header_given_twice_is_refused(admin, app):
+    workbook = load_workbook(BytesIO(sheet_bytes("organisations", ORGANISATIONS)))
+    workbook.active["E1"], workbook.active["E2"] = "类型", "省级工业和信息化主管部门"  # the last one won
+    data = BytesIO()
+    workbook.save(data)
+    assert "表头“类型”出现两次" in _refused(admin, "organisations", data.getvalue())
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organisation.id))) == 0
+
+
 # --- every message --------------------------------------------------------------------------------
 
 ORG = ["北京市市场监督管理局", "省级市场监管部门", "北京", ""]
@@ -169,7 +185,13 @@ MESSAGES = [
     ("organisations", ORG, 1, "市场监管局", "应为以下之一：省级市场监管部门、"),
     ("organisations", ORG, 2, "北平", "“北平”不是省级行政区名称"),
     ("organisations", ORG, 0, "北京市\n市场监督管理局", "请填写一行文字，不能包含换行符或控制字符。"),
-    ("staff", USER, 0, "Zhang San", "登录名为 3–40 位小写字母、数字、点、横线或下划线。"),
+    (
+        "staff",
+        USER,
+        0,
+        "Zhang San",
+        "登录名只能使用英文字母、数字、点、横线、下划线或 @（2–60 位），以字母或数字开头。",
+    ),
     ("staff", USER, 2, "不存在的单位", "系统中没有名为“不存在的单位”的单位，请先导入单位或核对名称。"),
     ("staff", USER, 2, "", "推荐单位账号须属于一个推荐单位。"),
     ("staff", USER, 0, "expert-li", "该登录名已被其他账号使用。"),
@@ -189,6 +211,8 @@ MESSAGES = [
     ("units", UNIT, 6, "中国计量科学研究院", "系统中没有名为“中国计量科学研究院”的推荐单位"),
     ("units", UNIT, 7, "2019-02-30", "日期格式应为 2019-05-20。"),
     ("units", UNIT, 7, f"{NEXT_YEAR}-01-01", "公布日期不能晚于今天。"),
+    ("units", UNIT, 7, "0001-01-01", "公布日期不能早于 2017 年。"),
+    ("units", UNIT, 7, "2018-12-31", "公布日期应在批次年度 2019 年 1 月 1 日或之后。"),
 ]
 
 
@@ -215,6 +239,26 @@ def test_repeated_keys_and_a_batch_with_two_dates_are_errors(admin):
     page = preview(admin, "units", sheet_bytes("units", [UNIT, UNIT, other]))
     assert "与第 2 行重复。" in page
     assert "同一年度的公布日期应相同：2019 年度批次的公布日期为 2019-05-20。" in page
+
+
+def test_an_enterprise_already_a_unit_cannot_be_imported_as_a_unit_of_another_year(admin, app):
+    imported(admin, "organisations", sheet_bytes("organisations", [ORG]))
+    imported(admin, "units", sheet_bytes("units", [UNIT]))
+    again = list(UNIT)
+    again[0], again[7] = "2020", "2020-05-20"
+    message = "该企业已是 2019 年度批次的示范单位：一个企业只有一个示范单位，不能再导入为 2020 年度的。"
+    assert message in preview(admin, "units", sheet_bytes("units", [UNIT, again]))
+    other = list(UNIT)
+    other[0], other[2], other[7] = "2020", valid_uscc(8002), "2020-05-20"
+    twice = [other, ["2021", *other[1:7], "2021-05-20"]]
+    assert "该企业已是 2020 年度批次的示范单位" in preview(admin, "units", sheet_bytes("units", twice))
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Application.id))) == 1
+
+
+def test_the_name_columns_note_says_matching_is_by_name_alone(admin):
+    sheet = load_workbook(BytesIO(admin.get("/admin/import/organisations/template.xlsx").data)).worksheets[0]
+    assert "名称与已有单位相同即为更新该单位（类型不能通过导入修改）" in sheet["A1"].comment.text
 
 
 def test_an_organisation_of_another_type_with_the_same_name_is_an_error(admin):
@@ -249,6 +293,49 @@ def test_the_preview_writes_nothing_and_confirm_applies_everything(admin, app):
         assert db.session.scalar(select(func.count(Organisation.id))) == 3
         lead = db.session.scalar(select(Organisation.lead_department).where(Organisation.region == "北京市"))
         assert lead == "计量处"
+
+
+@pytest.mark.parametrize("sent", [{}, {"token": ""}, {"token": "0" * 32}])
+def test_confirm_needs_the_previewed_files_token(admin, app, sent):
+    preview(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    page = admin.post("/admin/import/confirm", data=sent, follow_redirects=True).get_data(as_text=True)
+    assert "该导入已确认、已被新的上传替换或已过期" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organisation.id))) == 0
+    assert confirm(admin).status_code == 302  # the preview is still pending and confirms with its token
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Organisation.id))) == 3
+
+
+def test_a_change_in_the_portal_after_the_preview_is_not_overwritten_unseen(admin, app):
+    imported(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    assert "未变 3" in preview(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    with app.app_context():  # meanwhile another administrator edits an organisation
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == ORGANISATIONS[0][0]))
+        organisation.lead_department = "计量与标准化处"
+        db.session.commit()
+    refused = admin.post(
+        "/admin/import/confirm",
+        data={"token": _token(admin)},
+        headers={"Referer": "http://localhost/admin/import/preview"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert (
+        "预览之后系统中的数据已有变化，未导入任何数据" in refused
+        and "更新 1" in refused
+        and "原：计量与标准化处" in refused
+    )
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Organisation.lead_department).where(Organisation.name == ORGANISATIONS[0][0]))
+            == "计量与标准化处"
+        )
+    assert confirm(admin).status_code == 302  # confirming what the new preview showed
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Organisation.lead_department).where(Organisation.name == ORGANISATIONS[0][0]))
+            == "计量处"
+        )
 
 
 def test_a_file_with_errors_cannot_be_confirmed(admin, app):
@@ -325,6 +412,48 @@ def test_an_update_shows_before_and_after_and_is_logged_under_the_import(admin, 
         assert len(created) == 3 and all(entry.detail["import"] < run.id for entry in created)
 
 
+def test_staff_and_expert_updates_go_through_their_services_and_are_audited(admin, app):
+    with app.app_context():
+        make_campaign()
+        db.session.commit()
+    imported(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
+    imported(admin, "staff", sheet_bytes("staff", STAFF))
+    imported(admin, "experts", sheet_bytes("experts", EXPERTS))
+    staff = [["bj-amr-01", "张三丰", *STAFF[0][2:5], "13800138003"]]
+    imported(admin, "staff", sheet_bytes("staff", staff))
+    imported(
+        admin, "experts", sheet_bytes("experts", [["expert-li", "李四光", EXPERTS[0][2], "上海", *EXPERTS[0][4:]]])
+    )
+    with app.app_context():
+        entries = db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action.in_(["account.update", "expert.update"])).order_by(AuditEntry.id)
+        ).all()
+        assert [(entry.action, entry.detail["changes"]) for entry in entries] == [
+            ("account.update", {"display_name": ["张三", "张三丰"], "mobile": ["13800138002", "13800138003"]}),
+            ("account.update", {"display_name": ["李四", "李四光"]}),
+            ("expert.update", {"region": ["北京市", "上海市"]}),
+        ]
+
+
+def test_an_expert_of_an_earlier_campaign_is_refused_not_matched(admin, app):
+    with app.app_context():
+        now = utcnow()
+        make_campaign(
+            year=now.year - 1,
+            opens_at=now - timedelta(days=400),
+            closes_at=now - timedelta(days=390),
+            recommend_deadline=now - timedelta(days=380),
+        )
+        db.session.commit()
+    imported(admin, "experts", sheet_bytes("experts", EXPERTS))
+    with app.app_context():
+        make_campaign()
+        db.session.commit()
+    assert rows_of(admin.get("/admin/import/experts/current.xlsx").data) == [KINDS["experts"].headers]
+    page = preview(admin, "experts", sheet_bytes("experts", EXPERTS))
+    assert "该登录名是往年批次的评审专家" in page and "错误 1" in page and "未变 0" in page
+
+
 def test_new_staff_and_experts_get_their_invitation_through_the_outbox(admin, app):
     with app.app_context():
         make_campaign()
@@ -360,15 +489,15 @@ def test_imported_units_are_published_in_their_batch_without_changing_the_curren
         db.session.commit()
     imported(admin, "organisations", sheet_bytes("organisations", ORGANISATIONS))
     imported(admin, "units", units_sheet())
-    imported(admin, "units", units_sheet(year="2021", published="2021-06-01", count=1))
+    imported(admin, "units", units_sheet(year="2021", published="2021-06-01", count=1, first=2))
     with app.app_context():
         assert current_campaign().id == current
         batches = db.session.scalars(select(Campaign).where(Campaign.earlier_batch.is_(True))).all()
         assert sorted((b.year, b.archived) for b in batches) == [(2019, True), (2021, True)]
         units = db.session.scalars(select(Application).where(Application.imported_at.is_not(None))).all()
         assert len(units) == 3 and {u.status for u in units} == {ApplicationStatus.SELECTED}
-        assert {u.enterprise.uscc for u in units} == {valid_uscc(9000), valid_uscc(9001)}
-        assert db.session.scalar(select(func.count(Enterprise.id))) == 2  # the 2021 unit is the 2019 one
+        assert {u.enterprise.uscc for u in units} == {valid_uscc(9000), valid_uscc(9001), valid_uscc(9002)}
+        assert db.session.scalar(select(func.count(Enterprise.id))) == 3
         batch_2019 = next(b for b in batches if b.year == 2019)
         assert [row[1] for row in published_list_rows(batch_2019)] == ["往批示范单位0有限公司", "往批示范单位1有限公司"]
         workbook = write_national_workbook(batch_2019)  # every sheet copes with units that have no application
@@ -380,7 +509,7 @@ def test_imported_units_are_published_in_their_batch_without_changing_the_curren
         )
     page = client.get("/units").get_data(as_text=True)
     assert "2021年度工业计量标杆示范单位名单" in page and "2019年度工业计量标杆示范单位名单" in page
-    assert page.index("2021年度") < page.index("2019年度") and "往批示范单位1有限公司" in page
+    assert page.index("2021年度") < page.index("2019年度") and "往批示范单位2有限公司" in page
 
 
 def test_imported_units_are_in_a_re_review_round_and_their_pages_open(admin, app):
@@ -507,6 +636,42 @@ def test_more_than_10000_rows_are_refused(admin):
     )
 
 
+def _with_cells(data: bytes, cells: str) -> bytes:
+    """``data`` with the inline-string ``cells`` (``(row, column)``…) added to the sheet."""
+    sheet = zipfile.ZipFile(BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+    rows = "".join(
+        f'<row r="{row}"><c r="{column}{row}" t="inlineStr"><is><t>{text}</t></is></c></row>'
+        for row, column, text in cells
+    )
+    return _replace_entry(
+        data, "xl/worksheets/sheet1.xml", sheet.replace("</sheetData>", rows + "</sheetData>").encode()
+    )
+
+
+def test_rows_far_below_the_data_are_refused_even_when_blank(admin):
+    data = _with_cells(sheet_bytes("organisations", ORGANISATIONS), [(LAST_ROW + 1, "A", " ")])
+    assert "表格不能超过第 11,010 行" in _refused(admin, "organisations", data)
+    within = _with_cells(sheet_bytes("organisations", ORGANISATIONS), [(LAST_ROW, "A", " ")])
+    assert "新增 3" in preview(admin, "organisations", within)
+
+
+def test_a_cell_far_right_does_not_widen_the_rows_read(admin, monkeypatch):
+    """One cell in column XFD made every row 16,384 cells wide: 13 s per preview for a 2 MB file."""
+    widths = []
+    get_row = ReadOnlyWorksheet._get_row
+
+    def measured(self, *args, **kwargs):
+        row = get_row(self, *args, **kwargs)
+        widths.append(len(row))
+        return row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_get_row", measured)
+    cells = [(number, "XFD", "x") for number in range(10, 60)]
+    page = preview(admin, "organisations", _with_cells(sheet_bytes("organisations", ORGANISATIONS), cells))
+    assert "新增 3" in page
+    assert sum(1 for width in widths if width > 4) <= HEADER_SEARCH_ROWS
+
+
 def test_a_zip_bomb_is_refused_by_its_declared_size(admin):
     """1 GB of spaces deflates to about 1 MB: refused from the ZIP's directory, before anything inflates it."""
     bomb = BytesIO()
@@ -526,6 +691,25 @@ def test_entity_expansion_is_refused(admin):
     data = _replace_entry(sheet_bytes("organisations", ORGANISATIONS), "xl/worksheets/sheet1.xml", BILLION_LAUGHS)
     page = _refused(admin, "organisations", data)
     assert "含有不允许的 XML 结构" in page
+
+
+def _corrupt_deflate(data: bytes, name: str) -> bytes:
+    """``data`` with the compressed bytes of entry ``name`` scrambled: the ZIP directory stays valid."""
+    raw = bytearray(data)
+    entry = zipfile.ZipFile(BytesIO(data)).getinfo(name)
+    name_length, extra_length = struct.unpack("<HH", raw[entry.header_offset + 26 : entry.header_offset + 30])
+    start = entry.header_offset + 30 + name_length + extra_length
+    for index in range(start + 2, start + entry.compress_size - 2):
+        raw[index] ^= 0x55
+    return bytes(raw)
+
+
+def test_a_workbook_with_corrupt_compressed_data_gets_a_message_everywhere(admin):
+    data = _corrupt_deflate(sheet_bytes("organisations", ORGANISATIONS), "xl/worksheets/sheet1.xml")
+    assert upload(admin, "organisations", data).status_code == 302
+    assert admin.get("/admin/import/errors.xlsx").status_code == 404
+    assert admin.post("/admin/import/confirm", data={"token": _token(admin)}).status_code == 302
+    assert "该文件不是 Excel 工作簿（.xlsx）" in _refused(admin, "organisations", data)
 
 
 def test_a_broken_workbook_gets_a_message_not_an_error_page(admin):

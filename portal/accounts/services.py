@@ -1,6 +1,5 @@
 """Accounts: registration, login, logout, passwords, staff creation."""
 
-import re
 import secrets
 
 from flask import current_app, has_request_context, request
@@ -9,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Enterprise, Organisation, Role, User, password_hash_method
+from portal.accounts.rules import login_problem, why_not_staff_role
 from portal.accounts.throttle import login_throttle, wait_text
 from portal.accounts.uscc import normalise_login, normalise_uscc
 from portal.audit import record_audit
@@ -209,16 +209,18 @@ def create_staff_user(
     display_name: str,
     organisation: Organisation | None = None,
     email: str | None = None,
+    mobile: str | None = None,
 ) -> User:
     """A recommender, reviewer, expert or admin account. Without ``password`` no password works until
     the owner sets one from an invitation link."""
     if role == Role.ENTERPRISE:
         raise RuleViolation("企业账号请通过注册页面创建。")
-    if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
-        raise RuleViolation("推荐单位账号须属于一个推荐单位。")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.@-]{1,59}", username or ""):
-        raise RuleViolation("登录名只能使用英文字母、数字、点、横线、下划线或 @（2–60 位）。")
-    user = User(username=username, role=role, display_name=display_name, organisation=organisation, email=email)
+    problem = why_not_staff_role(role, organisation) or login_problem(username)
+    if problem:
+        raise RuleViolation(problem)
+    user = User(
+        username=username, role=role, display_name=display_name, organisation=organisation, email=email, mobile=mobile
+    )
     if password is None:
         user.password_hash = "!"  # matches no password (werkzeug finds no method in it)
     else:

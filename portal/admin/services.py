@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation, Role, User
+from portal.accounts.rules import why_not_staff_role
 from portal.accounts.services import create_staff_user
 from portal.accounts.tokens import issue_password_link
 from portal.audit import record_audit
@@ -31,11 +32,33 @@ def save_organisation(organisation: Organisation | None, values: dict, user: Use
 
 
 def invite_staff(
-    username: str, display_name: str, email: str | None, role: Role, organisation: Organisation | None, user: User
+    username: str,
+    display_name: str,
+    email: str | None,
+    role: Role,
+    organisation: Organisation | None,
+    user: User,
+    mobile: str | None = None,
 ) -> tuple[User, str]:
     """A staff account without a usable password, and the one-time link that lets its owner set one."""
-    staff = create_staff_user(username, None, role, display_name, organisation, email)
+    staff = create_staff_user(username, None, role, display_name, organisation, email, mobile)
     return staff, issue_password_link(staff, "invite", user)
+
+
+def apply_changes(target, values: dict) -> dict[str, list]:
+    """Set ``values`` on ``target``; the ones that changed as ``{name: [before, after]}``, for the audit log."""
+    changes = {name: [getattr(target, name), value] for name, value in values.items() if getattr(target, name) != value}
+    for name, (_before, value) in changes.items():
+        setattr(target, name, value)
+    return changes
+
+
+def update_staff_details(target: User, display_name: str, email: str | None, mobile: str | None, user: User) -> None:
+    """A staff account's name and contact details; its login, role and organisation stay."""
+    changes = apply_changes(target, {"display_name": display_name, "email": email, "mobile": mobile})
+    if changes:
+        db.session.flush()
+        record_audit("account.update", target, {"changes": changes}, user)
 
 
 def _ensure_not_self(target: User, user: User) -> None:
@@ -56,8 +79,9 @@ def change_role(target: User, role: Role, organisation: Organisation | None, use
     _ensure_not_self(target, user)
     if Role.ENTERPRISE in (role, target.role):
         raise RuleViolation("企业账号与工作人员账号不能互相转换。")
-    if role == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
-        raise RuleViolation("推荐单位账号须属于一个推荐单位。")
+    problem = why_not_staff_role(role, organisation)
+    if problem:
+        raise RuleViolation(problem)
     previous = target.role
     target.role, target.organisation = role, organisation
     target.session_version += 1

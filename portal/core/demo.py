@@ -29,7 +29,7 @@ from portal.core.errors import RuleViolation
 from portal.core.extensions import db
 from portal.core.timeutil import local_today, utcnow
 from portal.imports.kinds import KINDS
-from portal.imports.services import confirm_import
+from portal.imports.services import confirm_import, preview_import
 from portal.imports.sheets import write_sheet
 from portal.recommendations import services as recommendation_services
 from portal.reference import INDUSTRIES, OWNERSHIP_TYPES, PROVINCES, SEPARATELY_PLANNED_CITIES, XINJIANG_CORPS
@@ -478,7 +478,8 @@ def _import_earlier_units(rng: random.Random, recommenders: list[Organisation], 
     ]
     path = write_sheet(kind, rows)
     try:
-        confirm_import(kind, path, "往批示范单位名单.xlsx", admin)
+        planned = preview_import(kind, path).fingerprint  # as the admin confirms what the preview showed
+        confirm_import(kind, path, "往批示范单位名单.xlsx", planned, admin)
     finally:
         os.remove(path)
 

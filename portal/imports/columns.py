@@ -15,15 +15,13 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from forms.fields import normalise_digits
+from portal.accounts.rules import login_problem, mobile_problem
 from portal.accounts.uscc import normalise_uscc, uscc_error
 from portal.core.models_base import LabelledEnum
 from portal.core.timeutil import local_today
 from portal.reference import canonical_region
 
 FIRST_BATCH_YEAR = 2017  # the notice of the first campaign
-LOGIN_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]{2,39}")  # as the invitation form (forms.admin.InviteForm)
-LOGIN_MESSAGE = "登录名为 3–40 位小写字母、数字、点、横线或下划线。"
-MOBILE_PATTERN = re.compile(r"1[3-9]\d{9}")  # as registration (forms.accounts.MOBILE_PATTERN)
 
 
 def normalised(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -97,8 +95,9 @@ def region(allowed: list[str]) -> Callable[[str], str]:
 
 @normalised
 def login(value: str) -> str:
-    if not LOGIN_PATTERN.fullmatch(value):
-        raise CellProblem(LOGIN_MESSAGE)
+    problem = login_problem(value)
+    if problem:
+        raise CellProblem(problem)
     return value
 
 
@@ -116,8 +115,9 @@ def email(value: str) -> str:
 @normalised
 def mobile(value: str) -> str:
     digits = value.replace(" ", "").replace("-", "")
-    if not MOBILE_PATTERN.fullmatch(digits):
-        raise CellProblem("请输入 11 位中国大陆手机号码。")
+    problem = mobile_problem(digits)
+    if problem:
+        raise CellProblem(problem)
     return digits
 
 
@@ -146,6 +146,8 @@ def day(value: str) -> date:
         parsed = None
     if parsed is None:
         raise CellProblem("日期格式应为 2019-05-20。")
+    if parsed.year < FIRST_BATCH_YEAR:
+        raise CellProblem(f"公布日期不能早于 {FIRST_BATCH_YEAR} 年。")
     if parsed > local_today():
         raise CellProblem("公布日期不能晚于今天。")
     return parsed

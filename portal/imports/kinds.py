@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import RECOMMENDER_KINDS, Enterprise, Organisation, OrganisationKind, Role, User
-from portal.admin.services import invite_staff, save_organisation
+from portal.accounts.rules import LOGIN_HINT, why_not_staff_role
+from portal.admin.services import invite_staff, save_organisation, update_staff_details
 from portal.applications.models import Application, ApplicationStatus
 from portal.campaigns.models import Campaign, Scale, current_campaign
 from portal.campaigns.services import create_earlier_batch
@@ -19,8 +20,9 @@ from portal.core.timeutil import to_local, utcnow
 from portal.imports import columns as parse
 from portal.imports.columns import ImportColumn
 from portal.reference import INDUSTRIES, ORGANISATION_REGIONS, REGIONS
+from portal.rereview.services import published_units
 from portal.review.models import Decision, DecisionOutcome, ExpertProfile
-from portal.review.services import create_expert
+from portal.review.services import create_expert, update_expert
 
 IMPORTED_LABEL = "往批入选（导入）"
 STAFF_ROLES = (Role.RECOMMENDER, Role.REVIEWER, Role.ADMIN)
@@ -90,7 +92,7 @@ class OrganisationImport(ImportKind):
         ImportColumn(
             "name",
             "单位名称",
-            "单位全称，如：北京市市场监督管理局。名称与类型和已有单位相同即为更新该单位。",
+            "单位全称，如：北京市市场监督管理局。名称与已有单位相同即为更新该单位（类型不能通过导入修改）。",
             parse.text(120),
             width=34,
         ),
@@ -163,7 +165,7 @@ def _login_column() -> ImportColumn:
     return ImportColumn(
         "username",
         "登录名",
-        "3–40 位小写字母、数字、点、横线或下划线；已有的登录名即为更新该账号。",
+        f"{LOGIN_HINT}；已有的登录名即为更新该账号。",
         parse.login,
         width=18,
     )
@@ -238,8 +240,8 @@ class StaffImport(ImportKind):
             problems.append(
                 ("organisation", f"系统中没有名为“{values['organisation']}”的单位，请先导入单位或核对名称。")
             )
-        elif values["role"] == Role.RECOMMENDER and (organisation is None or not organisation.is_recommender):
-            problems.append(("organisation", "推荐单位账号须属于一个推荐单位。"))
+        elif role_problem := why_not_staff_role(values["role"], organisation):
+            problems.append(("organisation", role_problem))
         if known is None and values["username"].lower() in holdings.lookups["logins"]:
             problems.append(("username", LOGIN_TAKEN))
         elif known is None and not values["email"]:
@@ -254,13 +256,18 @@ class StaffImport(ImportKind):
     def create(self, values, holdings, user):
         organisation = holdings.lookups["organisations"].get(values["organisation"])
         staff, _link = invite_staff(
-            values["username"], values["display_name"], values["email"], values["role"], organisation, user
+            values["username"],
+            values["display_name"],
+            values["email"],
+            values["role"],
+            organisation,
+            user,
+            values["mobile"],
         )
-        staff.mobile = values["mobile"]
         return staff
 
     def update(self, target, values, holdings, user):
-        target.display_name, target.email, target.mobile = values["display_name"], values["email"], values["mobile"]
+        update_staff_details(target, values["display_name"], values["email"], values["mobile"], user)
 
 
 # --- experts ------------------------------------------------------------------------------------
@@ -315,16 +322,27 @@ class ExpertImport(ImportKind):
         }
 
     def holdings(self) -> Holdings:
+        """The current campaign's experts; the experts of other campaigns only by login, to refuse them."""
+        campaign = current_campaign()
         experts = db.session.scalars(
             select(ExpertProfile).options(selectinload(ExpertProfile.user)).order_by(ExpertProfile.id)
-        )
+        ).all()
         return Holdings(
-            {(e.user.username,): (e, self._values(e)) for e in experts},
-            {"logins": _logins_in_use(), "campaign": current_campaign()},
+            {(e.user.username,): (e, self._values(e)) for e in experts if e.campaign_id == campaign.id},
+            {
+                "logins": _logins_in_use(),
+                "campaign": campaign,
+                "other_campaigns": {
+                    e.user.username.lower(): e.campaign_id for e in experts if e.campaign_id != campaign.id
+                },
+            },
         )
 
     def check(self, values, known, holdings):
-        if known is None and values["username"].lower() in holdings.lookups["logins"]:
+        login = values["username"].lower()
+        if known is None and login in holdings.lookups["other_campaigns"]:
+            return [("username", "该登录名是往年批次的评审专家：专家属于一个批次，本批次请使用新的登录名。")]
+        if known is None and login in holdings.lookups["logins"]:
             return [("username", LOGIN_TAKEN)]
         return []
 
@@ -341,12 +359,15 @@ class ExpertImport(ImportKind):
         )
 
     def update(self, target, values, holdings, user):
-        target.organisation, target.region, target.specialities = (
+        update_expert(
+            target,
+            values["email"],
+            values["name"],
             values["organisation"],
             values["region"],
             values["specialities"],
+            user,
         )
-        target.user.display_name, target.user.email = values["name"], values["email"]
 
 
 # --- units of earlier batches -------------------------------------------------------------------
@@ -354,6 +375,13 @@ class ExpertImport(ImportKind):
 
 def _published_on(campaign: Campaign) -> date:
     return to_local(campaign.published_at).date()
+
+
+def _published_codes() -> dict[str, int]:
+    """The code of each published unit's enterprise → its batch year: a unit is one enterprise."""
+    ids = [unit.id for unit in published_units()]
+    query = select(Enterprise.uscc, Campaign.year).join(Application.enterprise).join(Application.campaign)
+    return dict(db.session.execute(query.where(Application.id.in_(ids))).all())
 
 
 class UnitImport(ImportKind):
@@ -364,7 +392,7 @@ class UnitImport(ImportKind):
         ImportColumn(
             "uscc",
             "统一社会信用代码",
-            "18 位，见营业执照；同一年度、同一代码即为更新该单位。",
+            "18 位，见营业执照；同一年度、同一代码即为更新该单位。一个企业只能是一个年度的示范单位。",
             parse.uscc,
             width=22,
         ),
@@ -403,7 +431,7 @@ class UnitImport(ImportKind):
         ImportColumn(
             "published_on",
             "公布日期",
-            "名单公布的日期，如 2019-05-20；同一年度的各行应相同。",
+            "名单公布的日期，如 2019-05-20，不早于批次年度的 1 月 1 日；同一年度的各行应相同。",
             parse.day,
             width=14,
             show=date.isoformat,
@@ -452,6 +480,7 @@ class UnitImport(ImportKind):
             {
                 "batches": {campaign.year: campaign for campaign in batches},
                 "recommenders": {organisation.name: organisation for organisation in recommenders},
+                "units": _published_codes(),
             },
         )
 
@@ -459,8 +488,21 @@ class UnitImport(ImportKind):
         problems = []
         if values["recommender"] not in holdings.lookups["recommenders"]:
             problems.append(("recommender", f"系统中没有名为“{values['recommender']}”的推荐单位，请先导入推荐单位。"))
+        earlier_rows = holdings.seen.setdefault("units", {})
+        unit_of = holdings.lookups["units"].get(values["uscc"]) or earlier_rows.get(values["uscc"])
+        if known is None and unit_of is not None:
+            problems.append(
+                (
+                    "uscc",
+                    f"该企业已是 {unit_of} 年度批次的示范单位：一个企业只有一个示范单位，不能再导入为 {values['year']} 年度的。",
+                )
+            )
+        earlier_rows.setdefault(values["uscc"], values["year"])
+        if values["published_on"] < date(values["year"], 1, 1):
+            return [*problems, ("published_on", f"公布日期应在批次年度 {values['year']} 年 1 月 1 日或之后。")]
         batch = holdings.lookups["batches"].get(values["year"])
-        settled = _published_on(batch) if batch else holdings.seen.setdefault(values["year"], values["published_on"])
+        dates = holdings.seen.setdefault("published_on", {})
+        settled = _published_on(batch) if batch else dates.setdefault(values["year"], values["published_on"])
         if values["published_on"] != settled:
             problems.append(
                 (

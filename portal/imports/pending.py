@@ -25,6 +25,7 @@ class PendingImport:
     token: str
     kind: ImportKind
     file_name: str
+    planned: str | None = None  # the fingerprint of what the admin last saw on the preview
 
     @property
     def path(self) -> str:
@@ -66,8 +67,13 @@ def pending_import(token: str | None = None) -> PendingImport | None:
         return None
     if token is not None and token != kept["token"]:
         return None
-    pending = PendingImport(kept["token"], KINDS[kept["kind"]], kept.get("file_name", ""))
+    pending = PendingImport(kept["token"], KINDS[kept["kind"]], kept.get("file_name", ""), kept.get("planned"))
     return pending if Path(pending.path).is_file() else None
+
+
+def remember_plan(fingerprint: str) -> None:
+    """What the preview just showed: confirming applies it only if it is still what the file would do."""
+    session[SESSION_KEY] = session[SESSION_KEY] | {"planned": fingerprint}
 
 
 def discard_pending() -> None:

@@ -7,6 +7,7 @@ expansion. Formulas are refused, never evaluated.
 """
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +24,10 @@ MAX_ROWS = 10_000
 MAX_ENTRIES = 100  # a workbook of a few sheets has about a dozen parts
 MAX_UNPACKED_BYTES = 60 * 1024 * 1024  # 10,000 rows of text take about 5 MB of sheet XML
 HEADER_SEARCH_ROWS = 10  # the header may sit below title rows (merged cells)
+BLANK_ROWS_ALLOWED = 1_000  # blank rows between the data rows, or formatted ones left below them
+LAST_ROW = HEADER_SEARCH_ROWS + MAX_ROWS + BLANK_ROWS_ALLOWED
+TOO_MANY_ROWS = f"一次最多导入 {MAX_ROWS:,} 行，请分成几个文件。"
+TOO_LONG = f"表格不能超过第 {LAST_ROW:,} 行（空行和只有格式的行也计在内）：请删除多余的行，或分成几个文件。"
 NOT_A_WORKBOOK = "该文件不是 Excel 工作簿（.xlsx），请用模板填写后上传。"
 LEGACY_EXCEL = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the OLE2 container of Excel 97–2003 (.xls)
 LEGACY_MESSAGE = "这是旧版 Excel 文件（.xls）：请在 Excel 中“另存为” .xlsx 格式后上传。"
@@ -95,6 +100,10 @@ def read_rows(path: str, headers: list[str]) -> Iterator[SheetRow]:
         *XML_REFUSED,
         InvalidFileException,
         zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,  # the compressed data is broken: check_file reads only the ZIP's directory
+        EOFError,
+        NotImplementedError,  # a compression method zipfile cannot inflate
         KeyError,
         IndexError,
         TypeError,
@@ -108,31 +117,42 @@ def read_rows(path: str, headers: list[str]) -> Iterator[SheetRow]:
 
 def _rows(sheet, headers: list[str]) -> Iterator[SheetRow]:
     sheet.reset_dimensions()  # other programs write wrong <dimension>s; read every cell there is
-    positions = None
+    header_row, positions = _find_header(sheet, headers)
+    # Only the header's columns, and no row past LAST_ROW, blank or not: a cell far right or far down
+    # would otherwise make every row that wide, or every blank row a row to read.
+    width = max(positions.values()) + 1
     count = 0
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
-        if positions is None:
-            positions = _header_positions(cells, headers)
-            if positions is None and number >= HEADER_SEARCH_ROWS:
-                raise UnreadableWorkbook(
-                    f"前 {HEADER_SEARCH_ROWS} 行中没有找到表头（{'、'.join(headers)}），请使用模板。"
-                )
-            continue
+    rows = sheet.iter_rows(min_row=header_row + 1, max_row=LAST_ROW + 1, max_col=width)
+    for number, cells in enumerate(rows, start=header_row + 1):
+        if number > LAST_ROW:
+            raise UnreadableWorkbook(TOO_LONG)
         row = _row(number, cells, positions)
         if row is None:
             continue
         count += 1
         if count > MAX_ROWS:
-            raise UnreadableWorkbook(f"一次最多导入 {MAX_ROWS:,} 行，请分成几个文件。")
+            raise UnreadableWorkbook(TOO_MANY_ROWS)
         yield row
-    if positions is None:
-        raise UnreadableWorkbook(f"没有找到表头（{'、'.join(headers)}），请使用模板。")
+
+
+def _find_header(sheet, headers: list[str]) -> tuple[int, dict[str, int]]:
+    """The header row's number and the column index of each header."""
+    for number, cells in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS), start=1):
+        positions = _header_positions(cells, headers)
+        if positions is not None:
+            return number, positions
+    raise UnreadableWorkbook(f"前 {HEADER_SEARCH_ROWS} 行中没有找到表头（{'、'.join(headers)}），请使用模板。")
 
 
 def _header_positions(cells, headers: list[str]) -> dict[str, int] | None:
     """Column index of each header, if this row is the header row (all headers present, in any order)."""
-    found = {cell_text(cell.value): index for index, cell in enumerate(cells) if cell.value is not None}
-    return {header: found[header] for header in headers} if all(h in found for h in headers) else None
+    found = [cell_text(cell.value) for cell in cells]
+    if not all(header in found for header in headers):
+        return None
+    for header in headers:
+        if found.count(header) > 1:
+            raise UnreadableWorkbook(f"表头“{header}”出现两次，请删除或改名其中一列后重新上传。")
+    return {header: found.index(header) for header in headers}
 
 
 def _row(number: int, cells, positions: dict[str, int]) -> SheetRow | None:

@@ -2,6 +2,8 @@
 file and applies every row in the request's one transaction, or raises and applies nothing.
 """
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,6 +44,12 @@ class Preview:
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what confirming would do, row by row, with the values before and after."""
+        plan = [(row.number, row.action, _audit_changes(row)) for row in self.rows if row.action != ERROR]
+        return hashlib.sha256(json.dumps(plan, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
     @property
     def errors(self) -> list[tuple[int, str, str]]:
@@ -113,15 +121,18 @@ def _compare(kind: ImportKind, outcome: RowOutcome, holdings: Holdings, first_ro
     outcome.action = UPDATE if outcome.changes else UNCHANGED
 
 
-def confirm_import(kind: ImportKind, path: str, file_name: str, user: User) -> Preview:
+def confirm_import(kind: ImportKind, path: str, file_name: str, planned: str | None, user: User) -> Preview:
     """Apply the file: every row created or updated, each in the audit log under the import, or nothing.
 
     The file is read and checked again here, in the same transaction as the writes, so a row that is
-    not valid now (someone changed the portal since the preview) refuses the whole import.
+    not valid now refuses the whole import; and so does a row that would now do something else than the
+    preview ``planned`` showed (someone changed the portal since), rather than overwrite it unseen.
     """
     preview = preview_import(kind, path)
     if preview.errors:
         raise RuleViolation(f"文件中有 {len(preview.errors)} 处错误，未导入任何数据。请修改后重新上传。")
+    if preview.fingerprint != planned:
+        raise RuleViolation("预览之后系统中的数据已有变化，未导入任何数据：请查看更新后的预览，再确认导入。")
     counts = {action: preview.count(action) for action in (CREATE, UPDATE, UNCHANGED)}
     run = record_audit("import.confirm", None, {"kind": kind.code, "file": file_name} | counts, user)
     db.session.flush()

@@ -15,7 +15,7 @@ from portal.core.transactions import refuse
 from portal.exports.spreadsheets import send_workbook
 from portal.imports import services
 from portal.imports.kinds import KINDS
-from portal.imports.pending import discard_pending, pending_import, store_pending
+from portal.imports.pending import discard_pending, pending_import, remember_plan, store_pending
 from portal.imports.reader import UnreadableWorkbook
 from portal.imports.sheets import write_error_sheet, write_holdings, write_template
 
@@ -53,6 +53,14 @@ def _pending_or_back():
     return pending
 
 
+def _start_again(error: Exception):
+    """The pending file cannot be read (or imported now): drop it and say why on the upload page."""
+    db.session.rollback()
+    discard_pending()
+    flash(str(error), "danger")
+    return redirect(url_for("imports.index"))
+
+
 @bp.get("/preview")
 def preview():
     """What confirming would do: counts, the errors with row and column, the rows to create or update."""
@@ -62,9 +70,8 @@ def preview():
     try:
         result = services.preview_import(pending.kind, pending.path)
     except (UnreadableWorkbook, RuleViolation) as error:
-        discard_pending()
-        flash(str(error), "danger")
-        return redirect(url_for("imports.index"))
+        return _start_again(error)
+    remember_plan(result.fingerprint)
     return render_template(
         "imports/preview.html",
         pending=pending,
@@ -93,7 +100,10 @@ def confirm():
     if pending is None:
         flash("该导入已确认、已被新的上传替换或已过期，请重新上传。", "warning")
         return redirect(url_for("imports.index"))
-    result = services.confirm_import(pending.kind, pending.path, pending.file_name, current_user)
+    try:
+        result = services.confirm_import(pending.kind, pending.path, pending.file_name, pending.planned, current_user)
+    except UnreadableWorkbook as error:
+        return _start_again(error)
     discard_pending()
     flash(
         f"已导入{pending.kind.label}：新增 {result.count(services.CREATE)} 行，更新 {result.count(services.UPDATE)} 行，"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.models import Role, User
-from portal.admin.services import invite_staff
+from portal.admin.services import apply_changes, invite_staff, update_staff_details
 from portal.applications.models import Application, ApplicationStatus
 from portal.audit import record_audit
 from portal.campaigns.models import Campaign
@@ -79,6 +79,28 @@ def create_expert(
     db.session.flush()
     record_audit("expert.create", expert, {"username": username, "organisation": organisation, "region": region}, user)
     return expert
+
+
+def update_expert(
+    expert: ExpertProfile,
+    email: str,
+    name: str,
+    organisation: str,
+    region: str,
+    specialities: str | None,
+    user: User,
+) -> None:
+    """An expert's name, e-mail and what the conflict-of-interest checks read; the login stays."""
+    update_staff_details(expert.user, name, email.strip(), expert.user.mobile, user)
+    profile = {
+        "organisation": organisation.strip(),
+        "region": region,
+        "specialities": (specialities or "").strip() or None,
+    }
+    changes = apply_changes(expert, profile)
+    if changes:
+        db.session.flush()
+        record_audit("expert.update", expert, {"changes": changes}, user)
 
 
 def declare_conflict(expert: ExpertProfile, application: Application, reason: str, user: User) -> None:
