@@ -534,3 +534,20 @@ def test_a_units_history_costs_as_many_queries_for_three_rounds_as_for_one(clien
             review_round = _open(_reviewer(), f"{year}年度定期复核", sample_rate=100)
         db.session.commit()
     assert history_queries() == one_round
+
+
+def test_the_unit_sees_its_open_rereview_on_its_own_pages(client, app, world):
+    """An order to rectify (and, before it, materials still to submit) shows on 我的申报书 and 申报进度."""
+    with app.app_context():
+        review, *_, waiting = _checked_reviews()
+        login_name, waiting_name = _unit(review).username, _unit(waiting).username
+        waiting.submitted_at = None  # the round is open: its materials are still to submit
+        rereview.order_rectification(review, "完善计量管理制度", utcnow() + timedelta(days=5), _reviewer())
+        db.session.commit()
+    login(client, login_name)
+    for path in ("/application/", "/application/status"):
+        page = client.get(path).get_data(as_text=True)
+        assert "主管部门已责令本单位限期整改" in page and 'href="/rereview/">查看整改要求' in page, path
+    client.post("/account/logout")
+    login(client, waiting_name)
+    assert "本单位的定期复核材料尚未提交" in client.get("/application/").get_data(as_text=True)
