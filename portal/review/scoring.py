@@ -42,7 +42,7 @@ class ScoreSummary:
     def mean(self) -> Decimal | None:
         if not self.totals:
             return None
-        return (sum(self.totals.values(), Decimal(0)) / len(self.totals)).quantize(TWO_PLACES, ROUND_HALF_UP)
+        return rounded_mean(sum(self.totals.values(), Decimal(0)) / len(self.totals))
 
     @property
     def spread(self) -> Decimal | None:

@@ -68,13 +68,7 @@ def create_expert(
     """An expert's account and profile. The expert sets the password from the one-time link e-mailed to
     ``email``, like other staff: the reviewer never knows it (and so cannot score in the expert's name)."""
     account, _link = invite_staff(username, name, email.strip(), Role.EXPERT, None, user)
-    expert = ExpertProfile(
-        user_id=account.id,
-        campaign_id=campaign.id,
-        organisation=organisation.strip(),
-        region=region,
-        specialities=(specialities or "").strip() or None,
-    )
+    expert = ExpertProfile(user_id=account.id, campaign_id=campaign.id, **_profile(organisation, region, specialities))
     db.session.add(expert)
     db.session.flush()
     record_audit("expert.create", expert, {"username": username, "organisation": organisation, "region": region}, user)
@@ -92,15 +86,19 @@ def update_expert(
 ) -> None:
     """An expert's name, e-mail and what the conflict-of-interest checks read; the login stays."""
     update_staff_details(expert.user, name, email.strip(), expert.user.mobile, user)
-    profile = {
+    changes = apply_changes(expert, _profile(organisation, region, specialities))
+    if changes:
+        db.session.flush()
+        record_audit("expert.update", expert, {"changes": changes}, user)
+
+
+def _profile(organisation: str, region: str, specialities: str | None) -> dict:
+    """What the conflict-of-interest checks read of an expert, as stored."""
+    return {
         "organisation": organisation.strip(),
         "region": region,
         "specialities": (specialities or "").strip() or None,
     }
-    changes = apply_changes(expert, profile)
-    if changes:
-        db.session.flush()
-        record_audit("expert.update", expert, {"changes": changes}, user)
 
 
 def declare_conflict(expert: ExpertProfile, application: Application, reason: str, user: User) -> None:
